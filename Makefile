@@ -1,0 +1,41 @@
+# `make run` and `make test` do all the set-up: venv, packages, translations, database.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CATALOGS := $(wildcard callcenter/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test worker translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+%.mo: %.po $(VENV)/.runtime
+	$(BIN)/pybabel compile -q -i $< -o $@
+
+translations: $(COMPILED)
+
+run: $(VENV)/.runtime translations
+	$(BIN)/python -m callcenter.devserver
+
+worker: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi worker
+
+test: $(VENV)/.dev translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing user-facing text: refresh the catalogs, translate, commit the .po files.
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o callcenter/translations/messages.pot .
+	$(BIN)/pybabel update -i callcenter/translations/messages.pot -d callcenter/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,96 @@
+"""Callcenter: a contact-centre complaint and service-request desk."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from . import models  # noqa: F401  (the whole schema, for Flask-Migrate)
+from . import embedded_redis
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    profile = config_module.load(config_name)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
+                instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_object(profile)
+    app.config["SECRET_KEY"] = profile.secret_key()
+    app.config.update(overrides or {})
+    _resolve_redis(app)
+    _bind_extensions(app)
+    _register_blueprints(app)
+    from . import cli, errors, i18n
+    from .auth import api_auth
+
+    errors.register(app)  # after api.init_app: these handlers replace flask-smorest's
+    api_auth.register(app)
+    i18n.register(app)
+    cli.register(app)
+    return app
+
+
+def _resolve_redis(app: Flask) -> None:
+    if not app.config.get("REDIS_URL"):
+        if not app.config["EMBEDDED_REDIS_ALLOWED"]:
+            raise RuntimeError("REDIS_URL must be set in production")
+        app.config["REDIS_URL"] = embedded_redis.ensure_url()
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.extensions["callcenter.redis"] = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+
+
+def _bind_extensions(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        config_module.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    from .i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs={"info": {"description": "Complaints, service requests, agents and customers."}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"],
+                      async_mode="threading", manage_session=False)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .agents.api import blp as agents_api
+    from .auth.views import bp as auth_bp
+    from .console.socket import register_namespace
+    from .customers.api import blp as customers_api
+    from .desk.views import bp as desk_bp
+    from .health import bp as health_bp
+    from .portal.views import bp as portal_bp
+    from .tickets.api import blp as tickets_api
+
+    for blp in (tickets_api, agents_api, customers_api):
+        api.register_blueprint(blp)
+        csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp):
+        app.register_blueprint(bp)
+    register_namespace(socketio)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets the web process and the worker read while one writes; enforce foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

@@ -1,0 +1,1 @@
+"""Agents as the desk sees them: skills, capacity, presence and load."""

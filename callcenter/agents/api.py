@@ -1,0 +1,72 @@
+"""/api/v1/agents"""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..auth.api_auth import current_actor
+from ..auth.models import Presence, Role, Team, User
+from ..extensions import db
+from ..schemas_common import PageArgs, page_schema
+from . import services
+
+blp = Blueprint("agents_api", __name__, url_prefix="/api/v1/agents", description="Agents and presence.")
+
+
+class AgentOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.Function(lambda u: u.role.value)
+    teams = fields.Function(lambda u: [t.name for t in u.teams])
+    skills = fields.Function(lambda u: u.skill_levels)
+    languages = fields.List(fields.String())
+    capacity = fields.Integer()
+    presence = fields.Function(lambda u: u.presence.value)
+    presence_changed_at = fields.DateTime(format="iso", allow_none=True)
+    load = fields.Integer()
+
+
+class AgentListArgs(PageArgs):
+    team = fields.String()
+    presence = fields.String(validate=validate.OneOf([p.value for p in Presence]))
+
+
+class PresenceIn(Schema):
+    state = fields.String(required=True, validate=validate.OneOf([p.value for p in Presence]))
+
+
+def _with_load(users: list[User]) -> list[User]:
+    counts = services.loads([u.id for u in users])
+    for u in users:
+        u.load = counts.get(u.id, 0)
+    return users
+
+
+@blp.route("")
+@blp.arguments(AgentListArgs, location="query")
+@blp.response(200, page_schema(AgentOut, "AgentPage"))
+def list_agents(args):
+    """Staff who can hold tickets, with their current load."""
+    current_actor()
+    stmt = (select(User).where(User.active, User.role.in_([Role.agent, Role.supervisor]))
+            .options(selectinload(User.teams), selectinload(User.skills)).order_by(User.name, User.id))
+    if args.get("team"):
+        stmt = stmt.where(User.teams.any(Team.name == args["team"]))
+    if args.get("presence"):
+        stmt = stmt.where(User.presence == Presence(args["presence"]))
+    users = db.session.scalars(stmt).all()
+    page, per_page = args["page"], args["per_page"]
+    chunk = users[(page - 1) * per_page: page * per_page]
+    return {"items": _with_load(chunk), "page": page, "per_page": per_page, "total": len(users)}
+
+
+@blp.route("/<int:agent_id>/presence", methods=["PUT"])
+@blp.arguments(PresenceIn)
+@blp.response(200, AgentOut)
+def put_presence(data, agent_id):
+    """Set presence: an agent their own, supervisors and admins anyone's."""
+    agent = services.set_presence(agent_id, data["state"], current_actor())
+    return _with_load([agent])[0]

@@ -1,0 +1,48 @@
+"""Agent presence and load."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..actors import Actor
+from ..auth.models import Presence, Role, User
+from ..db_types import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..events import emit_on_commit
+from ..extensions import db
+from ..tickets import lifecycle
+from ..tickets.models import Ticket
+
+STAFF_ROLES = (Role.agent, Role.supervisor, Role.admin)
+
+
+def loads(user_ids: list[int] | None = None) -> dict[int, int]:
+    """Open tickets held by each agent."""
+    stmt = (select(Ticket.assignee_id, func.count()).where(Ticket.assignee_id.is_not(None))
+            .where(Ticket.status.in_(lifecycle.OPEN_STATUSES)).group_by(Ticket.assignee_id))
+    if user_ids is not None:
+        stmt = stmt.where(Ticket.assignee_id.in_(user_ids))
+    return {uid: n for uid, n in db.session.execute(stmt)}
+
+
+def set_presence(agent_id: int, state: str, actor: Actor) -> User:
+    """An agent sets their own presence; supervisors and admins anyone's."""
+    if not (actor.user_id == agent_id or actor.is_supervisor):
+        raise Forbidden(_("You may only change your own presence."))
+    try:
+        presence = Presence(state)
+    except ValueError:
+        raise ValidationFailed(_("Unknown presence state."),
+                               {"fields": {"state": [f"one of {[p.value for p in Presence]}"]}}) from None
+    agent = db.session.get(User, agent_id, with_for_update=True)
+    if agent is None or agent.role not in STAFF_ROLES:
+        raise NotFound(_("No agent with id %(id)s.", id=agent_id))
+    if agent.presence is not presence:
+        before = agent.presence.value
+        agent.presence = presence
+        agent.presence_changed_at = utcnow()
+        rooms = ["supervisors", f"user:{agent.id}"] + [f"team:{t}" for t in agent.team_ids]
+        emit_on_commit("presence.changed", {"agent_id": agent.id, "name": agent.name, "before": before,
+                                            "presence": presence.value}, rooms)
+    db.session.commit()
+    return agent

@@ -1,0 +1,1 @@
+"""Staff users, roles, sign-in and API tokens."""

@@ -1,0 +1,93 @@
+"""flask --app wsgi users create | tokens create | seed-demo | worker"""
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+import redis
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from rq import SimpleWorker, Worker
+from sqlalchemy import select
+
+from .auth import services as auth
+from .auth.models import User
+from .errors import DomainError
+
+users_cli = AppGroup("users", help="Staff users.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "agent"]), required=True)
+@click.option("--name", default=None)
+@click.option("--team", "teams", multiple=True, help="team name; repeat or comma-separate for several")
+@click.option("--skills", default="", help="e.g. billing:4,network:2")
+@click.option("--capacity", default=5, type=click.IntRange(min=1))
+@click.option("--language", "languages", default="zh", help="e.g. zh,en")
+def create_user(email, role, name, teams, skills, capacity, languages):
+    """Create a user; the password is read from stdin."""
+    password = _read_password()
+    try:
+        user = auth.create_user(email, password, role, name=name,
+                                teams=[t for group in teams for t in _csv(group)],
+                                skills=auth.parse_skills(skills), capacity=capacity,
+                                languages=_csv(languages) or ["zh"])
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"created {user.role.value} {user.email} (id {user.id})", err=True)
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--label", default="cli")
+def create_token(email, label):
+    """Print a new API token for the user on stdout, and nothing else."""
+    from .extensions import db
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    click.echo(auth.create_token(user, label))
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo data once (teams, agents, customers, tickets); running it again changes nothing."""
+    from .demo import seed
+
+    created = seed()
+    click.echo("demo data loaded" if created else "demo data already present", err=True)
+    from .demo import print_logins
+
+    print_logins()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+@click.option("--fork/--no-fork", default=False, help="fork a child per job (slower, isolates crashes)")
+def worker(burst, fork):
+    """An RQ worker with the scheduler, on the high, default and low queues."""
+    connection = redis.Redis.from_url(current_app.config["REDIS_URL"])
+    cls = Worker if fork else SimpleWorker
+    w = cls(current_app.config["RQ_QUEUES"], connection=connection)
+    w.work(with_scheduler=True, burst=burst)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)

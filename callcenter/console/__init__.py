@@ -1,0 +1,1 @@
+"""The agents' live console: the /console Socket.IO namespace."""

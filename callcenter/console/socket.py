@@ -1,0 +1,37 @@
+"""/console namespace. The session cookie authenticates; rooms decide who hears what.
+
+Rooms: user:<id> (one agent), team:<id> (an agent's teams), supervisors (supervisors and
+admins). Services choose the rooms of each event (tickets.services.rooms_for), so an agent
+never hears of another team's ticket.
+"""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_socketio import Namespace, emit, join_room
+
+from ..events import NAMESPACE, SEQ_KEY
+from ..extensions import redis_client
+
+
+def rooms_of(user) -> list[str]:
+    rooms = [f"user:{user.id}"] + [f"team:{tid}" for tid in sorted(user.team_ids)]
+    if user.is_supervisor:
+        rooms.append("supervisors")
+    return rooms
+
+
+class ConsoleNamespace(Namespace):
+    def on_connect(self, auth=None):
+        if not current_user.is_authenticated:
+            raise ConnectionRefusedError("unauthorized")
+        for room in rooms_of(current_user):
+            join_room(room)
+        # The current sequence lets a reconnecting client see whether it missed events.
+        emit("hello", {"user_id": current_user.id, "seq": int(redis_client().get(SEQ_KEY) or 0),
+                       "rooms": rooms_of(current_user)})
+
+
+def register_namespace(socketio) -> None:
+    if not getattr(socketio, "_console_registered", False):
+        socketio.on_namespace(ConsoleNamespace(NAMESPACE))
+        socketio._console_registered = True

@@ -1,0 +1,1 @@
+"""Customers: one record per person, with a tier and a ticket history."""

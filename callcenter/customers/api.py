@@ -1,0 +1,93 @@
+"""/api/v1/customers and /api/v1/categories"""
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import or_, select
+
+from ..auth.api_auth import current_actor
+from ..extensions import db
+from ..schemas_common import PageArgs, page_schema, paginate
+from ..tickets.api import visible_tickets
+from ..tickets.models import Category, Ticket
+from ..tickets.schemas import TicketOut
+from . import services
+from .models import Customer, Tier
+from .normalise import normalise_email, normalise_phone
+
+blp = Blueprint("customers_api", __name__, url_prefix="/api/v1", description="Customers and categories.")
+
+
+class CustomerOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    tier = fields.Function(lambda c: c.tier.value)
+    language = fields.String(allow_none=True)
+    created_at = fields.DateTime(format="iso")
+
+
+class CustomerDetail(CustomerOut):
+    tickets = fields.List(fields.Nested(TicketOut), metadata={"description": "the tickets you may see, newest first"})
+
+
+class CustomerSearch(PageArgs):
+    q = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class TierIn(Schema):
+    tier = fields.String(required=True, validate=validate.OneOf([t.value for t in Tier]))
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name = fields.Function(lambda c: c.label(str(get_locale() or "en")))
+    team = fields.Function(lambda c: c.team.name if c.team else None)
+    skill = fields.String(allow_none=True)
+
+
+@blp.route("/customers")
+@blp.arguments(CustomerSearch, location="query")
+@blp.response(200, page_schema(CustomerOut, "CustomerPage"))
+def search_customers(args):
+    """Find customers by name, phone (any format) or email."""
+    current_actor()
+    stmt = select(Customer).order_by(Customer.id.desc())
+    if args.get("q"):
+        q = args["q"].strip()
+        conditions = [Customer.name.ilike(f"%{q}%")]
+        if normalise_phone(q):
+            conditions.append(Customer.phone_norm.like(f"%{normalise_phone(q)}%"))
+        if "@" in q:
+            conditions.append(Customer.email_norm == normalise_email(q))
+        stmt = stmt.where(or_(*conditions))
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.route("/customers/<int:customer_id>")
+@blp.response(200, CustomerDetail)
+def get_customer(customer_id):
+    """A customer with their ticket history."""
+    actor = current_actor()
+    customer = services.get(customer_id)
+    customer.tickets = db.session.scalars(
+        visible_tickets(actor).where(Ticket.customer_id == customer.id).order_by(Ticket.id.desc())).all()
+    return customer
+
+
+@blp.route("/customers/<int:customer_id>", methods=["PATCH"])
+@blp.arguments(TierIn)
+@blp.response(200, CustomerOut)
+def set_tier(data, customer_id):
+    """Change a customer's tier (supervisors and admins)."""
+    return services.set_tier(customer_id, data["tier"], current_actor())
+
+
+@blp.route("/categories")
+@blp.response(200, CategoryOut(many=True))
+def categories():
+    """The categories tickets can take, in the caller's language."""
+    current_actor()
+    return db.session.scalars(select(Category).where(Category.active).order_by(Category.position)).all()

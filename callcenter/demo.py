@@ -1,0 +1,158 @@
+"""Demo data: teams, categories, staff with skills, customers and tickets in every status.
+
+Built through the services, so the demo tickets carry a real audit trail.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from sqlalchemy import select
+
+from .actors import Actor
+from .auth import services as auth
+from .auth.models import Presence, User
+from .customers.models import Customer, Tier
+from .db_types import utcnow
+from .extensions import db
+from .tickets import services as tickets
+from .tickets.models import Category
+
+DEMO_PASSWORD = "demo-pass-2026"
+ADMIN_EMAIL = "admin@demo.callcenter"
+
+TEAMS = ("Billing", "Technical Support", "Customer Care")
+
+CATEGORIES = [
+    # code, English, Chinese, team, skill
+    ("billing", "Billing and charges", "账单与扣费", "Billing", "billing"),
+    ("account", "Account and plan", "账户与套餐", "Billing", "account"),
+    ("network", "Network and signal", "网络与信号", "Technical Support", "network"),
+    ("device", "Device and installation", "设备与安装", "Technical Support", "device"),
+    ("delivery", "Delivery and returns", "配送与退货", "Customer Care", "logistics"),
+    ("service_quality", "Service quality", "服务质量", "Customer Care", "complaints"),
+    ("other", "Something else", "其他", "Customer Care", None),
+]
+
+STAFF = [
+    # email, name, role, teams, skills, capacity, languages
+    (ADMIN_EMAIL, "Admin", "admin", [], {}, 5, ["zh", "en"]),
+    ("supervisor@demo.callcenter", "王静 Wang Jing", "supervisor", list(TEAMS),
+     {"complaints": 5, "billing": 4}, 5, ["zh", "en"]),
+    ("li.na@demo.callcenter", "李娜 Li Na", "agent", ["Billing"], {"billing": 5, "account": 3}, 5, ["zh"]),
+    ("zhang.wei@demo.callcenter", "张伟 Zhang Wei", "agent", ["Billing"], {"billing": 3, "account": 4}, 4, ["zh", "en"]),
+    ("chen.jie@demo.callcenter", "陈杰 Chen Jie", "agent", ["Technical Support"], {"network": 5, "device": 3}, 5, ["zh"]),
+    ("emma.liu@demo.callcenter", "Emma Liu", "agent", ["Technical Support"], {"network": 3, "device": 4}, 5, ["en", "zh"]),
+    ("zhao.min@demo.callcenter", "赵敏 Zhao Min", "agent", ["Customer Care"], {"complaints": 4, "logistics": 4}, 6, ["zh"]),
+    ("tom.wu@demo.callcenter", "Tom Wu", "agent", ["Customer Care"], {"complaints": 3, "logistics": 2}, 5, ["en"]),
+]
+
+CUSTOMERS = [
+    # name, phone, email, tier, language
+    ("刘洋", "138 0013 8000", "liu.yang@example.cn", Tier.VIP, "zh"),
+    ("孙丽", "+86 139-1234-5678", None, Tier.A, "zh"),
+    ("周强", "13700001111", "zhouq@example.cn", Tier.B, "zh"),
+    ("Sarah Chen", "+44 20 7946 0018", "sarah.chen@example.com", Tier.A, "en"),
+    ("吴芳", "15800002222", None, Tier.C, "zh"),
+    ("Mark Davis", None, "mark.davis@example.com", Tier.C, "en"),
+]
+
+# kind, channel, category, subject, description, customer index, final status, assignee email
+TICKETS = [
+    ("complaint", "phone", "billing", "上月账单重复扣费", "我的账户上月被扣了两次月费，共 198 元，要求退款。", 0, "new", None),
+    ("complaint", "web", "network", "家里宽带每天晚上断线", "最近一周每晚 8 点后宽带断线，影响孩子上网课。", 1, "assigned", "chen.jie@demo.callcenter"),
+    ("service_request", "web", "account", "Change my plan to the 200 GB package", "Please move my account to the 200 GB plan from next month.", 3, "in_progress", "zhang.wei@demo.callcenter"),
+    ("complaint", "phone", "delivery", "路由器退货一直没有退款", "两周前退回的路由器至今没有退款，客服说会处理但没有消息。", 2, "pending_customer", "zhao.min@demo.callcenter"),
+    ("inquiry", "email", "device", "How do I reset the set-top box?", "The box shows error E-102 after a power cut.", 5, "resolved", "emma.liu@demo.callcenter"),
+    ("complaint", "web", "service_quality", "客服态度恶劣，要求投诉到消协", "上次来电客服挂我电话，如果不给说法我会向 12315 投诉。", 4, "closed", "zhao.min@demo.callcenter"),
+    ("service_request", "api", "other", "Paper invoice for October", "Please post a paper invoice for October to my office address.", 3, "cancelled", None),
+    ("complaint", "phone", "network", "5G 信号差，要求赔偿", "小区 5G 信号长期只有一格，打电话经常掉线，要求赔偿月费。", 0, "in_progress", "chen.jie@demo.callcenter"),
+]
+
+
+def _ensure_categories() -> None:
+    for position, (code, en, zh, team, skill) in enumerate(CATEGORIES):
+        if db.session.get(Category, code) is None:
+            db.session.add(Category(code=code, name_en=en, name_zh=zh, team=auth.team_named(team),
+                                    skill=skill, position=position))
+    db.session.commit()
+
+
+def _ensure_staff() -> dict[str, User]:
+    users = {}
+    for email, name, role, teams, skills, capacity, languages in STAFF:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = auth.create_user(email, DEMO_PASSWORD, role, name=name, teams=teams, skills=skills,
+                                    capacity=capacity, languages=languages)
+        users[email] = user
+    for user in users.values():
+        if user.role.value == "agent":
+            user.presence = Presence.available
+            user.presence_changed_at = utcnow()
+    db.session.commit()
+    return users
+
+
+def _ensure_customer_tiers() -> None:
+    from .customers.services import find_or_create
+
+    for name, phone, email, tier, language in CUSTOMERS:
+        customer = find_or_create(name, phone, email, language)
+        customer.tier = tier
+    db.session.commit()
+
+
+def _walk_to(ticket_id: int, status: str, assignee: User | None, supervisor: User) -> None:
+    """Take a fresh ticket through the lifecycle to the wanted status, as people would."""
+    by = Actor.of_user(assignee) if assignee else Actor.of_user(supervisor)
+    if status == "cancelled":
+        tickets.transition(ticket_id, "cancelled", by, reason="customer withdrew the request")
+        return
+    if status == "new" or assignee is None:
+        return
+    tickets.assign(ticket_id, assignee.id, Actor.of_user(supervisor))
+    if status == "assigned":
+        return
+    tickets.add_message(ticket_id, "您好，我们已收到您的问题，正在核实处理。/ Hello, we are looking into this now.",
+                        False, by)
+    if status == "in_progress":
+        tickets.add_message(ticket_id, "Checked billing history; escalated to finance.", True, by)
+        return
+    if status == "pending_customer":
+        tickets.add_promise(ticket_id, "退款到账后电话告知客户", utcnow() + timedelta(days=2), by)
+        tickets.transition(ticket_id, "pending_customer", by, reason="waiting for the return tracking number")
+        return
+    tickets.transition(ticket_id, "resolved", by, reason="fixed")
+    if status == "closed":
+        tickets.transition(ticket_id, "closed", by, resolution={
+            "resolution_summary": "已致歉并赠送一个月话费，客户接受。",
+            "root_cause": "坐席未按流程转接，提前挂断来电。",
+            "responsible_department": "客服中心一组",
+        })
+
+
+def seed() -> bool:
+    """Load the demo once. Returns False when it was already there."""
+    if db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)):
+        return False
+    _ensure_categories()
+    users = _ensure_staff()
+    _ensure_customer_tiers()
+    supervisor = users["supervisor@demo.callcenter"]
+    for kind, channel, category, subject, description, cust, status, assignee in TICKETS:
+        name, phone, email, _tier, language = CUSTOMERS[cust]
+        ticket, _created = tickets.create_ticket({
+            "kind": kind, "channel": channel, "category": category, "subject": subject,
+            "description": description, "language": language,
+            "customer": {"name": name, "phone": phone, "email": email},
+        }, Actor.of_user(supervisor))
+        _walk_to(ticket.id, status, users.get(assignee) if assignee else None, supervisor)
+    return True
+
+
+def print_logins() -> None:
+    click.echo("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+    for email, name, role, teams, *_rest in STAFF:
+        click.echo(f"  {role:<10} {email:<30} {name}  {', '.join(teams)}")
+    click.echo("")

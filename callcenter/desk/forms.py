@@ -1,0 +1,58 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms_common import ContactFields, category_choices, kind_choices
+
+
+def priority_choices():
+    return [("", _l("Automatic")), ("P1", "P1"), ("P2", "P2"), ("P3", "P3"), ("P4", "P4")]
+
+
+def severity_choices():
+    return [("", _l("Automatic")), ("ordinary", _l("Ordinary")), ("serious", _l("Serious")),
+            ("critical", _l("Critical"))]
+
+
+class PhoneTicketForm(ContactFields, FlaskForm):
+    priority = SelectField(_l("Priority"), validators=[Optional()])
+    severity = SelectField(_l("Severity (complaints)"), validators=[Optional()])
+    promise = StringField(_l("Promise made to the caller"), validators=[Optional(), Length(max=500)])
+    promise_due = DateTimeLocalField(_l("Promise due"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name.label.text = _l("Caller's name")
+        self.kind.choices = kind_choices()
+        self.category.choices = category_choices()
+        self.priority.choices = priority_choices()
+        self.severity.choices = severity_choices()
+
+    def validate_promise_due(self, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if (self.promise.data or "").strip() and not field.data:
+            raise ValidationError(_l("When is the promise due?"))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=20000)])
+    internal = BooleanField(_l("Internal note (the customer does not see it)"))
+
+
+class TransitionForm(FlaskForm):
+    to = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+    resolution_summary = TextAreaField(_l("Resolution summary"), validators=[Optional(), Length(max=10000)])
+    root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=10000)])
+    responsible_department = StringField(_l("Responsible department"), validators=[Optional(), Length(max=120)])
+
+
+class AssignForm(FlaskForm):
+    agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
+
+
+class PromiseForm(FlaskForm):
+    description = StringField(_l("Promise"), validators=[DataRequired(_l("What was promised?")), Length(max=500)])
+    due_at = DateTimeLocalField(_l("Due"), validators=[DataRequired(_l("When is it due?"))])

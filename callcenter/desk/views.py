@@ -1,0 +1,172 @@
+"""Agent pages. Thin: parse a form, call one service, show the result or the error."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..actors import Actor
+from ..auth.models import Role, User
+from ..errors import DomainError
+from ..extensions import db
+from ..notifications.services import status_label
+from ..schemas_common import paginate
+from ..tickets import lifecycle
+from ..tickets import services as tickets
+from ..tickets.api import apply_filters, visible_tickets
+from ..tickets.models import Ticket, TicketEvent, TicketMessage
+from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+PER_PAGE = 25
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    return None
+
+
+def _actor() -> Actor:
+    return Actor.of_user(current_user)
+
+
+def _local_to_utc(value: datetime) -> datetime:
+    """Form datetimes are in the desk's display zone."""
+    return value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+@bp.route("/")
+def index():
+    args = {k: v for k, v in request.args.items() if k in ("status", "priority", "kind", "q") and v}
+    if request.args.get("mine"):
+        args["assignee_id"] = current_user.id
+    if args.get("status") and any(s not in lifecycle.STATUSES for s in args["status"].split(",")):
+        flash(_("Unknown status filter ignored."), "warning")
+        args.pop("status")
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = apply_filters(visible_tickets(_actor()), args).options(
+        selectinload(Ticket.customer), selectinload(Ticket.assignee), selectinload(Ticket.team))
+    stmt = stmt.order_by(Ticket.id.desc())
+    result = paginate(db.session, stmt, page, PER_PAGE)
+    return render_template("desk/list.html", result=result, args=request.args, statuses=lifecycle.STATUSES,
+                           status_label=status_label)
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+def phone():
+    """An agent logs a phone call as a ticket."""
+    form = PhoneTicketForm()
+    if form.validate_on_submit():
+        data = form.ticket_data("phone")
+        data["priority"] = form.priority.data or None
+        data["severity"] = form.severity.data or None
+        data["language"] = "zh" if str(current_user.locale or "zh").startswith("zh") else "en"
+        if (form.promise.data or "").strip():
+            data["promises"] = [{"description": form.promise.data, "due_at": _local_to_utc(form.promise_due.data)}]
+        try:
+            ticket, _created = tickets.create_ticket(data, _actor())
+        except DomainError as err:
+            form.form_errors.append(err.message)
+        else:
+            flash(_("Ticket %(reference)s created.", reference=ticket.reference), "success")
+            return redirect(url_for("desk.ticket", ticket_id=ticket.id))
+    return render_template("desk/phone.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
+    ticket = tickets.get_visible(ticket_id, _actor())
+    messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+                                  .order_by(TicketMessage.id)).all()
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.id)).all()
+    assign_form = forms.get("assign_form") or AssignForm()
+    assign_form.agent_id.choices = _agent_choices()
+    return render_template(
+        "desk/ticket.html", ticket=ticket, messages=messages, events=events, status_label=status_label,
+        allowed=lifecycle.allowed_transitions(ticket.status.value),
+        message_form=forms.get("message_form") or MessageForm(),
+        transition_form=forms.get("transition_form") or TransitionForm(),
+        promise_form=forms.get("promise_form") or PromiseForm(), assign_form=assign_form,
+        can_assign_others=current_user.is_supervisor,
+        close_fields=lifecycle.COMPLAINT_CLOSE_FIELDS if ticket.kind.value == "complaint" else (),
+        public_url=url_for("portal.status", token=ticket.public_token, _external=True),
+    ), http_status
+
+
+@bp.route("/tickets/<int:ticket_id>")
+def ticket(ticket_id: int):
+    return _ticket_page(ticket_id)
+
+
+def _act(ticket_id: int, form, form_name: str, action, success: str):
+    """Run one service call for a submitted form; show the page again with the error if it fails."""
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except DomainError as err:
+            form.form_errors.append(err.message)
+            if err.details.get("missing"):
+                form.form_errors.append(_("Missing: %(fields)s", fields=", ".join(err.details["missing"])))
+        else:
+            flash(success, "success")
+            return redirect(url_for("desk.ticket", ticket_id=ticket_id))
+    return _ticket_page(ticket_id, 400, **{form_name: form})
+
+
+@bp.route("/tickets/<int:ticket_id>/messages", methods=["POST"])
+def post_message(ticket_id: int):
+    return _act(ticket_id, MessageForm(), "message_form",
+                lambda f: tickets.add_message(ticket_id, f.body.data, f.internal.data, _actor()),
+                _("Message saved."))
+
+
+@bp.route("/tickets/<int:ticket_id>/transition", methods=["POST"])
+def transition(ticket_id: int):
+    def run(f):
+        resolution = {name: getattr(f, name).data for name in lifecycle.COMPLAINT_CLOSE_FIELDS
+                      if getattr(f, name).data}
+        tickets.transition(ticket_id, f.to.data, _actor(), reason=f.reason.data or None,
+                           resolution=resolution or None)
+
+    return _act(ticket_id, TransitionForm(), "transition_form", run, _("Status changed."))
+
+
+def _agent_choices() -> list[tuple[int, str]]:
+    return [(u.id, u.name) for u in db.session.scalars(
+        select(User).where(User.active, User.role.in_([Role.agent, Role.supervisor])).order_by(User.name))]
+
+
+@bp.route("/tickets/<int:ticket_id>/assign", methods=["POST"])
+def assign(ticket_id: int):
+    form = AssignForm()
+    form.agent_id.choices = _agent_choices()
+    if request.form.get("take") or not current_user.is_supervisor:
+        form.agent_id.data = current_user.id  # "Take it": an agent assigns only themselves
+    return _act(ticket_id, form, "assign_form",
+                lambda f: tickets.assign(ticket_id, f.agent_id.data, _actor()), _("Ticket assigned."))
+
+
+@bp.route("/tickets/<int:ticket_id>/promises", methods=["POST"])
+def add_promise(ticket_id: int):
+    return _act(ticket_id, PromiseForm(), "promise_form",
+                lambda f: tickets.add_promise(ticket_id, f.description.data, _local_to_utc(f.due_at.data), _actor()),
+                _("Promise recorded."))
+
+
+@bp.route("/tickets/<int:ticket_id>/promises/<int:promise_id>/kept", methods=["POST"])
+def promise_kept(ticket_id: int, promise_id: int):
+    from flask_wtf.csrf import validate_csrf
+
+    validate_csrf(request.form.get("csrf_token"))
+    try:
+        tickets.settle_promise(ticket_id, promise_id, "kept", _actor())
+        flash(_("Promise marked as kept."), "success")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("desk.ticket", ticket_id=ticket_id))

@@ -1,0 +1,52 @@
+"""`make run`: the whole service on one machine, on the embedded defaults.
+
+Starts an embedded Redis when REDIS_URL is unset, migrates, seeds the demo once, starts an
+RQ worker process beside the web server, and stops all of it on Ctrl-C.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from . import embedded_redis
+
+
+def main() -> int:
+    if not os.environ.get("REDIS_URL"):
+        embedded_redis.ensure_url()  # sets REDIS_URL for this process and the worker
+    from flask_migrate import upgrade
+
+    from . import create_app, demo
+    from .extensions import socketio
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        if demo.seed():
+            print("Demo data loaded.")
+        demo.print_logins()
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=os.environ.copy())
+    port = int(os.environ.get("PORT", "5000"))
+    print(f"Callcenter on http://127.0.0.1:{port}  (customer form: /submit, staff: /login)  Ctrl-C stops it.",
+          flush=True)
+    try:
+        socketio.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=port, allow_unsafe_werkzeug=True,
+                     use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        embedded_redis.stop()
+        print("Stopped the web server, the worker and the embedded Redis.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Side effects after COMMIT only.
+
+Services call emit_on_commit / enqueue_on_commit while they change rows; the socket emits
+and RQ enqueues wait in session.info and run once the outermost transaction commits.
+A rollback drops them, so no client hears of, and no job reads, a row that never existed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db, redis_client, socketio
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/console"
+_KEY = "callcenter.after_commit"
+SEQ_KEY = "cc:events:seq"
+
+
+@dataclass
+class PendingEmit:
+    name: str
+    payload: dict[str, Any]
+    rooms: list[str]
+
+
+@dataclass
+class PendingJob:
+    func: str
+    args: tuple
+    queue: str = "default"
+    job_id: str | None = None
+    at: Any = None  # datetime for enqueue_at
+    kwargs: dict = field(default_factory=dict)
+
+
+def _pending(session: Session) -> list:
+    return session.info.setdefault(_KEY, [])
+
+
+def emit_on_commit(name: str, payload: dict[str, Any], rooms: list[str]) -> None:
+    """Queue a Socket.IO event on /console for the given rooms, sent after commit."""
+    _pending(db.session()).append(PendingEmit(name, dict(payload), list(dict.fromkeys(rooms))))
+
+
+def enqueue_on_commit(func: str, *args, queue: str = "default", job_id: str | None = None,
+                      at=None, **kwargs) -> None:
+    """Queue an RQ job (dotted path, ids as arguments), enqueued after commit."""
+    _pending(db.session()).append(PendingJob(func, args, queue, job_id, at, kwargs))
+
+
+def next_seq() -> int:
+    """A strictly increasing sequence shared by every process, for client resync."""
+    return int(redis_client().incr(SEQ_KEY))
+
+
+def _run(item) -> None:
+    if isinstance(item, PendingEmit):
+        payload = dict(item.payload, seq=next_seq())
+        for room in item.rooms:
+            socketio.emit(item.name, payload, to=room, namespace=NAMESPACE)
+    else:
+        q = Queue(item.queue, connection=redis_client())
+        if item.at is not None:
+            q.enqueue_at(item.at, item.func, *item.args, job_id=item.job_id, **item.kwargs)
+        else:
+            q.enqueue(item.func, *item.args, job_id=item.job_id, **item.kwargs)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    items = session.info.pop(_KEY, [])
+    for item in items:
+        try:
+            _run(item)
+        except Exception:  # a failed emit must not undo a committed change; the sweeper repairs jobs
+            log.exception("after-commit side effect failed: %r", item)
+            if current_app and current_app.config.get("TESTING") and current_app.config.get("RAISE_SIDE_EFFECT_ERRORS", True):
+                raise
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)

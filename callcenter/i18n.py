@@ -1,0 +1,62 @@
+"""Which language and time zone a page speaks, and the switch in the header."""
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+SUPPORTED = ("en", "zh_CN")
+
+
+def _supported(code: str | None) -> str | None:
+    if not code:
+        return None
+    code = code.replace("-", "_")
+    for locale in SUPPORTED:
+        if code.lower() == locale.lower() or code.lower().split("_")[0] == locale.lower().split("_")[0]:
+            return locale
+    return None
+
+
+def select_locale() -> str:
+    """The user's saved choice, then this browser's choice, then Accept-Language."""
+    if not has_request_context():  # jobs and CLI: messages pick their locale with force_locale
+        return "en"
+    if current_user and current_user.is_authenticated and _supported(current_user.locale):
+        return _supported(current_user.locale)
+    if _supported(session.get("locale")):
+        return _supported(session["locale"])
+    return _best_match()
+
+
+def _best_match() -> str:
+    match = request.accept_languages.best_match(["en", "zh_CN", "zh"], default="en")
+    return "zh_CN" if match.startswith("zh") else "en"
+
+
+def select_timezone() -> str:
+    return current_app.config["DISPLAY_TIMEZONE"]
+
+
+def language_code() -> str:
+    """'zh' or 'en': the language a ticket written on this page is in."""
+    return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+def register(app: Flask) -> None:
+    @app.route("/lang/<code>")
+    def switch_language(code: str):
+        from .auth.services import set_locale
+
+        locale = _supported(code) or "en"
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            set_locale(current_user, locale)
+        target = request.args.get("next") or request.referrer or url_for("portal.home")
+        if not target.startswith("/") and not target.startswith(request.host_url):
+            target = url_for("portal.home")
+        return redirect(target)
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale()), "supported_locales": SUPPORTED}

@@ -1,0 +1,1 @@
+"""KPI formulas, queries and the wallboard."""

@@ -1,0 +1,5 @@
+"""Every model, imported in one place so metadata (and migrations) see the whole schema."""
+from .auth.models import AgentSkill, ApiToken, Team, User, user_teams  # noqa: F401
+from .customers.models import Customer  # noqa: F401
+from .notifications.models import OutboundMessage  # noqa: F401
+from .tickets.models import Category, IdempotencyKey, Promise, Ticket, TicketEvent, TicketMessage  # noqa: F401

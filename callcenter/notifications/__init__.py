@@ -1,0 +1,1 @@
+"""Messages to customers, queued in the database and delivered by an RQ job."""

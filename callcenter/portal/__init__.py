@@ -1,0 +1,1 @@
+"""The customer side: the complaint / request form and the private status page."""

@@ -1,0 +1,1 @@
+"""Routing engine: the right ticket to the right agent."""

@@ -1,0 +1,1 @@
+"""SLA clocks in business time, warnings and escalation."""

@@ -1,0 +1,1 @@
+"""Tickets: models, lifecycle, services (the only code that commits), schemas, API."""

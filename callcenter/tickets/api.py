@@ -1,0 +1,158 @@
+"""/api/v1/tickets: thin handlers that parse, call one service and serialise."""
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.api_auth import current_actor
+from ..auth.models import Team
+from ..customers.models import Customer
+from ..extensions import db
+from ..schemas_common import page_schema, paginate
+from . import services
+from .models import Ticket, TicketEvent, TicketMessage
+from .schemas import (AssignIn, EventOut, MessageIn, MessageOut, PromiseIn, PromiseOut, PromiseSettleIn,
+                      ResolutionIn, TicketCreate, TicketListArgs, TicketOut, TicketPatch, TransitionIn)
+
+blp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets",
+                description="Complaints, service requests and inquiries.")
+
+IDEMPOTENCY_HEADER = {
+    "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 255},
+    "description": "A retried POST with the same key returns the first ticket instead of creating another.",
+}
+
+
+def visible_tickets(actor):
+    """Tickets this actor may see, as a statement the list endpoints refine."""
+    stmt = select(Ticket)
+    if not actor.is_supervisor:
+        stmt = stmt.where(or_(Ticket.team_id.in_(actor.team_ids or {-1}), Ticket.assignee_id == actor.user_id))
+    return stmt
+
+
+def apply_filters(stmt, args: dict):
+    if args.get("status"):
+        stmt = stmt.where(Ticket.status.in_([s for s in args["status"].split(",") if s]))
+    if "assignee_id" in args:
+        stmt = stmt.where(Ticket.assignee_id == args["assignee_id"])
+    if args.get("priority"):
+        stmt = stmt.where(Ticket.priority == args["priority"])
+    if args.get("kind"):
+        stmt = stmt.where(Ticket.kind == args["kind"])
+    if "customer_id" in args:
+        stmt = stmt.where(Ticket.customer_id == args["customer_id"])
+    if args.get("team"):
+        stmt = stmt.join(Team, Team.id == Ticket.team_id).where(Team.name == args["team"])
+    if args.get("q"):
+        like = f"%{args['q'].strip()}%"
+        stmt = stmt.join(Customer, Customer.id == Ticket.customer_id).where(or_(
+            Ticket.reference.ilike(like), Ticket.subject.ilike(like), Ticket.description.ilike(like),
+            Customer.name.ilike(like), Customer.phone.ilike(like), Customer.email.ilike(like)))
+    return stmt
+
+
+@blp.route("")
+@blp.arguments(TicketListArgs, location="query")
+@blp.response(200, page_schema(TicketOut, "TicketPage"))
+def list_tickets(args):
+    """List the tickets you may see, newest first, with filters."""
+    stmt = apply_filters(visible_tickets(current_actor()), args)
+    stmt = stmt.options(selectinload(Ticket.customer), selectinload(Ticket.assignee), selectinload(Ticket.team),
+                        selectinload(Ticket.promises)).order_by(Ticket.id.desc())
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(TicketCreate)
+@blp.response(201, TicketOut)
+@blp.alt_response(200, schema=TicketOut, description="An Idempotency-Key replay: the first ticket.")
+@blp.doc(parameters=[IDEMPOTENCY_HEADER])
+def create_ticket(data):
+    """Create a ticket. The customer is found again by phone or email, or recorded."""
+    key = request.headers.get("Idempotency-Key")
+    ticket, created = services.create_ticket(data, current_actor(), idempotency_key=key)
+    headers = {"Location": f"/api/v1/tickets/{ticket.id}"}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return ticket, 201, headers
+
+
+@blp.route("/<int:ticket_id>")
+@blp.response(200, TicketOut)
+def get_ticket(ticket_id):
+    """One ticket."""
+    return services.get_visible(ticket_id, current_actor())
+
+
+@blp.route("/<int:ticket_id>", methods=["PATCH"])
+@blp.arguments(TicketPatch)
+@blp.response(200, TicketOut)
+def patch_ticket(changes, ticket_id):
+    """Change fields (priority, severity, category, resolution ...); each change is audited."""
+    return services.update_fields(ticket_id, changes, current_actor())
+
+
+@blp.route("/<int:ticket_id>/transitions", methods=["POST"])
+@blp.arguments(TransitionIn)
+@blp.response(200, TicketOut)
+def transition(data, ticket_id):
+    """Move a ticket to another status; 409 lists the allowed ones when the move is not."""
+    resolution = ResolutionIn().as_fields(data["resolution"]) if data.get("resolution") else None
+    return services.transition(ticket_id, data["to"], current_actor(), reason=data.get("reason"),
+                               resolution=resolution)
+
+
+@blp.route("/<int:ticket_id>/messages", methods=["POST"])
+@blp.arguments(MessageIn)
+@blp.response(201, MessageOut)
+def post_message(data, ticket_id):
+    """A public reply (the first one is the first response) or an internal note."""
+    return services.add_message(ticket_id, data["body"], data["internal"], current_actor())
+
+
+@blp.route("/<int:ticket_id>/messages")
+@blp.response(200, MessageOut(many=True))
+def list_messages(ticket_id):
+    """The conversation, oldest first, internal notes included."""
+    services.get_visible(ticket_id, current_actor())
+    return db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+                              .order_by(TicketMessage.id)).all()
+
+
+@blp.route("/<int:ticket_id>/assign", methods=["POST"])
+@blp.arguments(AssignIn)
+@blp.response(200, TicketOut)
+def assign(data, ticket_id):
+    """Assign to an agent (supervisors), or take it yourself (agents)."""
+    return services.assign(ticket_id, data["agent_id"], current_actor())
+
+
+@blp.route("/<int:ticket_id>/events")
+@blp.response(200, EventOut(many=True))
+def events(ticket_id):
+    """The audit trail, oldest first."""
+    services.get_visible(ticket_id, current_actor())
+    return db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                              .order_by(TicketEvent.id)).all()
+
+
+@blp.route("/<int:ticket_id>/promises", methods=["POST"])
+@blp.arguments(PromiseIn)
+@blp.response(201, PromiseOut)
+def add_promise(data, ticket_id):
+    """Record a commitment made to the customer, with its due time."""
+    return services.add_promise(ticket_id, data["description"], data["due_at"], current_actor())
+
+
+@blp.route("/<int:ticket_id>/promises/<int:promise_id>", methods=["POST"])
+@blp.arguments(PromiseSettleIn)
+@blp.response(200, PromiseOut)
+def settle_promise(data, ticket_id, promise_id):
+    """Mark a promise kept or cancelled."""
+    return services.settle_promise(ticket_id, promise_id, data["outcome"], current_actor())
+
+
+__all__ = ["blp", "visible_tickets", "apply_filters"]

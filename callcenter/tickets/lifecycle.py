@@ -1,0 +1,68 @@
+"""The ticket state machine, as data. Pure: no Flask, no SQLAlchemy."""
+from __future__ import annotations
+
+NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED = (
+    "new", "assigned", "in_progress", "pending_customer", "resolved", "closed", "cancelled",
+)
+STATUSES = (NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED)
+OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})
+FINAL_STATUSES = frozenset({CLOSED, CANCELLED})
+
+# Moves a person may ask for through /transitions. Entering "assigned" is done by
+# assigning someone, never by a bare transition, so it is absent here.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    NEW: (IN_PROGRESS, CANCELLED),
+    ASSIGNED: (IN_PROGRESS, PENDING, RESOLVED, CANCELLED),
+    IN_PROGRESS: (PENDING, RESOLVED, CANCELLED),
+    PENDING: (IN_PROGRESS, RESOLVED, CANCELLED),
+    RESOLVED: (IN_PROGRESS, CLOSED),
+    CLOSED: (),
+    CANCELLED: (),
+}
+
+# Statuses in which (re)assigning is allowed and what status it leaves.
+ASSIGNABLE = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})
+
+COMPLAINT_CLOSE_FIELDS = ("resolution_summary", "root_cause", "responsible_department")
+
+
+def allowed_transitions(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in allowed_transitions(current)
+
+
+def is_reopen(current: str, target: str) -> bool:
+    return current == RESOLVED and target == IN_PROGRESS
+
+
+def status_after_assignment(current: str) -> str:
+    """A newly (re)assigned ticket waits for its new owner to start it, except
+    one that waits on the customer, which keeps waiting."""
+    return PENDING if current == PENDING else ASSIGNED
+
+
+def status_after_agent_reply(current: str) -> str:
+    """An agent's public reply starts work on a ticket that was not started."""
+    return IN_PROGRESS if current in (NEW, ASSIGNED) else current
+
+
+def status_after_customer_reply(current: str) -> tuple[str, bool]:
+    """A customer's reply resumes a ticket waiting on them and reopens a resolved one.
+
+    Returns the new status and whether it counts as a reopen.
+    """
+    if current == PENDING:
+        return IN_PROGRESS, False
+    if current == RESOLVED:
+        return IN_PROGRESS, True
+    return current, False
+
+
+def missing_close_fields(kind: str, values: dict[str, str | None]) -> list[str]:
+    """A complaint may only close with its resolution, root cause and department recorded."""
+    if kind != "complaint":
+        return []
+    return [f for f in COMPLAINT_CLOSE_FIELDS if not (values.get(f) or "").strip()]

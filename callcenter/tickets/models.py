@@ -1,0 +1,201 @@
+"""Tickets, their messages, promises and the audit trail."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import Team, User
+from ..customers.models import Customer
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+
+
+def _enum(cls: type[enum.Enum], length: int = 24) -> Enum:
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class Kind(str, enum.Enum):
+    complaint = "complaint"
+    service_request = "service_request"
+    inquiry = "inquiry"
+
+
+class Channel(str, enum.Enum):
+    web = "web"
+    phone = "phone"
+    email = "email"
+    api = "api"
+
+
+class Status(str, enum.Enum):
+    new = "new"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    pending_customer = "pending_customer"
+    resolved = "resolved"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class Priority(str, enum.Enum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Severity(str, enum.Enum):
+    ordinary = "ordinary"
+    serious = "serious"
+    critical = "critical"
+
+
+class Category(db.Model):
+    """A category customers pick; it names the team and skill that usually handle it."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    skill: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    team: Mapped[Team | None] = relationship()
+
+    def label(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_priority", "status", "priority"),
+        Index("ix_tickets_team_status", "team_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[Kind] = mapped_column(_enum(Kind))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.new, index=True)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority, 4), default=Priority.P3)
+    severity: Mapped[Severity | None] = mapped_column(_enum(Severity, 12))
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(10), default="zh")
+    required_skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    responsible_department: Mapped[str | None] = mapped_column(String(120))
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Filled by the SLA engine when a policy applies; indexed for the sweeper.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    customer: Mapped[Customer] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    team: Mapped[Team | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+    promises: Mapped[list["Promise"]] = relationship(back_populates="ticket", order_by="Promise.due_at")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.resolved, Status.closed, Status.cancelled)
+
+
+class AuthorKind(str, enum.Enum):
+    agent = "agent"
+    customer = "customer"
+    system = "system"
+
+
+class TicketMessage(db.Model):
+    __tablename__ = "ticket_messages"
+    __table_args__ = (Index("ix_ticket_messages_ticket_created", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_kind: Mapped[AuthorKind] = mapped_column(_enum(AuthorKind, 12))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TicketEvent(db.Model):
+    """The audit trail: who, when, what, before and after. Never updated or deleted."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_kind: Mapped[AuthorKind] = mapped_column(_enum(AuthorKind, 12))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    field: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PromiseStatus(str, enum.Enum):
+    open = "open"
+    kept = "kept"
+    broken = "broken"
+    cancelled = "cancelled"
+
+
+class Promise(db.Model):
+    """A commitment made to the customer ("we will call you back by Friday")."""
+
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[PromiseStatus] = mapped_column(_enum(PromiseStatus, 12), default=PromiseStatus.open)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    ticket: Mapped[Ticket] = relationship(back_populates="promises")
+
+
+class IdempotencyKey(db.Model):
+    """A retried POST with the same key returns the ticket the first one created."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

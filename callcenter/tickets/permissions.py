@@ -1,0 +1,20 @@
+"""Who may see and change which ticket. Pure."""
+from __future__ import annotations
+
+from ..actors import Actor
+
+
+def can_view(actor: Actor, team_id: int | None, assignee_id: int | None) -> bool:
+    """Supervisors and admins see everything; an agent sees their teams' tickets and their own."""
+    if actor.kind == "system" or actor.is_supervisor:
+        return True
+    if not actor.is_staff:
+        return False
+    return (team_id is not None and team_id in actor.team_ids) or (
+        assignee_id is not None and assignee_id == actor.user_id
+    )
+
+
+def can_assign(actor: Actor, target_user_id: int) -> bool:
+    """Agents may take a ticket for themselves; supervisors may give it to anyone."""
+    return actor.is_supervisor or actor.kind == "system" or (actor.is_staff and actor.user_id == target_user_id)

@@ -1,0 +1,199 @@
+"""What the ticket API reads and writes. Validation lives here, not in the views."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from ..schemas_common import PageArgs, PersonRef
+from . import lifecycle
+from .models import Channel, Kind, Priority, Severity
+
+KINDS = [k.value for k in Kind]
+CHANNELS = [c.value for c in Channel]
+PRIORITIES = [p.value for p in Priority]
+SEVERITIES = [s.value for s in Severity]
+LANGUAGES = ["zh", "en"]
+PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,40}$")
+SkillMap = fields.Dict(keys=fields.String(validate=validate.Length(1, 50)),
+                       values=fields.Integer(validate=validate.Range(1, 5)))
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+def _trimmed(min_len: int, max_len: int) -> validate.Validator:
+    return validate.And(validate.Length(min=min_len, max=max_len), _not_blank)
+
+
+class CustomerIn(Schema):
+    name = fields.String(required=True, validate=_trimmed(1, 120))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+
+    @validates("phone")
+    def _phone(self, value, **_kw):
+        if value and (not PHONE_RE.match(value) or len(re.sub(r"\D", "", value)) < 5):
+            raise ValidationError("not a phone number")
+
+    @validates_schema
+    def _contact(self, data, **_kw):
+        if not data.get("phone") and not data.get("email"):
+            raise ValidationError("give a phone number or an email", "phone")
+
+
+class PromiseIn(Schema):
+    description = fields.String(required=True, validate=_trimmed(1, 500))
+    due_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class TicketCreate(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
+    subject = fields.String(required=True, validate=_trimmed(1, 200))
+    description = fields.String(required=True, validate=_trimmed(1, 20000))
+    category = fields.String(allow_none=True, validate=validate.Length(max=50))
+    priority = fields.String(allow_none=True, validate=validate.OneOf(PRIORITIES))
+    severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
+    language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
+    required_skills = SkillMap
+    customer = fields.Nested(CustomerIn, required=True)
+    promises = fields.List(fields.Nested(PromiseIn))
+
+
+class TicketPatch(Schema):
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
+    category = fields.String(allow_none=True, validate=validate.Length(max=50))
+    subject = fields.String(validate=_trimmed(1, 200))
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    required_skills = SkillMap
+    resolution_summary = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    root_cause = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    responsible_department = fields.String(allow_none=True, validate=validate.Length(max=120))
+
+
+class ResolutionIn(Schema):
+    summary = fields.String(validate=validate.Length(max=10000))
+    root_cause = fields.String(validate=validate.Length(max=10000))
+    department = fields.String(validate=validate.Length(max=120))
+
+    def as_fields(self, data: dict) -> dict:
+        return {"resolution_summary": data.get("summary"), "root_cause": data.get("root_cause"),
+                "responsible_department": data.get("department")}
+
+
+class TransitionIn(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(lifecycle.STATUSES))
+    reason = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    resolution = fields.Nested(ResolutionIn)
+
+
+class MessageIn(Schema):
+    body = fields.String(required=True, validate=_trimmed(1, 20000))
+    internal = fields.Boolean(load_default=False)
+
+
+class AssignIn(Schema):
+    agent_id = fields.Integer(required=True, strict=True)
+
+
+class PromiseSettleIn(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["kept", "cancelled"]))
+
+
+class TicketListArgs(PageArgs):
+    status = fields.String(metadata={"description": "one status or several, comma-separated"})
+    assignee_id = fields.Integer()
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    team = fields.String()
+    customer_id = fields.Integer()
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "text in reference, subject, description or customer"})
+
+    @validates("status")
+    def _status(self, value, **_kw):
+        unknown = [s for s in value.split(",") if s and s not in lifecycle.STATUSES]
+        if unknown:
+            raise ValidationError(f"unknown status {unknown}; use {list(lifecycle.STATUSES)}")
+
+
+class CustomerRef(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    tier = fields.Function(lambda c: c.tier.value)
+
+
+class PromiseOut(Schema):
+    id = fields.Integer()
+    description = fields.String()
+    due_at = fields.DateTime(format="iso")
+    status = fields.Function(lambda p: p.status.value)
+    settled_at = fields.DateTime(format="iso", allow_none=True)
+
+
+class SlaOut(Schema):
+    first_response_due_at = fields.DateTime(format="iso", allow_none=True)
+    resolution_due_at = fields.DateTime(format="iso", allow_none=True)
+    state = fields.String(allow_none=True)
+
+
+def _sla(ticket) -> dict:
+    # The SLA engine fills the due times when a policy applies; "none" says no policy did.
+    due = ticket.first_response_due_at or ticket.resolution_due_at
+    return {"first_response_due_at": ticket.first_response_due_at,
+            "resolution_due_at": ticket.resolution_due_at,
+            "state": "running" if due and ticket.is_open else ("none" if not due else "stopped")}
+
+
+class TicketOut(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    kind = fields.Function(lambda t: t.kind.value)
+    channel = fields.Function(lambda t: t.channel.value)
+    status = fields.Function(lambda t: t.status.value)
+    priority = fields.Function(lambda t: t.priority.value)
+    severity = fields.Function(lambda t: t.severity.value if t.severity else None)
+    category = fields.String(attribute="category_code", allow_none=True)
+    subject = fields.String()
+    description = fields.String()
+    language = fields.String()
+    required_skills = fields.Dict(keys=fields.String(), values=fields.Integer())
+    customer = fields.Nested(CustomerRef)
+    assignee = fields.Nested(PersonRef, allow_none=True)
+    team = fields.Function(lambda t: t.team.name if t.team else None)
+    created_at = fields.DateTime(format="iso")
+    updated_at = fields.DateTime(format="iso")
+    assigned_at = fields.DateTime(format="iso", allow_none=True)
+    first_response_at = fields.DateTime(format="iso", allow_none=True)
+    resolved_at = fields.DateTime(format="iso", allow_none=True)
+    closed_at = fields.DateTime(format="iso", allow_none=True)
+    cancelled_at = fields.DateTime(format="iso", allow_none=True)
+    reopen_count = fields.Integer()
+    resolution = fields.Function(lambda t: {"summary": t.resolution_summary, "root_cause": t.root_cause,
+                                            "department": t.responsible_department})
+    promises = fields.List(fields.Nested(PromiseOut))
+    allowed_transitions = fields.Function(lambda t: list(lifecycle.allowed_transitions(t.status.value)))
+    sla = fields.Function(_sla, metadata={"type": "object"})
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    author_kind = fields.Function(lambda m: m.author_kind.value)
+    author_name = fields.String()
+    body = fields.String()
+    internal = fields.Boolean()
+    created_at = fields.DateTime(format="iso")
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    actor = fields.Function(lambda e: {"kind": e.actor_kind.value, "id": e.actor_user_id, "name": e.actor_name})
+    field = fields.String(allow_none=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    data = fields.Dict()
+    created_at = fields.DateTime(format="iso")

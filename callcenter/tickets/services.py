@@ -1,0 +1,385 @@
+"""Everything that changes a ticket. The only code that commits ticket changes.
+
+Each function validates, changes rows, writes audit events, queues side effects with
+events.py and commits once. Errors are DomainErrors with a translated message.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..actors import SYSTEM, Actor
+from ..auth.models import Role, User
+from ..customers import services as customers
+from ..db_types import utcnow
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..events import emit_on_commit
+from ..extensions import db
+from ..notifications import services as notify
+from . import audit, lifecycle, permissions, triage
+from .models import (AuthorKind, Category, Channel, IdempotencyKey, Kind, Priority, Promise,
+                     PromiseStatus, Severity, Status, Ticket, TicketMessage)
+
+EDITABLE_FIELDS = ("priority", "severity", "category", "subject", "language", "required_skills",
+                   "resolution_summary", "root_cause", "responsible_department")
+
+
+# ---------------------------------------------------------------- reading
+
+def get_visible(ticket_id: int, actor: Actor, *, lock: bool = False) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id, with_for_update=lock or None)
+    if ticket is None:
+        raise NotFound(_("No ticket with id %(id)s.", id=ticket_id))
+    if not permissions.can_view(actor, ticket.team_id, ticket.assignee_id):
+        raise Forbidden(_("This ticket belongs to another team."))
+    return ticket
+
+
+def get_by_token(token: str) -> Ticket:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.public_token == token))
+    if ticket is None:
+        raise NotFound(_("No ticket found for this link."))
+    return ticket
+
+
+# ---------------------------------------------------------------- events
+
+def rooms_for(ticket: Ticket) -> list[str]:
+    """Who hears about a ticket: supervisors, its team and its assignee. Never another team."""
+    rooms = ["supervisors"]
+    if ticket.team_id:
+        rooms.append(f"team:{ticket.team_id}")
+    if ticket.assignee_id:
+        rooms.append(f"user:{ticket.assignee_id}")
+    return rooms
+
+
+def summary_payload(ticket: Ticket, change: str) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id,
+        "reference": ticket.reference,
+        "change": change,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "subject": ticket.subject,
+        "updated_at": utcnow().isoformat(),
+    }
+
+
+def _emit_updated(ticket: Ticket, change: str) -> None:
+    emit_on_commit("ticket.updated", summary_payload(ticket, change), rooms_for(ticket))
+
+
+# ---------------------------------------------------------------- create
+
+def _request_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(actor: Actor, key: str, request_hash: str) -> Ticket | None:
+    row = db.session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.user_id == actor.user_id, IdempotencyKey.key == key))
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise ValidationFailed(
+            _("This Idempotency-Key was already used with a different request."),
+            {"idempotency_key": key}, code="idempotency_key_reused")
+    return db.session.get(Ticket, row.ticket_id)
+
+
+def _category(code: str | None) -> Category | None:
+    if not code:
+        return None
+    category = db.session.get(Category, code)
+    if category is None or not category.active:
+        known = db.session.scalars(select(Category.code).where(Category.active).order_by(Category.position)).all()
+        raise ValidationFailed(_("Unknown category."), {"fields": {"category": [f"one of {list(known)}"]}})
+    return category
+
+
+def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | None = None) -> tuple[Ticket, bool]:
+    """Create a ticket from validated input. Returns (ticket, created).
+
+    With an idempotency key a retry returns the first ticket and created=False.
+    """
+    request_hash = _request_hash(data)
+    if idempotency_key and actor.user_id:
+        existing = _replay(actor, idempotency_key, request_hash)
+        if existing is not None:
+            return existing, False
+    try:
+        ticket = _insert_ticket(data, actor)
+        if idempotency_key and actor.user_id:
+            db.session.add(IdempotencyKey(user_id=actor.user_id, key=idempotency_key,
+                                          request_hash=request_hash, ticket_id=ticket.id))
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its ticket.
+        db.session.rollback()
+        if idempotency_key and actor.user_id:
+            existing = _replay(actor, idempotency_key, request_hash)
+            if existing is not None:
+                return existing, False
+        raise
+    return ticket, True
+
+
+def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
+    person = data["customer"]
+    customer = customers.find_or_create(person["name"], person.get("phone"), person.get("email"),
+                                        data.get("language"))
+    category = _category(data.get("category"))
+    kind = data["kind"]
+    severity = data.get("severity") or triage.classify_severity(kind, f"{data['subject']} {data['description']}")
+    priority = data.get("priority") or triage.default_priority(kind, severity, customer.tier.value)
+    ticket = Ticket(
+        public_token=secrets.token_urlsafe(24),
+        kind=Kind(kind),
+        channel=Channel(data["channel"]),
+        status=Status.new,
+        priority=Priority(priority),
+        severity=Severity(severity) if severity else None,
+        category=category,
+        subject=data["subject"].strip(),
+        description=data["description"].strip(),
+        language=data.get("language") or customer.language or "zh",
+        required_skills=dict(data.get("required_skills") or ({category.skill: 1} if category and category.skill else {})),
+        customer=customer,
+        team_id=category.team_id if category else None,
+        created_by_id=actor.user_id,
+        created_at=utcnow(),
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    ticket.reference = f"CC-{ticket.created_at.year}-{ticket.id:06d}"
+    audit.record(ticket, "created", actor, after={
+        "reference": ticket.reference, "kind": kind, "channel": data["channel"], "priority": priority,
+        "severity": severity, "category": ticket.category_code, "team_id": ticket.team_id,
+        "customer_id": customer.id,
+    })
+    for promise in data.get("promises") or []:
+        _add_promise(ticket, promise["description"], promise["due_at"], actor)
+    notify.acknowledge(ticket)
+    _emit_updated(ticket, "created")
+    return ticket
+
+
+# ---------------------------------------------------------------- lifecycle
+
+def transition(ticket_id: int, to: str, actor: Actor, *, reason: str | None = None,
+               resolution: dict[str, str] | None = None) -> Ticket:
+    ticket = get_visible(ticket_id, actor, lock=True)
+    current = ticket.status.value
+    if to not in lifecycle.STATUSES:
+        raise ValidationFailed(_("Unknown status."), {"fields": {"to": [f"one of {list(lifecycle.STATUSES)}"]}})
+    if not lifecycle.can_transition(current, to):
+        raise Conflict(
+            _("A ticket in status %(current)s cannot move to %(to)s.", current=current, to=to),
+            {"from": current, "to": to, "allowed": list(lifecycle.allowed_transitions(current))},
+            code="transition_not_allowed")
+    if to == lifecycle.CLOSED:
+        for name, value in (resolution or {}).items():
+            if name in lifecycle.COMPLAINT_CLOSE_FIELDS and value is not None:
+                audit.set_field(ticket, name, value.strip(), actor)
+        missing = lifecycle.missing_close_fields(
+            ticket.kind.value, {f: getattr(ticket, f) for f in lifecycle.COMPLAINT_CLOSE_FIELDS})
+        if missing:
+            db.session.rollback()
+            raise ValidationFailed(
+                _("A complaint is closed only with its resolution summary, root cause and responsible department."),
+                {"missing": missing}, code="resolution_required")
+    _apply_status(ticket, to, actor, reason=reason)
+    db.session.commit()
+    return ticket
+
+
+def _apply_status(ticket: Ticket, to: str, actor: Actor, *, reason: str | None = None) -> None:
+    current = ticket.status.value
+    now = utcnow()
+    reopen = lifecycle.is_reopen(current, to)
+    ticket.status = Status(to)
+    if to == lifecycle.RESOLVED:
+        ticket.resolved_at = now
+    elif to == lifecycle.CLOSED:
+        ticket.closed_at = now
+    elif to == lifecycle.CANCELLED:
+        ticket.cancelled_at = now
+    if reopen:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+    audit.record(ticket, "reopened" if reopen else "status_changed", actor, field="status",
+                 before=current, after=to, reason=reason)
+    if to == lifecycle.RESOLVED:
+        notify.status_changed(ticket)
+    _emit_updated(ticket, "status")
+
+
+# ---------------------------------------------------------------- messages
+
+def add_message(ticket_id: int, body: str, internal: bool, actor: Actor) -> TicketMessage:
+    """An agent's reply (public) or note (internal). The first public reply is the first response."""
+    ticket = get_visible(ticket_id, actor, lock=True)
+    if not actor.is_staff:
+        raise Forbidden(_("Only staff write on a ticket here."))
+    return _append_message(ticket, body, internal, actor)
+
+
+def customer_reply(token: str, body: str) -> TicketMessage:
+    ticket = get_by_token(token)
+    ticket = db.session.get(Ticket, ticket.id, with_for_update=True)
+    return _append_message(ticket, body, False, Actor.customer(ticket.customer.name))
+
+
+def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> TicketMessage:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("The message is empty."), {"fields": {"body": ["required"]}})
+    if ticket.status.value in lifecycle.FINAL_STATUSES:
+        raise Conflict(_("This ticket is %(status)s; it takes no more messages.", status=ticket.status.value),
+                       {"status": ticket.status.value}, code="ticket_final")
+    message = TicketMessage(ticket_id=ticket.id, author_kind=AuthorKind(actor.kind), author_user_id=actor.user_id,
+                            author_name=actor.name, body=body, internal=internal, created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    audit.record(ticket, "note" if internal else "message", actor, message_id=message.id, internal=internal)
+    if actor.is_staff and not internal:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = message.created_at
+            audit.record(ticket, "first_response", actor, field="first_response_at",
+                         before=None, after=message.created_at)
+        new_status = lifecycle.status_after_agent_reply(ticket.status.value)
+        if new_status != ticket.status.value:
+            _apply_status(ticket, new_status, actor, reason="agent replied")
+        notify.agent_replied(ticket, message)
+    elif actor.kind == "customer":
+        new_status, _reopen = lifecycle.status_after_customer_reply(ticket.status.value)
+        if new_status != ticket.status.value:
+            _apply_status(ticket, new_status, actor, reason="customer replied")
+    emit_on_commit("ticket.message", {
+        "ticket_id": ticket.id, "message_id": message.id, "author_kind": actor.kind,
+        "author_name": actor.name, "internal": internal, "body": body[:500],
+        "created_at": message.created_at.isoformat(),
+    }, rooms_for(ticket))
+    db.session.commit()
+    return message
+
+
+# ---------------------------------------------------------------- assignment
+
+def assign(ticket_id: int, agent_id: int, actor: Actor) -> Ticket:
+    """Give a ticket to an agent (supervisors), or take it (an agent, for themselves)."""
+    ticket = get_visible(ticket_id, actor, lock=True)
+    if not permissions.can_assign(actor, agent_id):
+        raise Forbidden(_("Agents may only take tickets for themselves."))
+    agent = db.session.get(User, agent_id)
+    if agent is None or not agent.active or agent.role not in (Role.agent, Role.supervisor):
+        raise ValidationFailed(_("No active agent with id %(id)s.", id=agent_id),
+                               {"fields": {"agent_id": ["unknown or inactive agent"]}})
+    if ticket.status.value not in lifecycle.ASSIGNABLE:
+        raise Conflict(_("A ticket in status %(status)s cannot be assigned.", status=ticket.status.value),
+                       {"status": ticket.status.value}, code="not_assignable")
+    if ticket.assignee_id == agent.id:
+        return ticket
+    apply_assignment(ticket, agent, actor)
+    db.session.commit()
+    return ticket
+
+
+def apply_assignment(ticket: Ticket, agent: User, actor: Actor, **why: Any) -> None:
+    """Set the assignee with its audit and events; the caller commits (routing uses this too)."""
+    before = {"id": ticket.assignee.id, "name": ticket.assignee.name} if ticket.assignee else None
+    previous_rooms = rooms_for(ticket)
+    ticket.assignee = agent
+    ticket.assignee_id = agent.id
+    ticket.assigned_at = utcnow()
+    if ticket.team_id not in agent.team_ids and agent.teams:
+        audit.set_field(ticket, "team_id", agent.teams[0].id, actor)
+    audit.record(ticket, "assigned", actor, field="assignee", before=before,
+                 after={"id": agent.id, "name": agent.name}, **why)
+    new_status = lifecycle.status_after_assignment(ticket.status.value)
+    if new_status != ticket.status.value:
+        _apply_status(ticket, new_status, actor, reason="assigned")
+    payload = summary_payload(ticket, "assigned")
+    payload["assignee_name"] = agent.name
+    emit_on_commit("ticket.assigned", payload, previous_rooms + rooms_for(ticket))
+
+
+# ---------------------------------------------------------------- fields and promises
+
+def update_fields(ticket_id: int, changes: dict[str, Any], actor: Actor) -> Ticket:
+    ticket = get_visible(ticket_id, actor, lock=True)
+    if ticket.status.value in lifecycle.FINAL_STATUSES:
+        raise Conflict(_("This ticket is %(status)s and can no longer change.", status=ticket.status.value),
+                       {"status": ticket.status.value}, code="ticket_final")
+    changed = False
+    for name, value in changes.items():
+        if name not in EDITABLE_FIELDS:
+            continue
+        if name == "category":
+            category = _category(value)
+            changed |= audit.set_field(ticket, "category_code", category.code if category else None, actor)
+            continue
+        if name == "priority":
+            value = Priority(value)
+        elif name == "severity":
+            value = Severity(value) if value else None
+        changed |= audit.set_field(ticket, name, value, actor)
+    if changed:
+        _emit_updated(ticket, "fields")
+    db.session.commit()
+    return ticket
+
+
+def _add_promise(ticket: Ticket, description: str, due_at: datetime, actor: Actor) -> Promise:
+    promise = Promise(ticket_id=ticket.id, description=description.strip(), due_at=due_at,
+                      created_by_id=actor.user_id)
+    db.session.add(promise)
+    db.session.flush()
+    audit.record(ticket, "promise_made", actor, promise_id=promise.id, description=promise.description,
+                 due_at=due_at)
+    return promise
+
+
+def add_promise(ticket_id: int, description: str, due_at: datetime, actor: Actor) -> Promise:
+    ticket = get_visible(ticket_id, actor, lock=True)
+    if not ticket.is_open:
+        raise Conflict(_("Promises are made on open tickets only."), {"status": ticket.status.value},
+                       code="ticket_not_open")
+    promise = _add_promise(ticket, description, due_at, actor)
+    _emit_updated(ticket, "promise")
+    db.session.commit()
+    return promise
+
+
+def settle_promise(ticket_id: int, promise_id: int, outcome: str, actor: Actor) -> Promise:
+    """Mark a promise kept (or cancelled). A settled promise stays settled."""
+    ticket = get_visible(ticket_id, actor, lock=True)
+    promise = db.session.get(Promise, promise_id)
+    if promise is None or promise.ticket_id != ticket.id:
+        raise NotFound(_("No such promise on this ticket."))
+    if outcome not in (PromiseStatus.kept.value, PromiseStatus.cancelled.value):
+        raise ValidationFailed(_("A promise is settled as kept or cancelled."),
+                               {"fields": {"outcome": ["kept or cancelled"]}})
+    if promise.status is not PromiseStatus.open:
+        raise Conflict(_("This promise is already %(status)s.", status=promise.status.value),
+                       {"status": promise.status.value}, code="promise_settled")
+    promise.status = PromiseStatus(outcome)
+    promise.settled_at = utcnow()
+    audit.record(ticket, f"promise_{outcome}", actor, promise_id=promise.id, description=promise.description)
+    _emit_updated(ticket, "promise")
+    db.session.commit()
+    return promise
+
+
+__all__ = ["create_ticket", "transition", "add_message", "customer_reply", "assign", "apply_assignment",
+           "update_fields", "add_promise", "settle_promise", "get_visible", "get_by_token", "SYSTEM"]
