@@ -7,7 +7,7 @@ import sys
 import click
 import redis
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from rq import SimpleWorker, Worker
 from sqlalchemy import select
 
@@ -64,18 +64,18 @@ def create_token(email, label):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load the demo data once (teams, agents, customers, tickets); running it again changes nothing."""
-    from .demo import seed
+    from .demo import print_logins, seed
 
     created = seed()
     click.echo("demo data loaded" if created else "demo data already present", err=True)
-    from .demo import print_logins
-
     print_logins()
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 @click.option("--fork/--no-fork", default=False, help="fork a child per job (slower, isolates crashes)")
 def worker(burst, fork):

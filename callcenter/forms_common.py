@@ -43,9 +43,13 @@ class ContactFields:
     description = TextAreaField(_l("Description"), validators=[
         DataRequired(_l("Describe what happened.")), Length(min=5, max=20000)])
 
-    def validate_email(self, field) -> None:
-        if not (self.phone.data or "").strip() and not (field.data or "").strip():
-            raise ValidationError(_l("Give a phone number or an email so we can reach you."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Optional() ends each field's own chain when empty, so the pair is checked here.
+        if not (self.phone.data or "").strip() and not (self.email.data or "").strip():
+            self.email.errors = [*self.email.errors, _l("Give a phone number or an email so we can reach you.")]
+            ok = False
+        return ok
 
     def ticket_data(self, channel: str) -> dict:
         return {

@@ -29,11 +29,12 @@ class PhoneTicketForm(ContactFields, FlaskForm):
         self.priority.choices = priority_choices()
         self.severity.choices = severity_choices()
 
-    def validate_promise_due(self, field) -> None:
-        from wtforms.validators import ValidationError
-
-        if (self.promise.data or "").strip() and not field.data:
-            raise ValidationError(_l("When is the promise due?"))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if (self.promise.data or "").strip() and not self.promise_due.data:
+            self.promise_due.errors = [*self.promise_due.errors, _l("When is the promise due?")]
+            ok = False
+        return ok
 
 
 class MessageForm(FlaskForm):

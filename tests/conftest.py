@@ -1,0 +1,115 @@
+"""Fixtures: a real database (DATABASE_URL, or a fresh SQLite file) and a real Redis
+(REDIS_URL, or the embedded redis-server), migrated with the real migrations."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+from sqlalchemy import inspect, text
+
+_TMP = Path(tempfile.mkdtemp(prefix="callcenter-test-"))
+os.environ.setdefault("CALLCENTER_INSTANCE", str(_TMP / "instance"))
+
+from callcenter import create_app, embedded_redis  # noqa: E402
+from callcenter.config import normalise_database_url  # noqa: E402
+from callcenter.extensions import db  # noqa: E402
+
+from . import factories  # noqa: E402
+
+
+def _database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    return normalise_database_url(url) if url else f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _redis_url() -> str:
+    return os.environ.get("REDIS_URL") or embedded_redis.ensure_url()
+
+
+def _drop_everything() -> None:
+    """Start from an empty schema so the migrations build all of it."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "REDIS_URL": _redis_url(),
+        "RATELIMIT_STORAGE_URI": _redis_url(),
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": None,
+    })
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    embedded_redis.stop()
+
+
+@pytest.fixture
+def clean_state(app):
+    """Empty tables and an empty Redis database (autouse in integration and e2e tests)."""
+    with app.app_context():
+        _truncate_all()
+        db.session.remove()
+    redis_lib.Redis.from_url(app.config["REDIS_URL"]).flushdb()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as conn:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            if inspect(conn).has_table("sqlite_sequence"):
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def redis(app):
+    return redis_lib.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+
+
+@pytest.fixture
+def world(app):
+    """A small desk: two teams, categories, an admin, a supervisor and agents, with tokens."""
+    with app.app_context():
+        w = factories.build_world()
+    return w
+
+
+@pytest.fixture
+def api(app, world):
+    return factories.ApiClient(app.test_client(), world.tokens)

@@ -1,0 +1,112 @@
+"""Readable test data, built through the real services."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from callcenter.actors import Actor
+from callcenter.auth import services as auth
+from callcenter.auth.models import Presence, User
+from callcenter.extensions import db
+from callcenter.tickets import services as tickets
+from callcenter.tickets.models import Category
+
+PASSWORD = "correct-horse-9"
+
+
+@dataclass
+class World:
+    users: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, int] = field(default_factory=dict)
+
+    def id(self, who: str) -> int:
+        return self.users[who]
+
+
+def make_user(email: str, role: str = "agent", teams=(), skills=None, capacity: int = 5,
+              languages=("zh", "en")) -> User:
+    user = auth.create_user(email, PASSWORD, role, name=email.split("@")[0].title(), teams=list(teams),
+                            skills=skills or {}, capacity=capacity, languages=list(languages))
+    user.presence = Presence.available
+    db.session.commit()
+    return user
+
+
+def build_world() -> World:
+    w = World()
+    people = {
+        "admin": ("admin@test.cc", "admin", []),
+        "boss": ("boss@test.cc", "supervisor", ["Billing", "Network"]),
+        "anna": ("anna@test.cc", "agent", ["Billing"]),
+        "bert": ("bert@test.cc", "agent", ["Billing"]),
+        "nina": ("nina@test.cc", "agent", ["Network"]),
+    }
+    for key, (email, role, teams) in people.items():
+        user = make_user(email, role, teams, skills={"billing": 3} if "Billing" in teams else {"network": 4})
+        w.users[key] = user.id
+        w.tokens[key] = auth.create_token(user)
+    for name in ("Billing", "Network"):
+        w.teams[name] = auth.team_named(name).id
+    db.session.add_all([
+        Category(code="billing", name_en="Billing", name_zh="账单", team_id=w.teams["Billing"], skill="billing", position=0),
+        Category(code="network", name_en="Network", name_zh="网络", team_id=w.teams["Network"], skill="network", position=1),
+        Category(code="other", name_en="Other", name_zh="其他", position=2),
+    ])
+    db.session.commit()
+    return w
+
+
+def ticket_body(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "kind": "complaint", "channel": "api", "subject": "Charged twice", "category": "billing",
+        "description": "My October bill was charged twice.",
+        "customer": {"name": "刘洋", "phone": "+86 138 0013 8000", "email": "liu@example.cn"},
+    }
+    body.update(overrides)
+    return body
+
+
+def create_ticket(world: World, by: str = "boss", **overrides: Any):
+    user = db.session.get(User, world.id(by))
+    ticket, _ = tickets.create_ticket(ticket_body(**overrides), Actor.of_user(user))
+    return ticket
+
+
+class ApiClient:
+    """A test client that signs every request with one of the world's tokens."""
+
+    def __init__(self, client, tokens: dict[str, str]):
+        self.client, self.tokens = client, tokens
+
+    def _headers(self, who: str | None, headers: dict | None) -> dict:
+        h = dict(headers or {})
+        if who:
+            h["Authorization"] = f"Bearer {self.tokens[who]}"
+        return h
+
+    def get(self, path: str, who: str | None = "boss", **kw):
+        return self.client.get(path, headers=self._headers(who, kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json=None, who: str | None = "boss", **kw):
+        return self.client.post(path, json=json, headers=self._headers(who, kw.pop("headers", None)), **kw)
+
+    def put(self, path: str, json=None, who: str | None = "boss", **kw):
+        return self.client.put(path, json=json, headers=self._headers(who, kw.pop("headers", None)), **kw)
+
+    def patch(self, path: str, json=None, who: str | None = "boss", **kw):
+        return self.client.patch(path, json=json, headers=self._headers(who, kw.pop("headers", None)), **kw)
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

@@ -1,0 +1,119 @@
+"""Staff pages: sign-in, the ticket list, a ticket's page and logging a phone call."""
+from sqlalchemy import select
+
+from callcenter.extensions import db
+from callcenter.tickets.models import Ticket
+from tests.factories import create_ticket, csrf_from, login
+
+
+def test_login_and_logout(client, world):
+    r = login(client, "anna@test.cc")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/desk/")
+    assert client.get("/desk/").status_code == 200
+    client.get("/logout")
+    assert client.get("/desk/").status_code == 302
+
+
+def test_wrong_password_is_a_form_message(client, world):
+    r = login(client, "anna@test.cc", "wrong-password")
+    assert r.status_code == 400 and 'data-error-for="password"' in r.get_data(as_text=True)
+    assert client.get("/desk/").status_code == 302
+
+
+def test_login_needs_the_csrf_token(client, world):
+    r = client.post("/login", data={"email": "anna@test.cc", "password": "correct-horse-9"})
+    assert r.status_code == 400
+    assert client.get("/desk/").status_code == 302
+
+
+def test_pages_need_sign_in(client, world):
+    r = client.get("/desk/phone")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_list_shows_only_the_agents_teams(app, client, world):
+    with app.app_context():
+        mine = create_ticket(world, subject="Billing thing", category="billing").reference
+        theirs = create_ticket(world, subject="Network thing", category="network").reference
+    login(client, "anna@test.cc")
+    html = client.get("/desk/").get_data(as_text=True)
+    assert mine in html and theirs not in html
+
+
+def test_another_teams_ticket_page_is_forbidden(app, client, world):
+    with app.app_context():
+        tid = create_ticket(world, category="network").id
+    login(client, "anna@test.cc")
+    assert client.get(f"/desk/tickets/{tid}").status_code == 403
+
+
+def test_agent_logs_a_phone_call_with_a_promise(app, client, world):
+    login(client, "anna@test.cc")
+    token = csrf_from(client.get("/desk/phone").get_data(as_text=True))
+    r = client.post("/desk/phone", data={
+        "csrf_token": token, "kind": "service_request", "name": "赵先生", "phone": "13600001234", "email": "",
+        "category": "billing", "subject": "开具发票", "description": "需要十月的增值税发票", "priority": "",
+        "severity": "", "promise": "明天下午前发送发票", "promise_due": "2030-01-02T15:00"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        t = db.session.scalar(select(Ticket))
+        assert t.channel.value == "phone" and t.created_by_id == world.id("anna")
+        assert t.priority.value == "P3" and t.promises[0].description == "明天下午前发送发票"
+        # 15:00 in Asia/Shanghai is 07:00 UTC
+        assert t.promises[0].due_at.hour == 7
+
+
+def test_phone_form_errors_keep_the_input(app, client, world):
+    login(client, "anna@test.cc")
+    token = csrf_from(client.get("/desk/phone").get_data(as_text=True))
+    r = client.post("/desk/phone", data={"csrf_token": token, "kind": "complaint", "name": "赵先生", "phone": "",
+                                         "email": "", "category": "billing", "subject": "", "description": "abc",
+                                         "promise": "call back", "promise_due": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    for field in ("email", "subject", "description", "promise_due"):
+        assert f'data-error-for="{field}"' in html, field
+    assert "赵先生" in html
+
+
+def test_ticket_page_actions_reply_take_and_close(app, client, world):
+    with app.app_context():
+        tid = create_ticket(world).id
+    login(client, "anna@test.cc")
+    page = client.get(f"/desk/tickets/{tid}").get_data(as_text=True)
+    token = csrf_from(page)
+    assert client.post(f"/desk/tickets/{tid}/assign", data={"csrf_token": token, "take": "1"}).status_code == 302
+    assert client.post(f"/desk/tickets/{tid}/messages", data={"csrf_token": token, "body": "已退款"}).status_code == 302
+    assert client.post(f"/desk/tickets/{tid}/transition", data={"csrf_token": token, "to": "resolved"}).status_code == 302
+    r = client.post(f"/desk/tickets/{tid}/transition", data={"csrf_token": token, "to": "closed"})
+    assert r.status_code == 400 and "form-error" in r.get_data(as_text=True)
+    r = client.post(f"/desk/tickets/{tid}/transition", data={
+        "csrf_token": token, "to": "closed", "resolution_summary": "退款 99 元", "root_cause": "重复出账",
+        "responsible_department": "账务部"})
+    assert r.status_code == 302
+    with app.app_context():
+        t = db.session.get(Ticket, tid)
+        assert t.status.value == "closed" and t.assignee_id == world.id("anna") and t.first_response_at
+    html = client.get(f"/desk/tickets/{tid}").get_data(as_text=True)
+    assert 'data-event="assigned"' in html and 'data-event="status_changed"' in html
+
+
+def test_not_allowed_transition_from_a_page_is_a_message(app, client, world):
+    with app.app_context():
+        tid = create_ticket(world).id
+    login(client, "boss@test.cc")
+    token = csrf_from(client.get(f"/desk/tickets/{tid}").get_data(as_text=True))
+    r = client.post(f"/desk/tickets/{tid}/transition", data={"csrf_token": token, "to": "closed"})
+    assert r.status_code == 400 and "form-error" in r.get_data(as_text=True)
+
+
+def test_signed_in_browser_may_call_the_api_with_the_csrf_header(app, client, world):
+    with app.app_context():
+        tid = create_ticket(world).id
+    login(client, "anna@test.cc")
+    assert client.get(f"/api/v1/tickets/{tid}").status_code == 200
+    r = client.post(f"/api/v1/tickets/{tid}/messages", json={"body": "hi"})
+    assert r.status_code == 400 and r.json["error"]["code"] == "csrf_failed"
+    token = csrf_from(client.get(f"/desk/tickets/{tid}").get_data(as_text=True))
+    r = client.post(f"/api/v1/tickets/{tid}/messages", json={"body": "hi"}, headers={"X-CSRFToken": token})
+    assert r.status_code == 201
