@@ -42,6 +42,9 @@ class PendingJob:
 
 
 def _pending(session: Session) -> list:
+    # Tie the items to a transaction, so that a rollback before any SQL ran still drops them.
+    if not session.in_transaction():
+        session.begin()
     return session.info.setdefault(_KEY, [])
 
 
@@ -64,8 +67,9 @@ def next_seq() -> int:
 def _run(item) -> None:
     if isinstance(item, PendingEmit):
         payload = dict(item.payload, seq=next_seq())
-        for room in item.rooms:
-            socketio.emit(item.name, payload, to=room, namespace=NAMESPACE)
+        # One emit to all rooms: a client in several of them (its team and its own room)
+        # receives the event once.
+        socketio.emit(item.name, payload, to=item.rooms, namespace=NAMESPACE)
     else:
         q = Queue(item.queue, connection=redis_client())
         if item.at is not None:
@@ -86,6 +90,9 @@ def _after_commit(session: Session) -> None:
                 raise
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    # after_soft_rollback fires even when no SQL had run yet (after_rollback would not,
+    # leaving the items to leak into the next commit). A savepoint's rollback keeps them.
+    if not previous_transaction.nested:
+        session.info.pop(_KEY, None)

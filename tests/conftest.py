@@ -113,3 +113,37 @@ def world(app):
 @pytest.fixture
 def api(app, world):
     return factories.ApiClient(app.test_client(), world.tokens)
+
+
+class LiveServer:
+    def __init__(self, app, port: int):
+        self.app, self.port = app, port
+        self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served for real (HTTP and websockets) on a local port, for browsers and socket clients."""
+    import socket
+    import threading
+    import time
+
+    import requests
+
+    from callcenter.extensions import socketio
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    thread = threading.Thread(target=socketio.run, args=(app,), daemon=True,
+                              kwargs={"host": "127.0.0.1", "port": port, "allow_unsafe_werkzeug": True,
+                                      "use_reloader": False, "log_output": False})
+    thread.start()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    return LiveServer(app, port)

@@ -1,0 +1,147 @@
+"""Socket.IO /console over a real server: authentication, rooms, and emits after commit only."""
+from __future__ import annotations
+
+import json
+import pickle
+import queue
+import threading
+import time
+
+import pytest
+import requests
+import socketio as sio_lib
+
+from callcenter.events import emit_on_commit
+from callcenter.extensions import db
+from tests.factories import PASSWORD, csrf_from, ticket_body
+
+
+def _session_cookie(live_server, email: str) -> str:
+    s = requests.Session()
+    token = csrf_from(s.get(f"{live_server.url}/login").text)
+    r = s.post(f"{live_server.url}/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
+               allow_redirects=False)
+    assert r.status_code == 302, r.text
+    return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
+
+
+class Listener:
+    """A console client that records every event it hears."""
+
+    def __init__(self, live_server, email: str | None):
+        self.events: queue.Queue = queue.Queue()
+        self.client = sio_lib.Client(reconnection=False)
+        self.client.on("*", lambda event, data: self.events.put((event, data)), namespace="/console")
+        headers = {"Cookie": _session_cookie(live_server, email)} if email else {}
+        self.client.connect(live_server.url, namespaces=["/console"], headers=headers, transports=["websocket"],
+                            wait_timeout=5)
+
+    def collect(self, seconds: float = 1.5) -> list[tuple[str, dict]]:
+        out, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                out.append(self.events.get(timeout=0.1))
+            except queue.Empty:
+                pass
+        return out
+
+    def close(self):
+        self.client.disconnect()
+
+
+@pytest.fixture
+def listen(live_server, world):
+    opened = []
+
+    def make(email):
+        listener = Listener(live_server, email)
+        opened.append(listener)
+        return listener
+
+    yield make
+    # websocket-client waits up to 3 s for the dev server's close frame: close them side by side.
+    closers = [threading.Thread(target=listener.close) for listener in opened]
+    for t in closers:
+        t.start()
+    for t in closers:
+        t.join()
+
+
+def test_anonymous_connections_are_refused(live_server, world):
+    with pytest.raises(sio_lib.exceptions.ConnectionError):
+        Listener(live_server, None)
+
+
+def test_each_agent_hears_only_their_teams_tickets(api, listen):
+    anna, nina, boss = listen("anna@test.cc"), listen("nina@test.cc"), listen("boss@test.cc")
+    for listener in (anna, nina, boss):
+        hello = listener.collect(0.5)
+        assert hello and hello[0][0] == "hello"
+    billing = api.post("/api/v1/tickets", json=ticket_body(category="billing")).json
+    network = api.post("/api/v1/tickets", json=ticket_body(category="network")).json
+    heard = {name: listener.collect() for name, listener in (("anna", anna), ("nina", nina), ("boss", boss))}
+    ids = {name: {d["ticket_id"] for e, d in events if e == "ticket.updated"} for name, events in heard.items()}
+    assert ids == {"anna": {billing["id"]}, "nina": {network["id"]}, "boss": {billing["id"], network["id"]}}
+
+
+def test_assignment_reaches_the_agent_with_increasing_seq(api, world, listen):
+    bert = listen("bert@test.cc")
+    bert.collect(0.3)
+    t = api.post("/api/v1/tickets", json=ticket_body(category="other")).json  # no team: bert hears nothing
+    assert [e for e, _ in bert.collect(0.8)] == []
+    api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("bert")})
+    api.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "note", "internal": True}, who="bert")
+    events = bert.collect()
+    names = [e for e, _ in events]
+    assert "ticket.assigned" in names and "ticket.message" in names
+    assigned = next(d for e, d in events if e == "ticket.assigned")
+    assert assigned["ticket_id"] == t["id"] and assigned["assignee_id"] == world.id("bert")
+    seqs = [d["seq"] for _, d in events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_presence_change_is_broadcast_to_supervisors(api, world, listen):
+    boss = listen("boss@test.cc")
+    boss.collect(0.3)
+    api.put(f"/api/v1/agents/{world.id('anna')}/presence", json={"state": "away"}, who="anna")
+    events = [d for e, d in boss.collect() if e == "presence.changed"]
+    assert events and events[0]["agent_id"] == world.id("anna") and events[0]["presence"] == "away"
+
+
+def _decode(data: bytes) -> dict:
+    try:  # python-socketio 5.12+ publishes JSON; older releases pickled
+        return json.loads(data)
+    except ValueError:
+        return pickle.loads(data)
+
+
+def _published(redis, action) -> list[str]:
+    """Event names Flask-SocketIO published on its Redis channel while action ran."""
+    pubsub = redis.pubsub()
+    pubsub.subscribe("flask-socketio")
+    pubsub.get_message(timeout=1)  # the subscribe confirmation
+    action()
+    names = []
+    while (message := pubsub.get_message(timeout=0.5)) is not None:
+        if message["type"] == "message":
+            names.append(_decode(message["data"])["event"])
+    pubsub.close()
+    return names
+
+
+def test_emits_wait_for_commit_and_vanish_on_rollback(app, world):
+    import redis as redis_lib
+
+    raw = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():
+        def rolled_back():
+            emit_on_commit("ticket.updated", {"ticket_id": 1}, ["supervisors"])
+            db.session.rollback()
+
+        def committed():
+            emit_on_commit("ticket.updated", {"ticket_id": 1}, ["supervisors"])
+            assert _published(raw, lambda: None) == []  # queued, not sent, before commit
+            db.session.commit()
+
+        assert _published(raw, rolled_back) == []
+        assert _published(raw, committed) == ["ticket.updated"]
