@@ -19,7 +19,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 %.mo: %.po $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 translations: $(COMPILED)
 

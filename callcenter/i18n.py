@@ -59,4 +59,5 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale()), "supported_locales": SUPPORTED}
+        # Babel expands zh_CN to zh_Hans_CN; pages only need to know which of the two it is.
+        return {"current_locale": "zh_CN" if language_code() == "zh" else "en", "supported_locales": SUPPORTED}

@@ -1,0 +1,84 @@
+"""Customer emails go out through real RQ workers, after the ticket commits, once."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rq import Queue, SimpleWorker
+from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from callcenter.extensions import db
+from callcenter.notifications import delivery
+from callcenter.notifications.jobs import deliver
+from callcenter.notifications.models import OutboundMessage, OutboundStatus
+from tests.factories import ticket_body
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run_worker(app):
+    import redis
+
+    conn = redis.Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():  # as `flask worker` runs it: jobs use this app's database
+        SimpleWorker(app.config["RQ_QUEUES"], connection=conn).work(burst=True)
+    return conn
+
+
+def _messages(app):
+    with app.app_context():
+        return [(m.recipient, m.status.value, m.attempts, m.subject)
+                for m in db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))]
+
+
+def test_acknowledgement_is_queued_with_the_ticket_and_sent_by_a_worker(app, api, monkeypatch):
+    sent = []
+    monkeypatch.setattr(delivery, "send", lambda config, to, subject, body: sent.append((to, subject, body)))
+    t = api.post("/api/v1/tickets", json=ticket_body(language="en")).json
+    assert _messages(app) == [("liu@example.cn", "queued", 0, f"We received your request {t['reference']}")]
+    conn = _run_worker(app)
+    assert _messages(app)[0][1:3] == ("sent", 1)
+    assert len(sent) == 1 and t["reference"] in sent[0][2] and "/t/" in sent[0][2]
+    # Delivering the same message again (a retried job) sends nothing.
+    with app.app_context():
+        message_id = db.session.scalar(select(OutboundMessage.id))
+    Queue("default", connection=conn).enqueue(deliver, message_id)
+    _run_worker(app)
+    assert len(sent) == 1
+
+
+def test_chinese_customers_get_chinese_mail(app, api, monkeypatch):
+    monkeypatch.setattr(delivery, "send", lambda *a: None)
+    api.post("/api/v1/tickets", json=ticket_body(language="zh"))
+    assert "已收到" in _messages(app)[0][3]
+
+
+def test_no_email_no_message(app, api):
+    api.post("/api/v1/tickets", json=ticket_body(customer={"name": "x", "phone": "13800000000"}))
+    assert _messages(app) == []
+
+
+def test_a_failed_delivery_is_recorded_and_the_job_fails(app, api, monkeypatch):
+    def broken(*_a):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(delivery, "send", broken)
+    api.post("/api/v1/tickets", json=ticket_body())
+    conn = _run_worker(app)
+    assert _messages(app)[0][1:3] == ("failed", 1)
+    assert FailedJobRegistry("default", connection=conn).count == 1
+    with app.app_context():
+        assert "smtp down" in db.session.scalar(select(OutboundMessage.last_error))
+
+
+def test_the_worker_command_processes_jobs_in_its_own_process(app, api):
+    api.post("/api/v1/tickets", json=ticket_body())
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"],
+           "CALLCENTER_ENV": "testing", "MAIL_BACKEND": "log"}
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert _messages(app)[0][1] == OutboundStatus.sent.value
