@@ -87,10 +87,24 @@ def _register_blueprints(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets the web process and the worker read while one writes; enforce foreign keys."""
+    """WAL lets the web process and the worker read while one writes; enforce foreign keys.
+
+    pysqlite's own transaction handling is switched off (isolation_level None) so that
+    _sqlite_begin below decides when a transaction starts, and SAVEPOINTs work.
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """SQLite ignores SELECT ... FOR UPDATE. BEGIN IMMEDIATE takes the write lock up front,
+    so a read-then-write (an assignment, a transition) cannot act on a stale row: writers
+    queue one behind the other, as FOR UPDATE makes them do on PostgreSQL."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
