@@ -13,7 +13,12 @@ import sys
 from . import embedded_redis
 
 
+def _stop_on_sigterm(_signum, _frame):
+    raise KeyboardInterrupt  # the same orderly shutdown as Ctrl-C
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if not os.environ.get("REDIS_URL"):
         embedded_redis.ensure_url()  # sets REDIS_URL for this process and the worker
     from flask_migrate import upgrade

@@ -45,6 +45,9 @@ class EmbeddedRedis:
              "--appendonly", "no", "--dir", self.dir, "--daemonize", "no", "--loglevel", "warning"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own session: a Ctrl-C in the terminal must not stop Redis before the
+            # worker and the web server have let go of it; stop() ends it last.
+            start_new_session=True,
         )
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._wait_ready()

@@ -14,7 +14,8 @@ from ..actors import Actor
 from ..auth.models import Role, User
 from ..errors import DomainError
 from ..extensions import db
-from ..notifications.services import status_label
+from ..tickets.labels import describe_event
+from ..tickets.labels import staff_status as status_label
 from ..schemas_common import paginate
 from ..tickets import lifecycle
 from ..tickets import services as tickets
@@ -89,6 +90,7 @@ def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
     assign_form.agent_id.choices = _agent_choices()
     return render_template(
         "desk/ticket.html", ticket=ticket, messages=messages, events=events, status_label=status_label,
+        describe_event=describe_event,
         allowed=lifecycle.allowed_transitions(ticket.status.value),
         message_form=forms.get("message_form") or MessageForm(),
         transition_form=forms.get("transition_form") or TransitionForm(),

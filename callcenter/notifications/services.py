@@ -4,11 +4,12 @@ Each message is a row first; the delivery job is enqueued only after that row co
 """
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..events import enqueue_on_commit
+from ..tickets.labels import customer_status
 from ..extensions import db
 from .models import OutboundMessage
 
@@ -51,7 +52,7 @@ def status_changed(ticket) -> OutboundMessage | None:
         body = _("Hello %(name)s,\n\nYour request %(reference)s is now: %(status)s.\n"
                  "Details and replies: %(link)s\n",
                  name=ticket.customer.name, reference=ticket.reference,
-                 status=status_label(ticket.status.value), link=_status_link(ticket))
+                 status=customer_status(ticket.status.value), link=_status_link(ticket))
     return _queue_email(ticket, subject, body)
 
 
@@ -61,16 +62,3 @@ def agent_replied(ticket, message) -> OutboundMessage | None:
         body = _("Hello %(name)s,\n\n%(body)s\n\nReply here: %(link)s\n",
                  name=ticket.customer.name, body=message.body, link=_status_link(ticket))
     return _queue_email(ticket, subject, body)
-
-
-def status_label(status: str) -> str:
-    labels = {
-        "new": _("Received"),
-        "assigned": _("Assigned to an agent"),
-        "in_progress": _("In progress"),
-        "pending_customer": _("Waiting for your reply"),
-        "resolved": _("Resolved"),
-        "closed": _("Closed"),
-        "cancelled": _("Cancelled"),
-    }
-    return labels.get(status, status)

@@ -10,7 +10,7 @@ from ..actors import Actor
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..i18n import language_code
-from ..notifications.services import status_label
+from ..tickets.labels import customer_status as status_label
 from ..tickets import lifecycle
 from ..tickets import services as tickets
 from ..tickets.models import TicketMessage
