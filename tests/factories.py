@@ -101,8 +101,7 @@ class ApiClient:
 def csrf_from(html: str) -> str:
     import re
 
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no csrf_token in the page"
     return match.group(1)
 

