@@ -86,12 +86,38 @@ def _ensure_staff() -> dict[str, User]:
             user = auth.create_user(email, DEMO_PASSWORD, role, name=name, teams=teams, skills=skills,
                                     capacity=capacity, languages=languages)
         users[email] = user
+    return users
+
+
+def _agents_online(users: dict[str, User]) -> None:
+    """After the demo tickets exist: agents come online (the worker's sweep then serves the queue)."""
     for user in users.values():
         if user.role.value == "agent":
             user.presence = Presence.available
             user.presence_changed_at = utcnow()
     db.session.commit()
-    return users
+
+
+RULES = [
+    # name, match, skills, team, priority, position
+    ("Legal or regulator threat", {"keywords": ["律师", "起诉", "法院", "12315", "消协", "lawyer", "court", "regulator"]},
+     {"complaints": 4}, "Customer Care", "P1", 10),
+    ("VIP complaints", {"kind": "complaint", "tier": "VIP"}, {"complaints": 5}, "Customer Care", "P1", 20),
+    ("Billing", {"category": ["billing", "account"]}, {"billing": 3}, "Billing", None, 30),
+    ("Network and devices", {"category": ["network", "device"]}, {"network": 3}, "Technical Support", None, 40),
+    ("English speakers", {"language": "en", "kind": "inquiry"}, {}, None, None, 90),
+]
+
+
+def _ensure_rules() -> None:
+    from .routing.models import RoutingRule
+
+    if db.session.scalar(select(RoutingRule.id)):
+        return
+    for name, match, skills, team, priority, position in RULES:
+        db.session.add(RoutingRule(name=name, match=match, skills=skills, priority=priority, position=position,
+                                   team=auth.team_named(team) if team else None))
+    db.session.commit()
 
 
 def _ensure_customer_tiers() -> None:
@@ -137,8 +163,9 @@ def seed() -> bool:
     if db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)):
         return False
     _ensure_categories()
-    users = _ensure_staff()
+    users = _ensure_staff()  # offline while the demo tickets are walked through their statuses
     _ensure_customer_tiers()
+    _ensure_rules()
     supervisor = users["supervisor@demo.callcenter"]
     for kind, channel, category, subject, description, cust, status, assignee in TICKETS:
         name, phone, email, _tier, language = CUSTOMERS[cust]
@@ -148,6 +175,7 @@ def seed() -> bool:
             "customer": {"name": name, "phone": phone, "email": email},
         }, Actor.of_user(supervisor))
         _walk_to(ticket.id, status, users.get(assignee) if assignee else None, supervisor)
+    _agents_online(users)
     return True
 
 

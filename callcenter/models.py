@@ -3,3 +3,4 @@ from .auth.models import AgentSkill, ApiToken, Team, User, user_teams  # noqa: F
 from .customers.models import Customer  # noqa: F401
 from .notifications.models import OutboundMessage  # noqa: F401
 from .tickets.models import Category, IdempotencyKey, Promise, Ticket, TicketEvent, TicketMessage  # noqa: F401
+from .routing.models import RoutingRule  # noqa: F401

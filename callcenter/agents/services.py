@@ -8,7 +8,8 @@ from ..actors import Actor
 from ..auth.models import Presence, Role, User
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..events import emit_on_commit
+from ..events import emit_on_commit, enqueue_on_commit
+from ..routing import service as routing
 from ..extensions import db
 from ..tickets import lifecycle
 from ..tickets.models import Ticket
@@ -17,9 +18,9 @@ STAFF_ROLES = (Role.agent, Role.supervisor, Role.admin)
 
 
 def loads(user_ids: list[int] | None = None) -> dict[int, int]:
-    """Open tickets held by each agent."""
+    """Tickets counting against each agent's capacity (assigned or in progress)."""
     stmt = (select(Ticket.assignee_id, func.count()).where(Ticket.assignee_id.is_not(None))
-            .where(Ticket.status.in_(lifecycle.OPEN_STATUSES)).group_by(Ticket.assignee_id))
+            .where(Ticket.status.in_(lifecycle.LOAD_STATUSES)).group_by(Ticket.assignee_id))
     if user_ids is not None:
         stmt = stmt.where(Ticket.assignee_id.in_(user_ids))
     return {uid: n for uid, n in db.session.execute(stmt)}
@@ -44,5 +45,9 @@ def set_presence(agent_id: int, state: str, actor: Actor) -> User:
         rooms = ["supervisors", f"user:{agent.id}"] + [f"team:{t}" for t in agent.team_ids]
         emit_on_commit("presence.changed", {"agent_id": agent.id, "name": agent.name, "before": before,
                                             "presence": presence.value}, rooms)
+        if presence is Presence.available:
+            enqueue_on_commit(routing.ROUTE_FOR_AGENT_JOB, agent.id, queue="high")
+        else:
+            routing.hand_back_untouched(agent)
     db.session.commit()
     return agent

@@ -60,6 +60,7 @@ class User(UserMixin, db.Model):
         Enum(Presence, native_enum=False, length=20), default=Presence.offline
     )
     presence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(secondary=user_teams, back_populates="members", order_by=Team.name)

@@ -7,6 +7,9 @@ NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED = (
 STATUSES = (NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED)
 OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})
 FINAL_STATUSES = frozenset({CLOSED, CANCELLED})
+# What counts against an agent's capacity: tickets they hold and must act on. A ticket
+# waiting on the customer frees its seat until the customer answers.
+LOAD_STATUSES = frozenset({ASSIGNED, IN_PROGRESS})
 
 # Moves a person may ask for through /transitions. Entering "assigned" is done by
 # assigning someone, never by a bare transition, so it is absent here.

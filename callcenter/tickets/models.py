@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Team, User
@@ -78,6 +78,7 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),
         Index("ix_tickets_team_status", "team_id", "status"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +102,13 @@ class Ticket(db.Model):
     root_cause: Mapped[str | None] = mapped_column(Text)
     responsible_department: Mapped[str | None] = mapped_column(String(120))
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Routing: when the ticket joined the queue (kept when re-offered or handed back), how far
+    # its requirements have widened, whether an agent handed it back, and why it still waits.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    routing_widening: Mapped[int] = mapped_column(default=0, server_default="0")
+    handed_back: Mapped[bool] = mapped_column(default=False, server_default=false())
+    routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id", ondelete="SET NULL"))
+    waiting_reason: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

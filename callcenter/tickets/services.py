@@ -20,9 +20,10 @@ from ..auth.models import Role, User
 from ..customers import services as customers
 from ..db_types import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..events import emit_on_commit
+from ..events import emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..notifications import services as notify
+from ..routing import service as routing
 from . import audit, lifecycle, permissions, triage
 from .models import (AuthorKind, Category, Channel, IdempotencyKey, Kind, Priority, Promise,
                      PromiseStatus, Severity, Status, Ticket, TicketMessage)
@@ -131,6 +132,8 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
             if existing is not None:
                 return existing, False
         raise
+    routing.route_ticket(ticket.id)  # its own short transaction; the sweep retries if this fails
+    db.session.refresh(ticket)
     return ticket, True
 
 
@@ -159,6 +162,7 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
         created_by_id=actor.user_id,
         created_at=utcnow(),
     )
+    ticket.waiting_since = ticket.created_at
     db.session.add(ticket)
     db.session.flush()
     ticket.reference = f"CC-{ticket.created_at.year}-{ticket.id:06d}"
@@ -167,6 +171,8 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
         "severity": severity, "category": ticket.category_code, "team_id": ticket.team_id,
         "customer_id": customer.id,
     })
+    routing.apply_rules(ticket, customer.tier.value, explicit_priority=bool(data.get("priority")),
+                        explicit_skills=bool(data.get("required_skills")))
     for promise in data.get("promises") or []:
         _add_promise(ticket, promise["description"], promise["due_at"], actor)
     notify.acknowledge(ticket)
@@ -207,6 +213,7 @@ def _apply_status(ticket: Ticket, to: str, actor: Actor, *, reason: str | None =
     current = ticket.status.value
     now = utcnow()
     reopen = lifecycle.is_reopen(current, to)
+    routing.seat_changing(ticket, current, to)
     ticket.status = Status(to)
     if to == lifecycle.RESOLVED:
         ticket.resolved_at = now
@@ -276,8 +283,11 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
 
 # ---------------------------------------------------------------- assignment
 
-def assign(ticket_id: int, agent_id: int, actor: Actor) -> Ticket:
-    """Give a ticket to an agent (supervisors), or take it (an agent, for themselves)."""
+def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = False) -> Ticket:
+    """Give a ticket to an agent (supervisors), or take it (an agent, for themselves).
+
+    Nobody goes over capacity, except when a supervisor explicitly overrides.
+    """
     ticket = get_visible(ticket_id, actor, lock=True)
     if not permissions.can_assign(actor, agent_id):
         raise Forbidden(_("Agents may only take tickets for themselves."))
@@ -290,14 +300,33 @@ def assign(ticket_id: int, agent_id: int, actor: Actor) -> Ticket:
                        {"status": ticket.status.value}, code="not_assignable")
     if ticket.assignee_id == agent.id:
         return ticket
-    apply_assignment(ticket, agent, actor)
+    if override and not actor.is_supervisor:
+        raise Forbidden(_("Only supervisors may assign over capacity."))
+    routing.lock_agents([ticket.assignee_id, agent.id])
+    load = agents_load(agent.id)
+    if load >= agent.capacity and not override:
+        raise Conflict(_("%(name)s is at capacity (%(load)s of %(capacity)s).", name=agent.name, load=load,
+                         capacity=agent.capacity),
+                       {"load": load, "capacity": agent.capacity}, code="agent_at_capacity")
+    apply_assignment(ticket, agent, actor, rule="manual", load_before=load, capacity=agent.capacity,
+                     override=bool(override and load >= agent.capacity))
     db.session.commit()
     return ticket
 
 
+def agents_load(agent_id: int) -> int:
+    from ..agents.services import loads
+
+    return loads([agent_id]).get(agent_id, 0)
+
+
 def apply_assignment(ticket: Ticket, agent: User, actor: Actor, **why: Any) -> None:
-    """Set the assignee with its audit and events; the caller commits (routing uses this too)."""
+    """Set the assignee with its audit and events; the caller commits (routing uses this too).
+
+    The caller holds the locks of the ticket and of both agents (routing.lock_agents).
+    """
     before = {"id": ticket.assignee.id, "name": ticket.assignee.name} if ticket.assignee else None
+    previous_id = ticket.assignee_id
     previous_rooms = rooms_for(ticket)
     ticket.assignee = agent
     ticket.assignee_id = agent.id
@@ -309,6 +338,8 @@ def apply_assignment(ticket: Ticket, agent: User, actor: Actor, **why: Any) -> N
     new_status = lifecycle.status_after_assignment(ticket.status.value)
     if new_status != ticket.status.value:
         _apply_status(ticket, new_status, actor, reason="assigned")
+    if previous_id and previous_id != agent.id and ticket.status.value in lifecycle.LOAD_STATUSES:
+        enqueue_on_commit(routing.ROUTE_FOR_AGENT_JOB, previous_id, queue="high")  # transfer frees a seat
     payload = summary_payload(ticket, "assigned")
     payload["assignee_name"] = agent.name
     emit_on_commit("ticket.assigned", payload, previous_rooms + rooms_for(ticket))

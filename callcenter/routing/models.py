@@ -1,0 +1,29 @@
+"""Routing rules (editable data) and offers of a ticket to an agent."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import Team
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class RoutingRule(db.Model):
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    match: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    priority: Mapped[str | None] = mapped_column(String(4))
+    position: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    team: Mapped[Team | None] = relationship()

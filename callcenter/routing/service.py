@@ -1,0 +1,297 @@
+"""Applying routing decisions to the database.
+
+Every assignment is one short transaction that locks the ticket row, then the agent row,
+recounts the agent's load under that lock and re-checks the engine's verdict before writing.
+Every change that frees or takes a seat locks the agent row the same way (tickets.services),
+so an agent's load changes one transaction at a time: never over capacity, never a ticket
+assigned twice. Lock order is always ticket, then agent(s) by id.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..actors import SYSTEM
+from ..auth.models import Role, User
+from ..customers.models import Customer
+from ..db_types import utcnow
+from ..events import emit_on_commit, enqueue_on_commit
+from ..extensions import db
+from ..tickets import audit, lifecycle
+from ..tickets.models import Status, Ticket
+from . import engine
+
+ROUTE_FOR_AGENT_JOB = "callcenter.routing.jobs.route_for_agent"
+SWEEP_JOB = "callcenter.routing.jobs.sweep"
+
+
+def policy() -> engine.Policy:
+    from datetime import timedelta
+
+    steps = current_app.config.get("ROUTING_WIDENING_STEPS", (120, 300, 600))
+    return engine.Policy(steps=tuple(timedelta(seconds=s) for s in steps))
+
+
+# ---------------------------------------------------------------- snapshots
+
+def _load_of(agent_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.assignee_id == agent_id, Ticket.status.in_(lifecycle.LOAD_STATUSES))) or 0
+
+
+def _state(user: User, load: int) -> engine.AgentState:
+    return engine.AgentState(
+        id=user.id, skills=user.skill_levels, languages=frozenset(user.languages or ()),
+        team_ids=frozenset(user.team_ids), capacity=user.capacity, load=load,
+        presence=user.presence.value, last_assigned_at=user.last_assigned_at)
+
+
+def agent_states() -> list[engine.AgentState]:
+    from ..agents.services import loads
+
+    users = db.session.scalars(select(User).where(User.active, User.role == Role.agent)
+                               .options(selectinload(User.teams), selectinload(User.skills))).all()
+    counts = loads([u.id for u in users])
+    return [_state(u, counts.get(u.id, 0)) for u in users]
+
+
+def _facts(ticket: Ticket, tier: str) -> engine.TicketFacts:
+    return engine.TicketFacts(
+        id=ticket.id, priority=ticket.priority.value, tier=tier,
+        waiting_since=ticket.waiting_since or ticket.created_at,
+        required_skills=dict(ticket.required_skills or {}), language=ticket.language, team_id=ticket.team_id,
+        handed_back=ticket.handed_back, widening_floor=ticket.routing_widening)
+
+
+def waiting_facts() -> list[engine.TicketFacts]:
+    """Every ticket waiting in the queue, as the engine sees it (one query)."""
+    rows = db.session.execute(
+        select(Ticket, Customer.tier).join(Customer, Customer.id == Ticket.customer_id)
+        .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None))).all()
+    return [_facts(t, tier.value) for t, tier in rows]
+
+
+def is_waiting(ticket: Ticket | None) -> bool:
+    return ticket is not None and ticket.status is Status.new and ticket.assignee_id is None
+
+
+# ---------------------------------------------------------------- locks
+
+def lock_agents(ids: Iterable[int | None]) -> None:
+    """Lock agent rows in id order (the same order everywhere, so no deadlock)."""
+    wanted = sorted({i for i in ids if i})
+    if wanted:
+        db.session.execute(select(User.id).where(User.id.in_(wanted)).order_by(User.id).with_for_update())
+
+
+def _lock_waiting_ticket(ticket_id: int, *, skip_locked: bool) -> Ticket | None:
+    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=skip_locked)
+    ticket = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    return ticket if is_waiting(ticket) else None
+
+
+# ---------------------------------------------------------------- applying decisions
+
+def _note(ticket: Ticket, decision: engine.Decision) -> None:
+    """Record a widening (once per level, audited) and why the ticket still waits."""
+    if decision.widening > ticket.routing_widening:
+        audit.record(ticket, "routing_widened", SYSTEM, field="routing_widening",
+                     before=ticket.routing_widening, after=decision.widening)
+        ticket.routing_widening = decision.widening
+    if ticket.waiting_reason != decision.waiting_reason:
+        ticket.waiting_reason = decision.waiting_reason
+
+
+def _assign_checked(ticket: Ticket, decision: engine.Decision, facts: engine.TicketFacts, now: datetime,
+                    rule: str) -> bool:
+    """With the ticket locked: lock the agent, recount, re-check, assign. False if they filled up."""
+    from ..tickets.services import apply_assignment
+
+    lock_agents([decision.agent_id])
+    agent = db.session.get(User, decision.agent_id, populate_existing=True)
+    state = _state(agent, _load_of(agent.id))
+    if engine.why_not(state, facts, decision.widening) is not None:
+        return False
+    _note(ticket, decision)
+    ticket.handed_back = False
+    ticket.waiting_reason = None
+    apply_assignment(ticket, agent, SYSTEM, rule=rule, load_before=state.load, capacity=state.capacity,
+                     **decision.explain())
+    agent.last_assigned_at = now
+    return True
+
+
+def route_ticket(ticket_id: int, now: datetime | None = None) -> int | None:
+    """Give one waiting ticket to the best agent now, or record why it waits. Returns the agent id."""
+    now = now or utcnow()
+    for _attempt in range(3):
+        ticket = _lock_waiting_ticket(ticket_id, skip_locked=False)
+        if ticket is None:
+            db.session.rollback()
+            return None
+        facts = _facts(ticket, ticket.customer.tier.value)
+        decision = engine.decide(facts, agent_states(), now, policy())
+        if decision.agent_id is None:
+            _note(ticket, decision)
+            _emit_queue_stats(now)
+            db.session.commit()
+            return None
+        if _assign_checked(ticket, decision, facts, now, rule="best_fit"):
+            _emit_queue_stats(now)
+            db.session.commit()
+            return decision.agent_id
+        db.session.rollback()  # the agent filled up between the snapshot and the lock: decide again
+    return None
+
+
+def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
+    """An agent has room (came online, finished something): give them the best waiting tickets."""
+    now = now or utcnow()
+    given: list[int] = []
+    pending = waiting_facts()
+    while pending:
+        user = db.session.get(User, agent_id, populate_existing=True)
+        if user is None or not user.active or user.role is not Role.agent:
+            break
+        state = _state(user, _load_of(agent_id))
+        best = engine.best_ticket_for(state, pending, now, policy())
+        db.session.rollback()  # end the read; the assignment below is its own transaction
+        if best is None:
+            break
+        pending = [t for t in pending if t.id != best.id]
+        ticket = _lock_waiting_ticket(best.id, skip_locked=True)
+        if ticket is None:
+            db.session.rollback()  # taken or locked by another router: next one
+            continue
+        facts = _facts(ticket, ticket.customer.tier.value)
+        widening = engine.widening_for(facts, now, policy())
+        decision = engine.Decision(ticket.id, agent_id, widening, (), None)
+        if _assign_checked(ticket, decision, facts, now, rule="agent_freed"):
+            _emit_queue_stats(now)
+            db.session.commit()
+            given.append(ticket.id)
+        else:
+            db.session.rollback()
+            break  # no room any more
+    return given
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Serve the whole queue in score order; record widenings and waiting reasons."""
+    now = now or utcnow()
+    facts = waiting_facts()
+    agents = agent_states()
+    db.session.rollback()
+    assigned = noted = 0
+    for decision in engine.plan(facts, agents, now, policy()):
+        ticket = _lock_waiting_ticket(decision.ticket_id, skip_locked=True)
+        if ticket is None:
+            db.session.rollback()
+            continue
+        if decision.agent_id is not None:
+            ticket_facts = _facts(ticket, ticket.customer.tier.value)
+            if _assign_checked(ticket, decision, ticket_facts, now, rule="sweep"):
+                db.session.commit()
+                assigned += 1
+                continue
+            db.session.rollback()
+            continue  # the next sweep or trigger gets it
+        before = (ticket.routing_widening, ticket.waiting_reason)
+        _note(ticket, decision)
+        if (ticket.routing_widening, ticket.waiting_reason) != before:
+            noted += 1
+        db.session.commit()
+    _emit_queue_stats(now)
+    db.session.commit()
+    return {"assigned": assigned, "waiting": len(facts) - assigned, "noted": noted}
+
+
+# ---------------------------------------------------------------- triggers from other services
+
+def seat_changing(ticket: Ticket, before_status: str, after_status: str) -> None:
+    """Called by tickets.services inside its transaction when a status change may free or take a seat."""
+    if not ticket.assignee_id:
+        return
+    before_counts = before_status in lifecycle.LOAD_STATUSES
+    after_counts = after_status in lifecycle.LOAD_STATUSES
+    if before_counts != after_counts:
+        lock_agents([ticket.assignee_id])
+        if before_counts and not after_counts:
+            enqueue_on_commit(ROUTE_FOR_AGENT_JOB, ticket.assignee_id, queue="high")
+
+
+def hand_back_untouched(agent: User) -> list[int]:
+    """An agent went away or offline: tickets they never answered go back to the front of the queue.
+
+    Runs inside the caller's transaction. Tickets they are working stay with them.
+    """
+    lock_agents([agent.id])
+    tickets = db.session.scalars(select(Ticket).where(
+        Ticket.assignee_id == agent.id, Ticket.status == Status.assigned, Ticket.first_response_at.is_(None))
+        .with_for_update()).all()
+    from ..tickets.services import rooms_for, summary_payload
+
+    for ticket in tickets:
+        rooms = rooms_for(ticket)
+        audit.record(ticket, "handed_back", SYSTEM, field="assignee", before={"id": agent.id, "name": agent.name},
+                     after=None, reason=f"agent {agent.presence.value}")
+        ticket.assignee_id = None
+        ticket.assignee = None
+        ticket.status = Status.new
+        ticket.handed_back = True
+        audit.record(ticket, "status_changed", SYSTEM, field="status", before="assigned", after="new",
+                     reason="handed back")
+        emit_on_commit("ticket.updated", summary_payload(ticket, "handed_back"), rooms)
+    if tickets:
+        enqueue_on_commit(SWEEP_JOB, queue="high")
+    return [t.id for t in tickets]
+
+
+# ---------------------------------------------------------------- queue view
+
+def queue_stats(now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    waiting, oldest = db.session.execute(
+        select(func.count(Ticket.id), func.min(func.coalesce(Ticket.waiting_since, Ticket.created_at)))
+        .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None))).one()
+    if oldest is not None and oldest.tzinfo is None:
+        from datetime import timezone
+
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return {"waiting": waiting, "oldest_wait_seconds": round((now - oldest).total_seconds()) if oldest else 0}
+
+
+def _emit_queue_stats(now: datetime) -> None:
+    emit_on_commit("queue.stats", {"ticket_id": None, **queue_stats(now)}, ["supervisors"])
+
+
+# ---------------------------------------------------------------- rules
+
+def apply_rules(ticket: Ticket, tier: str, *, explicit_priority: bool, explicit_skills: bool) -> None:
+    """The first matching routing rule sets required skills, team and priority (what the
+    caller gave explicitly wins). Inside the caller's transaction, after the ticket is flushed."""
+    from .models import RoutingRule
+    from .rules import first_match
+
+    rule = first_match(db.session.scalars(select(RoutingRule).where(RoutingRule.active)).all(), {
+        "kind": ticket.kind.value, "category": ticket.category_code, "channel": ticket.channel.value,
+        "tier": tier, "language": ticket.language, "priority": ticket.priority.value,
+        "subject": ticket.subject, "description": ticket.description,
+    })
+    if rule is None:
+        return
+    ticket.routing_rule_id = rule.id
+    if rule.skills and not explicit_skills:
+        ticket.required_skills = dict(rule.skills)
+    if rule.team_id:
+        ticket.team_id = rule.team_id
+    if rule.priority and not explicit_priority:
+        from ..tickets.models import Priority
+
+        ticket.priority = Priority(rule.priority)
+    audit.record(ticket, "routing_rule_applied", SYSTEM, rule_id=rule.id, rule=rule.name,
+                 skills=ticket.required_skills, team_id=ticket.team_id, priority=ticket.priority)
