@@ -1,18 +1,15 @@
 """Form pieces shared by the customer form and the agents' phone form."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from .customers.normalise import is_phone
 from .extensions import db
 from .i18n import language_code
 from .tickets.models import Category
-
-PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,40}$")
 
 
 def kind_choices():
@@ -26,7 +23,7 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def check_phone(form, field) -> None:
-    if field.data and (not PHONE_RE.match(field.data) or len(re.sub(r"\D", "", field.data)) < 5):
+    if field.data and not is_phone(field.data):
         raise ValidationError(_l("Enter a phone number, digits only or with + - ( ) and spaces."))
 
 

@@ -38,6 +38,13 @@ def select_timezone() -> str:
     return current_app.config["DISPLAY_TIMEZONE"]
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: '//host' and 'https://host' are refused (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
 def language_code() -> str:
     """'zh' or 'en': the language a ticket written on this page is in."""
     return "zh" if str(get_locale()).startswith("zh") else "en"
@@ -52,10 +59,7 @@ def register(app: Flask) -> None:
         session["locale"] = locale
         if current_user.is_authenticated:
             set_locale(current_user, locale)
-        target = request.args.get("next") or request.referrer or url_for("portal.home")
-        if not target.startswith("/") and not target.startswith(request.host_url):
-            target = url_for("portal.home")
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
 
     @app.context_processor
     def inject_locale():

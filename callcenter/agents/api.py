@@ -63,7 +63,7 @@ def list_agents(args):
     return {"items": _with_load(chunk), "page": page, "per_page": per_page, "total": len(users)}
 
 
-@blp.route("/<int:agent_id>/presence", methods=["PUT"])
+@blp.route("/<int(max=2147483647):agent_id>/presence", methods=["PUT"])
 @blp.arguments(PresenceIn)
 @blp.response(200, AgentOut)
 def put_presence(data, agent_id):

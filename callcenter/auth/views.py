@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
+from ..i18n import safe_next
 from . import services
 from .forms import LoginForm
 from .models import User
@@ -24,12 +25,6 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path))
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("desk.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
@@ -40,7 +35,7 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("desk.index")))
         form.password.errors.append(_("Wrong email or password."))
     # A failed sign-in answers 400 so scripts can tell; the page shows the message.
     return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200

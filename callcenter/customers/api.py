@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from ..auth.api_auth import current_actor
 from ..extensions import db
 from ..schemas_common import PageArgs, page_schema, paginate
-from ..tickets.api import visible_tickets
+from ..tickets.queries import visible_tickets
 from ..tickets.models import Category, Ticket
 from ..tickets.schemas import TicketOut
 from . import services
@@ -53,8 +53,7 @@ class CategoryOut(Schema):
 @blp.response(200, page_schema(CustomerOut, "CustomerPage"))
 def search_customers(args):
     """Find customers by name, phone (any format) or email."""
-    current_actor()
-    stmt = select(Customer).order_by(Customer.id.desc())
+    stmt = services.visible_customers(current_actor()).order_by(Customer.id.desc())
     if args.get("q"):
         q = args["q"].strip()
         conditions = [Customer.name.ilike(f"%{q}%")]
@@ -66,18 +65,18 @@ def search_customers(args):
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
-@blp.route("/customers/<int:customer_id>")
+@blp.route("/customers/<int(max=2147483647):customer_id>")
 @blp.response(200, CustomerDetail)
 def get_customer(customer_id):
     """A customer with their ticket history."""
     actor = current_actor()
-    customer = services.get(customer_id)
+    customer = services.get_visible(customer_id, actor)
     customer.tickets = db.session.scalars(
         visible_tickets(actor).where(Ticket.customer_id == customer.id).order_by(Ticket.id.desc())).all()
     return customer
 
 
-@blp.route("/customers/<int:customer_id>", methods=["PATCH"])
+@blp.route("/customers/<int(max=2147483647):customer_id>", methods=["PATCH"])
 @blp.arguments(TierIn)
 @blp.response(200, CustomerOut)
 def set_tier(data, customer_id):

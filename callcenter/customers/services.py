@@ -1,6 +1,7 @@
 """Finding a person again, or recording a new one. Callers own the transaction."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +34,8 @@ def find_or_create(name: str, phone: str | None, email: str | None, language: st
     """
     phone_norm, email_norm = normalise_phone(phone), normalise_email(email)
     if not phone_norm and not email_norm:
-        raise ValidationFailed("A phone number or an email is needed.", {"fields": {"customer": ["phone or email required"]}})
+        raise ValidationFailed(_("A phone number or an email is needed."),
+                               {"fields": {"customer": ["phone or email required"]}})
     for _attempt in range(3):
         customer = _lookup(phone_norm, email_norm)
         if customer is not None:
@@ -63,17 +65,35 @@ def _fill_missing(customer: Customer, phone, phone_norm, email, email_norm) -> N
 def get(customer_id: int) -> Customer:
     customer = db.session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(_("No such customer."))
+    return customer
+
+
+def visible_customers(actor: Actor):
+    """Customers a person may look up: supervisors all; an agent those with a ticket they may see."""
+    from ..tickets.models import Ticket
+    from ..tickets.queries import visible_tickets
+
+    stmt = select(Customer)
+    if actor.is_supervisor:
+        return stmt
+    return stmt.where(Customer.id.in_(visible_tickets(actor).with_only_columns(Ticket.customer_id)))
+
+
+def get_visible(customer_id: int, actor: Actor) -> Customer:
+    customer = get(customer_id)
+    if not db.session.scalar(visible_customers(actor).where(Customer.id == customer_id).with_only_columns(Customer.id)):
+        raise Forbidden(_("This customer has no tickets you may see."))
     return customer
 
 
 def set_tier(customer_id: int, tier: str, actor: Actor) -> Customer:
     if not actor.is_supervisor:
-        raise Forbidden("Only supervisors and admins change a customer's tier.")
+        raise Forbidden(_("Only supervisors and admins change a customer's tier."))
     try:
         new_tier = Tier(tier)
     except ValueError:
-        raise ValidationFailed("Unknown tier.", {"fields": {"tier": [f"one of {[t.value for t in Tier]}"]}}) from None
+        raise ValidationFailed(_("Unknown tier."), {"fields": {"tier": [f"one of {[t.value for t in Tier]}"]}}) from None
     customer = get(customer_id)
     customer.tier = new_tier
     db.session.commit()

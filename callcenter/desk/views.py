@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,8 +22,9 @@ from ..tickets.labels import staff_status as status_label
 from ..schemas_common import paginate
 from ..tickets import lifecycle
 from ..tickets import services as tickets
-from ..tickets.api import apply_filters, visible_tickets
+from ..tickets.queries import apply_filters, visible_tickets
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
+from ..tickets.schemas import TicketListArgs
 from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -46,17 +48,18 @@ def _local_to_utc(value: datetime) -> datetime:
 
 @bp.route("/")
 def index():
-    args = {k: v for k, v in request.args.items() if k in ("status", "priority", "kind", "q") and v}
+    wanted = {k: v for k, v in request.args.items() if k in ("status", "priority", "kind", "q", "page") and v}
+    try:
+        args = TicketListArgs().load(wanted)
+    except ValidationError as err:
+        flash(_("Some filters were not understood and are ignored: %(names)s", names=", ".join(err.messages)),
+              "warning")
+        args = TicketListArgs().load({k: v for k, v in wanted.items() if k not in err.messages})
     if request.args.get("mine"):
         args["assignee_id"] = current_user.id
-    if args.get("status") and any(s not in lifecycle.STATUSES for s in args["status"].split(",")):
-        flash(_("Unknown status filter ignored."), "warning")
-        args.pop("status")
-    page = max(1, request.args.get("page", 1, type=int))
     stmt = apply_filters(visible_tickets(_actor()), args).options(
         selectinload(Ticket.customer), selectinload(Ticket.assignee), selectinload(Ticket.team))
-    stmt = stmt.order_by(Ticket.id.desc())
-    result = paginate(db.session, stmt, page, PER_PAGE)
+    result = paginate(db.session, stmt.order_by(Ticket.id.desc()), args["page"], PER_PAGE)
     return render_template("desk/list.html", result=result, args=request.args, statuses=lifecycle.STATUSES,
                            status_label=status_label)
 
@@ -103,7 +106,7 @@ def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
     ), http_status
 
 
-@bp.route("/tickets/<int:ticket_id>")
+@bp.route("/tickets/<int(max=2147483647):ticket_id>")
 def ticket(ticket_id: int):
     return _ticket_page(ticket_id)
 
@@ -123,14 +126,14 @@ def _act(ticket_id: int, form, form_name: str, action, success: str):
     return _ticket_page(ticket_id, 400, **{form_name: form})
 
 
-@bp.route("/tickets/<int:ticket_id>/messages", methods=["POST"])
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/messages", methods=["POST"])
 def post_message(ticket_id: int):
     return _act(ticket_id, MessageForm(), "message_form",
                 lambda f: tickets.add_message(ticket_id, f.body.data, f.internal.data, _actor()),
                 _("Message saved."))
 
 
-@bp.route("/tickets/<int:ticket_id>/transition", methods=["POST"])
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/transition", methods=["POST"])
 def transition(ticket_id: int):
     def run(f):
         resolution = {name: getattr(f, name).data for name in lifecycle.COMPLAINT_CLOSE_FIELDS
@@ -146,7 +149,7 @@ def _agent_choices() -> list[tuple[int, str]]:
         select(User).where(User.active, User.role.in_([Role.agent, Role.supervisor])).order_by(User.name))]
 
 
-@bp.route("/tickets/<int:ticket_id>/assign", methods=["POST"])
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/assign", methods=["POST"])
 def assign(ticket_id: int):
     form = AssignForm()
     form.agent_id.choices = _agent_choices()
@@ -156,14 +159,14 @@ def assign(ticket_id: int):
                 lambda f: tickets.assign(ticket_id, f.agent_id.data, _actor()), _("Ticket assigned."))
 
 
-@bp.route("/tickets/<int:ticket_id>/promises", methods=["POST"])
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/promises", methods=["POST"])
 def add_promise(ticket_id: int):
     return _act(ticket_id, PromiseForm(), "promise_form",
                 lambda f: tickets.add_promise(ticket_id, f.description.data, _local_to_utc(f.due_at.data), _actor()),
                 _("Promise recorded."))
 
 
-@bp.route("/tickets/<int:ticket_id>/promises/<int:promise_id>/kept", methods=["POST"])
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/promises/<int(max=2147483647):promise_id>/kept", methods=["POST"])
 def promise_kept(ticket_id: int, promise_id: int):
     try:
         tickets.settle_promise(ticket_id, promise_id, "kept", _actor())
@@ -173,17 +176,17 @@ def promise_kept(ticket_id: int, promise_id: int):
     return redirect(url_for("desk.ticket", ticket_id=ticket_id))
 
 
-@bp.route("/customers/<int:customer_id>")
+@bp.route("/customers/<int(max=2147483647):customer_id>")
 def customer(customer_id: int):
     """A customer and the tickets of theirs this user may see."""
-    person = customers.get(customer_id)
+    person = customers.get_visible(customer_id, _actor())
     history = db.session.scalars(visible_tickets(_actor()).where(Ticket.customer_id == person.id)
                                  .order_by(Ticket.id.desc())).all()
     return render_template("desk/customer.html", customer=person, tickets=history, status_label=status_label,
                            tiers=[t.value for t in Tier])
 
 
-@bp.route("/customers/<int:customer_id>/tier", methods=["POST"])
+@bp.route("/customers/<int(max=2147483647):customer_id>/tier", methods=["POST"])
 def customer_tier(customer_id: int):
     try:
         customers.set_tier(customer_id, request.form.get("tier", ""), _actor())

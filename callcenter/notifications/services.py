@@ -26,9 +26,12 @@ def _status_link(ticket) -> str:
 
 
 def _queue_email(ticket, subject: str, body: str) -> OutboundMessage | None:
-    if not ticket.customer.email:
+    # The address given with this ticket: the person who wrote it, even if the phone they typed
+    # belongs to a customer record with another email.
+    recipient = ticket.contact_email or (ticket.customer.email if ticket.customer_verified else None)
+    if not recipient:
         return None
-    message = OutboundMessage(ticket_id=ticket.id, channel="email", recipient=ticket.customer.email,
+    message = OutboundMessage(ticket_id=ticket.id, channel="email", recipient=recipient,
                               subject=subject, body=body)
     db.session.add(message)
     db.session.flush()

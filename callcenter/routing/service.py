@@ -67,12 +67,16 @@ def _facts(ticket: Ticket, tier: str) -> engine.TicketFacts:
         handed_back=ticket.handed_back, widening_floor=ticket.routing_widening)
 
 
+def _tier(ticket: Ticket) -> str:
+    return ticket.customer.tier.value if ticket.customer_verified else "C"
+
+
 def waiting_facts() -> list[engine.TicketFacts]:
     """Every ticket waiting in the queue, as the engine sees it (one query)."""
     rows = db.session.execute(
         select(Ticket, Customer.tier).join(Customer, Customer.id == Ticket.customer_id)
         .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None))).all()
-    return [_facts(t, tier.value) for t, tier in rows]
+    return [_facts(t, tier.value if t.customer_verified else "C") for t, tier in rows]
 
 
 def is_waiting(ticket: Ticket | None) -> bool:
@@ -133,7 +137,7 @@ def route_ticket(ticket_id: int, now: datetime | None = None) -> int | None:
         if ticket is None:
             db.session.rollback()
             return None
-        facts = _facts(ticket, ticket.customer.tier.value)
+        facts = _facts(ticket, _tier(ticket))
         decision = engine.decide(facts, agent_states(), now, policy())
         if decision.agent_id is None:
             _note(ticket, decision)
@@ -167,7 +171,7 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
         if ticket is None:
             db.session.rollback()  # taken or locked by another router: next one
             continue
-        facts = _facts(ticket, ticket.customer.tier.value)
+        facts = _facts(ticket, _tier(ticket))
         widening = engine.widening_for(facts, now, policy())
         decision = engine.Decision(ticket.id, agent_id, widening, (), None)
         if _assign_checked(ticket, decision, facts, now, rule="agent_freed"):
@@ -193,7 +197,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             db.session.rollback()
             continue
         if decision.agent_id is not None:
-            ticket_facts = _facts(ticket, ticket.customer.tier.value)
+            ticket_facts = _facts(ticket, _tier(ticket))
             if _assign_checked(ticket, decision, ticket_facts, now, rule="sweep"):
                 db.session.commit()
                 assigned += 1

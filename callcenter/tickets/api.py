@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.api_auth import current_actor
-from ..auth.models import Team
-from ..customers.models import Customer
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..schemas_common import page_schema, paginate
 from . import services
+from .queries import apply_filters, visible_tickets
 from .models import Ticket, TicketEvent, TicketMessage
 from .schemas import (AssignIn, EventOut, MessageIn, MessageOut, PromiseIn, PromiseOut, PromiseSettleIn,
                       ResolutionIn, TicketCreate, TicketListArgs, TicketOut, TicketPatch, TransitionIn)
@@ -23,35 +24,6 @@ IDEMPOTENCY_HEADER = {
     "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 255},
     "description": "A retried POST with the same key returns the first ticket instead of creating another.",
 }
-
-
-def visible_tickets(actor):
-    """Tickets this actor may see, as a statement the list endpoints refine."""
-    stmt = select(Ticket)
-    if not actor.is_supervisor:
-        stmt = stmt.where(or_(Ticket.team_id.in_(actor.team_ids or {-1}), Ticket.assignee_id == actor.user_id))
-    return stmt
-
-
-def apply_filters(stmt, args: dict):
-    if args.get("status"):
-        stmt = stmt.where(Ticket.status.in_([s for s in args["status"].split(",") if s]))
-    if "assignee_id" in args:
-        stmt = stmt.where(Ticket.assignee_id == args["assignee_id"])
-    if args.get("priority"):
-        stmt = stmt.where(Ticket.priority == args["priority"])
-    if args.get("kind"):
-        stmt = stmt.where(Ticket.kind == args["kind"])
-    if "customer_id" in args:
-        stmt = stmt.where(Ticket.customer_id == args["customer_id"])
-    if args.get("team"):
-        stmt = stmt.join(Team, Team.id == Ticket.team_id).where(Team.name == args["team"])
-    if args.get("q"):
-        like = f"%{args['q'].strip()}%"
-        stmt = stmt.join(Customer, Customer.id == Ticket.customer_id).where(or_(
-            Ticket.reference.ilike(like), Ticket.subject.ilike(like), Ticket.description.ilike(like),
-            Customer.name.ilike(like), Customer.phone.ilike(like), Customer.email.ilike(like)))
-    return stmt
 
 
 @blp.route("")
@@ -68,11 +40,13 @@ def list_tickets(args):
 @blp.route("", methods=["POST"])
 @blp.arguments(TicketCreate)
 @blp.response(201, TicketOut)
-@blp.alt_response(200, schema=TicketOut, description="An Idempotency-Key replay: the first ticket.")
 @blp.doc(parameters=[IDEMPOTENCY_HEADER])
 def create_ticket(data):
     """Create a ticket. The customer is found again by phone or email, or recorded."""
     key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise ValidationFailed(_("The Idempotency-Key header takes 1 to 255 characters."),
+                               {"fields": {"Idempotency-Key": ["1 to 255 characters"]}})
     ticket, created = services.create_ticket(data, current_actor(), idempotency_key=key)
     headers = {"Location": f"/api/v1/tickets/{ticket.id}"}
     if not created:
@@ -80,14 +54,14 @@ def create_ticket(data):
     return ticket, 201, headers
 
 
-@blp.route("/<int:ticket_id>")
+@blp.route("/<int(max=2147483647):ticket_id>")
 @blp.response(200, TicketOut)
 def get_ticket(ticket_id):
     """One ticket."""
     return services.get_visible(ticket_id, current_actor())
 
 
-@blp.route("/<int:ticket_id>", methods=["PATCH"])
+@blp.route("/<int(max=2147483647):ticket_id>", methods=["PATCH"])
 @blp.arguments(TicketPatch)
 @blp.response(200, TicketOut)
 def patch_ticket(changes, ticket_id):
@@ -95,7 +69,7 @@ def patch_ticket(changes, ticket_id):
     return services.update_fields(ticket_id, changes, current_actor())
 
 
-@blp.route("/<int:ticket_id>/transitions", methods=["POST"])
+@blp.route("/<int(max=2147483647):ticket_id>/transitions", methods=["POST"])
 @blp.arguments(TransitionIn)
 @blp.response(200, TicketOut)
 def transition(data, ticket_id):
@@ -105,7 +79,7 @@ def transition(data, ticket_id):
                                resolution=resolution)
 
 
-@blp.route("/<int:ticket_id>/messages", methods=["POST"])
+@blp.route("/<int(max=2147483647):ticket_id>/messages", methods=["POST"])
 @blp.arguments(MessageIn)
 @blp.response(201, MessageOut)
 def post_message(data, ticket_id):
@@ -113,7 +87,7 @@ def post_message(data, ticket_id):
     return services.add_message(ticket_id, data["body"], data["internal"], current_actor())
 
 
-@blp.route("/<int:ticket_id>/messages")
+@blp.route("/<int(max=2147483647):ticket_id>/messages")
 @blp.response(200, MessageOut(many=True))
 def list_messages(ticket_id):
     """The conversation, oldest first, internal notes included."""
@@ -122,7 +96,7 @@ def list_messages(ticket_id):
                               .order_by(TicketMessage.id)).all()
 
 
-@blp.route("/<int:ticket_id>/assign", methods=["POST"])
+@blp.route("/<int(max=2147483647):ticket_id>/assign", methods=["POST"])
 @blp.arguments(AssignIn)
 @blp.response(200, TicketOut)
 def assign(data, ticket_id):
@@ -130,7 +104,7 @@ def assign(data, ticket_id):
     return services.assign(ticket_id, data["agent_id"], current_actor())
 
 
-@blp.route("/<int:ticket_id>/events")
+@blp.route("/<int(max=2147483647):ticket_id>/events")
 @blp.response(200, EventOut(many=True))
 def events(ticket_id):
     """The audit trail, oldest first."""
@@ -139,7 +113,7 @@ def events(ticket_id):
                               .order_by(TicketEvent.id)).all()
 
 
-@blp.route("/<int:ticket_id>/promises", methods=["POST"])
+@blp.route("/<int(max=2147483647):ticket_id>/promises", methods=["POST"])
 @blp.arguments(PromiseIn)
 @blp.response(201, PromiseOut)
 def add_promise(data, ticket_id):
@@ -147,7 +121,7 @@ def add_promise(data, ticket_id):
     return services.add_promise(ticket_id, data["description"], data["due_at"], current_actor())
 
 
-@blp.route("/<int:ticket_id>/promises/<int:promise_id>", methods=["POST"])
+@blp.route("/<int(max=2147483647):ticket_id>/promises/<int(max=2147483647):promise_id>", methods=["POST"])
 @blp.arguments(PromiseSettleIn)
 @blp.response(200, PromiseOut)
 def settle_promise(data, ticket_id, promise_id):
@@ -155,4 +129,4 @@ def settle_promise(data, ticket_id, promise_id):
     return services.settle_promise(ticket_id, promise_id, data["outcome"], current_actor())
 
 
-__all__ = ["blp", "visible_tickets", "apply_filters"]
+__all__ = ["blp"]

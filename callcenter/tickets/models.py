@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Team, User
@@ -95,6 +95,11 @@ class Ticket(db.Model):
     language: Mapped[str] = mapped_column(String(10), default="zh")
     required_skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    # The contact given with this ticket (mail goes there), and whether the giver proved to be
+    # the customer on record (staff channels, or every identifier on record matched).
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    customer_verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -15,6 +15,9 @@ def can_view(actor: Actor, team_id: int | None, assignee_id: int | None) -> bool
     )
 
 
-def can_assign(actor: Actor, target_user_id: int) -> bool:
-    """Agents may take a ticket for themselves; supervisors may give it to anyone."""
-    return actor.is_supervisor or actor.kind == "system" or (actor.is_staff and actor.user_id == target_user_id)
+def can_assign(actor: Actor, target_user_id: int, current_assignee_id: int | None = None) -> bool:
+    """Agents may take an unassigned ticket for themselves; supervisors may give any to anyone."""
+    if actor.is_supervisor or actor.kind == "system":
+        return True
+    return (actor.is_staff and actor.user_id == target_user_id
+            and current_assignee_id in (None, actor.user_id))

@@ -1,10 +1,9 @@
 """What the ticket API reads and writes. Validation lives here, not in the views."""
 from __future__ import annotations
 
-import re
-
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from ..customers.normalise import is_phone
 from ..schemas_common import PageArgs, PersonRef
 from . import lifecycle
 from .models import Channel, Kind, Priority, Severity
@@ -14,7 +13,6 @@ CHANNELS = [c.value for c in Channel]
 PRIORITIES = [p.value for p in Priority]
 SEVERITIES = [s.value for s in Severity]
 LANGUAGES = ["zh", "en"]
-PHONE_RE = re.compile(r"^\+?[\d\s\-().]{5,40}$")
 SkillMap = fields.Dict(keys=fields.String(validate=validate.Length(1, 50)),
                        values=fields.Integer(validate=validate.Range(1, 5)))
 
@@ -35,7 +33,7 @@ class CustomerIn(Schema):
 
     @validates("phone")
     def _phone(self, value, **_kw):
-        if value and (not PHONE_RE.match(value) or len(re.sub(r"\D", "", value)) < 5):
+        if value and not is_phone(value):
             raise ValidationError("not a phone number")
 
     @validates_schema

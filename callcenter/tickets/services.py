@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..actors import SYSTEM, Actor
 from ..auth.models import Role, User
 from ..customers import services as customers
+from ..customers.normalise import identity_verified, normalise_email, normalise_phone
 from ..db_types import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events import emit_on_commit, enqueue_on_commit
@@ -35,7 +36,7 @@ EDITABLE_FIELDS = ("priority", "severity", "category", "subject", "language", "r
 # ---------------------------------------------------------------- reading
 
 def get_visible(ticket_id: int, actor: Actor, *, lock: bool = False) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id, with_for_update=lock or None)
+    ticket = db.session.get(Ticket, ticket_id, with_for_update=lock or None, populate_existing=lock)
     if ticket is None:
         raise NotFound(_("No ticket with id %(id)s.", id=ticket_id))
     if not permissions.can_view(actor, ticket.team_id, ticket.assignee_id):
@@ -143,8 +144,12 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
                                         data.get("language"))
     category = _category(data.get("category"))
     kind = data["kind"]
+    verified = actor.is_staff or identity_verified(
+        customer.phone_norm, customer.email_norm, normalise_phone(person.get("phone")),
+        normalise_email(person.get("email")))
+    tier = customer.tier.value if verified else "C"  # privileges only for a proven identity
     severity = data.get("severity") or triage.classify_severity(kind, f"{data['subject']} {data['description']}")
-    priority = data.get("priority") or triage.default_priority(kind, severity, customer.tier.value)
+    priority = data.get("priority") or triage.default_priority(kind, severity, tier)
     ticket = Ticket(
         public_token=secrets.token_urlsafe(24),
         kind=Kind(kind),
@@ -158,6 +163,9 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
         language=data.get("language") or customer.language or "zh",
         required_skills=dict(data.get("required_skills") or ({category.skill: 1} if category and category.skill else {})),
         customer=customer,
+        contact_phone=person.get("phone"),
+        contact_email=person.get("email"),
+        customer_verified=verified,
         team_id=category.team_id if category else None,
         created_by_id=actor.user_id,
         created_at=utcnow(),
@@ -169,9 +177,9 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
     audit.record(ticket, "created", actor, after={
         "reference": ticket.reference, "kind": kind, "channel": data["channel"], "priority": priority,
         "severity": severity, "category": ticket.category_code, "team_id": ticket.team_id,
-        "customer_id": customer.id,
+        "customer_id": customer.id, "customer_verified": verified,
     })
-    routing.apply_rules(ticket, customer.tier.value, explicit_priority=bool(data.get("priority")),
+    routing.apply_rules(ticket, tier, explicit_priority=bool(data.get("priority")),
                         explicit_skills=bool(data.get("required_skills")))
     for promise in data.get("promises") or []:
         _add_promise(ticket, promise["description"], promise["due_at"], actor)
@@ -242,8 +250,10 @@ def add_message(ticket_id: int, body: str, internal: bool, actor: Actor) -> Tick
 
 
 def customer_reply(token: str, body: str) -> TicketMessage:
-    ticket = get_by_token(token)
-    ticket = db.session.get(Ticket, ticket.id, with_for_update=True)
+    ticket = db.session.scalars(select(Ticket).where(Ticket.public_token == token).with_for_update()
+                                .execution_options(populate_existing=True)).first()
+    if ticket is None:
+        raise NotFound(_("No ticket found for this link."))
     return _append_message(ticket, body, False, Actor.customer(ticket.customer.name))
 
 
@@ -289,8 +299,8 @@ def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = Fals
     Nobody goes over capacity, except when a supervisor explicitly overrides.
     """
     ticket = get_visible(ticket_id, actor, lock=True)
-    if not permissions.can_assign(actor, agent_id):
-        raise Forbidden(_("Agents may only take tickets for themselves."))
+    if not permissions.can_assign(actor, agent_id, ticket.assignee_id):
+        raise Forbidden(_("Agents may only take unassigned tickets, for themselves."))
     agent = db.session.get(User, agent_id)
     if agent is None or not agent.active or agent.role not in (Role.agent, Role.supervisor):
         raise ValidationFailed(_("No active agent with id %(id)s.", id=agent_id),

@@ -76,3 +76,52 @@ def test_categories_speak_the_callers_language(api, world):
     en = api.get("/api/v1/categories", headers={"Accept-Language": "en-GB"}).json
     assert zh[0] == {"code": "billing", "name": "账单", "team": "Billing", "skill": "billing"}
     assert en[0]["name"] == "Billing"
+
+
+def test_a_vip_phone_typed_on_the_public_form_gets_no_vip_privileges(app, api, client, world):
+    from sqlalchemy import select
+
+    from callcenter.extensions import db
+    from callcenter.notifications.models import OutboundMessage
+    from tests.factories import csrf_from
+
+    vip = _create(api, {"name": "刘洋", "phone": "13800138000", "email": "liu@example.cn"}, kind="inquiry")
+    api.patch(f"/api/v1/customers/{vip['customer']['id']}", json={"tier": "VIP"})
+    token = csrf_from(client.get("/submit").get_data(as_text=True))
+    client.post("/submit", data={"csrf_token": token, "kind": "inquiry", "name": "Someone", "phone": "13800138000",
+                                 "email": "someone.else@example.com", "category": "billing",
+                                 "subject": "hello", "description": "a question"})
+    with app.app_context():
+        from callcenter.tickets.models import Ticket
+
+        t = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
+        assert t.customer_id == vip["customer"]["id"]  # the history stays in one place
+        assert not t.customer_verified and t.priority.value == "P4"  # but no VIP bump
+        recipients = db.session.scalars(select(OutboundMessage.recipient).where(OutboundMessage.ticket_id == t.id)).all()
+        assert recipients == ["someone.else@example.com"]  # mail goes to who wrote, not to the VIP
+
+
+def test_the_customer_giving_phone_and_email_on_record_is_recognised(app, api, client, world):
+    from tests.factories import csrf_from
+
+    vip = _create(api, {"name": "刘洋", "phone": "13800138000", "email": "liu@example.cn"}, kind="inquiry")
+    api.patch(f"/api/v1/customers/{vip['customer']['id']}", json={"tier": "VIP"})
+    token = csrf_from(client.get("/submit").get_data(as_text=True))
+    client.post("/submit", data={"csrf_token": token, "kind": "inquiry", "name": "刘洋", "phone": "+86 138 0013 8000",
+                                 "email": "LIU@example.cn", "category": "billing", "subject": "hi",
+                                 "description": "a question"})
+    newest = api.get("/api/v1/tickets").json["items"][0]
+    assert newest["customer"]["tier"] == "VIP" and newest["priority"] == "P3"
+
+
+def test_agents_cannot_look_up_customers_of_other_teams(api, world):
+    c = _create(api, {"name": "网络客户", "phone": "13311112222"}, category="network")["customer"]["id"]
+    assert api.get(f"/api/v1/customers/{c}", who="anna").status_code == 403
+    assert api.get(f"/api/v1/customers/{c}", who="nina").status_code == 200
+    assert api.get("/api/v1/customers?q=13311112222", who="anna").json["total"] == 0
+    assert api.get("/api/v1/customers?q=13311112222", who="nina").json["total"] == 1
+
+
+def test_too_many_phone_digits_is_422(api, world):
+    r = api.post("/api/v1/tickets", json=ticket_body(customer={"name": "x", "phone": "1" * 25}))
+    assert r.status_code == 422 and "phone" in r.json["error"]["details"]["fields"]["customer"]

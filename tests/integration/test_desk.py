@@ -145,3 +145,19 @@ def test_page_posts_without_csrf_are_refused(app, client, world):
     login(client, "boss@test.cc")
     assert client.post(f"/desk/tickets/{tid}/messages", data={"body": "x"}).status_code == 400
     assert client.post(f"/desk/tickets/{tid}/promises/1/kept", data={}).status_code == 400
+
+
+def test_bad_list_filters_are_ignored_with_a_message(client, world):
+    login(client, "boss@test.cc")
+    for query in ("kind=bogus", "priority=P9", "status=open", "page=0", "page=99999999999999999999"):
+        r = client.get(f"/desk/?{query}")
+        assert r.status_code == 200, query
+        assert "flash warning" in r.get_data(as_text=True), query
+
+
+def test_huge_ids_are_not_found_not_errors(client, api, world):
+    login(client, "boss@test.cc")
+    assert client.get("/desk/tickets/99999999999999999999").status_code == 404
+    r = api.get("/api/v1/tickets/99999999999999999999")
+    assert r.status_code == 404 and r.is_json
+    assert api.get("/api/v1/tickets?page=99999999999999999999").status_code == 422

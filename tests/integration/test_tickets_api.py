@@ -348,3 +348,14 @@ def test_promises_can_come_with_the_ticket(api, world):
     due = (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat()
     t = _create(api, promises=[{"description": "Engineer visit today", "due_at": due}])
     assert [p["description"] for p in t["promises"]] == ["Engineer visit today"]
+
+
+def test_an_agent_cannot_take_a_teammates_ticket(api, world):
+    t = _create(api)
+    api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("anna")})
+    _error(api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("bert")}, who="bert"), 403)
+
+
+def test_an_overlong_idempotency_key_is_422(api, world):
+    r = api.post("/api/v1/tickets", json=ticket_body(), headers={"Idempotency-Key": "k" * 256})
+    assert "Idempotency-Key" in _error(r, 422)["details"]["fields"]

@@ -22,3 +22,13 @@ def test_empty_phone_is_none():
 def test_email_is_trimmed_and_lower_cased():
     assert normalise_email("  Liu.Yang@Example.CN ") == "liu.yang@example.cn"
     assert normalise_email(None) is None
+
+
+def test_identity_needs_every_identifier_on_record():
+    from callcenter.customers.normalise import identity_verified
+
+    assert identity_verified("138", "a@b.c", "138", "a@b.c")
+    assert identity_verified("138", None, "138", "x@y.z")  # the record holds only the phone
+    assert not identity_verified("138", "a@b.c", "138", None)  # a phone alone is not enough
+    assert not identity_verified("138", "a@b.c", "139", "a@b.c")
+    assert not identity_verified(None, None, None, None)
