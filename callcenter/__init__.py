@@ -7,10 +7,13 @@ import redis
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import models  # noqa: F401  (the whole schema, for Flask-Migrate)
-from . import embedded_redis
+from . import (
+    embedded_redis,
+    models,  # noqa: F401  (the whole schema, for Flask-Migrate)
+)
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +27,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config["SECRET_KEY"] = profile.secret_key()
     app.config.update(overrides or {})
     _resolve_redis(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind N trusted proxies: the client's address (rate limits) and scheme come from them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _bind_extensions(app)
     _register_blueprints(app)
     from . import cli, errors, i18n

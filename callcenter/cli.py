@@ -80,7 +80,11 @@ def seed_demo():
 @click.option("--fork/--no-fork", default=False, help="fork a child per job (slower, isolates crashes)")
 def worker(burst, fork):
     """An RQ worker with the scheduler, on the high, default and low queues."""
+    from .schedule import ensure_scheduled
+
     connection = redis.Redis.from_url(current_app.config["REDIS_URL"])
+    if not burst:
+        ensure_scheduled(connection)
     cls = Worker if fork else SimpleWorker
     w = cls(current_app.config["RQ_QUEUES"], connection=connection)
     w.work(with_scheduler=True, burst=burst)

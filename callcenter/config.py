@@ -61,6 +61,10 @@ class BaseConfig:
     MAIL_FROM = os.environ.get("MAIL_FROM", "desk@callcenter.local")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     SOCKETIO_CHANNEL = "flask-socketio"
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # trusted reverse proxies in front
+    # Routing: after how many seconds of waiting a ticket's requirements widen one step
+    # (one skill level lower, then other teams, then any available agent).
+    ROUTING_WIDENING_STEPS = tuple(int(s) for s in os.environ.get("ROUTING_WIDENING_STEPS", "120,300,600").split(","))
 
     @classmethod
     def secret_key(cls) -> str:

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from .actors import Actor
 from .auth import services as auth
 from .auth.models import Presence, User
-from .customers.models import Customer, Tier
+from .customers.models import Tier
 from .db_types import utcnow
 from .extensions import db
 from .tickets import services as tickets
-from .tickets.models import Category
+from .tickets.models import Category, Ticket
 
 DEMO_PASSWORD = "demo-pass-2026"
 ADMIN_EMAIL = "admin@demo.callcenter"
@@ -159,15 +159,19 @@ def _walk_to(ticket_id: int, status: str, assignee: User | None, supervisor: Use
 
 
 def seed() -> bool:
-    """Load the demo once. Returns False when it was already there."""
-    if db.session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)):
-        return False
+    """Load whatever part of the demo is missing; True if anything was added.
+
+    Every step is idempotent on its own, so a run cut off halfway is completed by the next.
+    """
     _ensure_categories()
-    users = _ensure_staff()  # offline while the demo tickets are walked through their statuses
+    users = _ensure_staff()  # created offline while the demo tickets are walked through their statuses
     _ensure_customer_tiers()
     _ensure_rules()
     supervisor = users["supervisor@demo.callcenter"]
+    created = False
     for kind, channel, category, subject, description, cust, status, assignee in TICKETS:
+        if db.session.scalar(select(Ticket.id).where(Ticket.subject == subject)):
+            continue
         name, phone, email, _tier, language = CUSTOMERS[cust]
         ticket, _created = tickets.create_ticket({
             "kind": kind, "channel": channel, "category": category, "subject": subject,
@@ -175,8 +179,10 @@ def seed() -> bool:
             "customer": {"name": name, "phone": phone, "email": email},
         }, Actor.of_user(supervisor))
         _walk_to(ticket.id, status, users.get(assignee) if assignee else None, supervisor)
-    _agents_online(users)
-    return True
+        created = True
+    if created:
+        _agents_online(users)
+    return created
 
 
 def print_logins() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -112,6 +113,13 @@ def register(app: Flask) -> None:
             if retry:
                 response.headers["Retry-After"] = str(retry)
         return response
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(err: CSRFError):
+        message = _("This form has expired or was sent from another site. Reload the page and try again.")
+        if _is_api():
+            return jsonify(error_body("csrf_failed", message)), 400
+        return render_template("error.html", title=_http_message(400), message=message), 400
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

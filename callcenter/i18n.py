@@ -1,7 +1,15 @@
 """Which language and time zone a page speaks, and the switch in the header."""
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 

@@ -9,6 +9,12 @@ class PageArgs(Schema):
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
+class LongPageArgs(PageArgs):
+    """For timelines and conversations, read whole in one go most of the time."""
+
+    per_page = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
 class PersonRef(Schema):
     id = fields.Integer()
     name = fields.String()

@@ -9,8 +9,8 @@ from ..auth.models import Presence, Role, User
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..events import emit_on_commit, enqueue_on_commit
-from ..routing import service as routing
 from ..extensions import db
+from ..routing import service as routing
 from ..tickets import lifecycle
 from ..tickets.models import Ticket
 

@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 from ..auth.api_auth import current_actor
 from ..extensions import db
 from ..schemas_common import PageArgs, page_schema, paginate
-from ..tickets.queries import visible_tickets
 from ..tickets.models import Category, Ticket
+from ..tickets.queries import visible_tickets
 from ..tickets.schemas import TicketOut
 from . import services
 from .models import Customer, Tier
@@ -85,8 +85,10 @@ def set_tier(data, customer_id):
 
 
 @blp.route("/categories")
-@blp.response(200, CategoryOut(many=True))
-def categories():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(CategoryOut, "CategoryPage"))
+def categories(args):
     """The categories tickets can take, in the caller's language."""
     current_actor()
-    return db.session.scalars(select(Category).where(Category.active).order_by(Category.position)).all()
+    stmt = select(Category).where(Category.active).order_by(Category.position)
+    return paginate(db.session, stmt, args["page"], args["per_page"])

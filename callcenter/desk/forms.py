@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms_common import ContactFields, category_choices, kind_choices
@@ -16,6 +23,7 @@ def severity_choices():
 
 
 class PhoneTicketForm(ContactFields, FlaskForm):
+    language = SelectField(_l("Caller's language"), choices=[("zh", "中文"), ("en", "English")])
     priority = SelectField(_l("Priority"), validators=[Optional()])
     severity = SelectField(_l("Severity (complaints)"), validators=[Optional()])
     promise = StringField(_l("Promise made to the caller"), validators=[Optional(), Length(max=500)])

@@ -4,7 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -12,18 +20,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..actors import Actor
-from ..auth.models import Role, User
+from ..auth.models import Role, Team, User
 from ..customers import services as customers
 from ..customers.models import Tier
 from ..errors import DomainError
 from ..extensions import db
-from ..tickets.labels import describe_event
-from ..tickets.labels import staff_status as status_label
+from ..i18n import language_code
 from ..schemas_common import paginate
 from ..tickets import lifecycle
 from ..tickets import services as tickets
-from ..tickets.queries import apply_filters, visible_tickets
+from ..tickets.labels import describe_event
+from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
+from ..tickets.permissions import can_view
+from ..tickets.queries import apply_filters, visible_tickets
 from ..tickets.schemas import TicketListArgs
 from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm
 
@@ -68,11 +78,13 @@ def index():
 def phone():
     """An agent logs a phone call as a ticket."""
     form = PhoneTicketForm()
+    if request.method == "GET":
+        form.language.data = language_code()  # most callers speak the agent's language
     if form.validate_on_submit():
         data = form.ticket_data("phone")
         data["priority"] = form.priority.data or None
         data["severity"] = form.severity.data or None
-        data["language"] = "zh" if str(current_user.locale or "zh").startswith("zh") else "en"
+        data["language"] = form.language.data
         if (form.promise.data or "").strip():
             data["promises"] = [{"description": form.promise.data, "due_at": _local_to_utc(form.promise_due.data)}]
         try:
@@ -81,6 +93,8 @@ def phone():
             form.form_errors.append(err.message)
         else:
             flash(_("Ticket %(reference)s created.", reference=ticket.reference), "success")
+            if not can_view(_actor(), ticket.team_id, ticket.assignee_id):
+                return redirect(url_for("desk.index"))  # another team's ticket now: back to the list
             return redirect(url_for("desk.ticket", ticket_id=ticket.id))
     return render_template("desk/phone.html", form=form), 400 if request.method == "POST" else 200
 
@@ -95,8 +109,11 @@ def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
     assign_form.agent_id.choices = _agent_choices()
     return render_template(
         "desk/ticket.html", ticket=ticket, messages=messages, events=events, status_label=status_label,
-        describe_event=describe_event,
+        describe_event=describe_event, team_names={t.id: t.name for t in db.session.scalars(select(Team))},
         allowed=lifecycle.allowed_transitions(ticket.status.value),
+        is_final=ticket.status.value in lifecycle.FINAL_STATUSES,
+        is_assignable=ticket.status.value in lifecycle.ASSIGNABLE,
+        is_reopen=lambda to: lifecycle.is_reopen(ticket.status.value, to),
         message_form=forms.get("message_form") or MessageForm(),
         transition_form=forms.get("transition_form") or TransitionForm(),
         promise_form=forms.get("promise_form") or PromiseForm(), assign_form=assign_form,
@@ -153,8 +170,8 @@ def _agent_choices() -> list[tuple[int, str]]:
 def assign(ticket_id: int):
     form = AssignForm()
     form.agent_id.choices = _agent_choices()
-    if request.form.get("take") or not current_user.is_supervisor:
-        form.agent_id.data = current_user.id  # "Take it": an agent assigns only themselves
+    if request.form.get("take"):
+        form.agent_id.data = current_user.id  # "Take it"; whom else one may assign, the service decides
     return _act(ticket_id, form, "assign_form",
                 lambda f: tickets.assign(ticket_id, f.agent_id.data, _actor()), _("Ticket assigned."))
 

@@ -1,30 +1,51 @@
 """RQ jobs for customer messages: thin, idempotent, taking ids."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..db_types import utcnow
+from ..events import enqueue_on_commit
 from ..extensions import db
 from ..jobs import app_job
 from . import delivery
 from .models import OutboundMessage, OutboundStatus
+from .services import DELIVER_JOB
+
+# A message "sending" for longer than this was cut off (worker killed mid-send): try again.
+STUCK_AFTER = timedelta(minutes=5)
+
+
+def _claim(message_id: int) -> OutboundMessage | None:
+    """Mark the message as being sent and commit, so no lock is held while talking to SMTP.
+
+    Only one job wins the claim: the UPDATE matches a row that is queued, failed or stuck.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id)
+        .where(or_(OutboundMessage.status.in_([OutboundStatus.queued, OutboundStatus.failed]),
+                   (OutboundMessage.status == OutboundStatus.sending)
+                   & (OutboundMessage.sending_since < now - STUCK_AFTER)))
+        .values(status=OutboundStatus.sending, sending_since=now, attempts=OutboundMessage.attempts + 1))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None
+    return db.session.get(OutboundMessage, message_id)
 
 
 @app_job
 def deliver(message_id: int) -> str:
-    """Send a queued message once. A message already sent is left alone (a retried job)."""
-    message = db.session.scalar(
-        select(OutboundMessage).where(OutboundMessage.id == message_id).with_for_update())
+    """Send a queued message once. A message sent, or being sent by another job, is left alone."""
+    message = _claim(message_id)
     if message is None:
-        return "missing"
-    if message.status is OutboundStatus.sent:
-        db.session.rollback()
-        return "already-sent"
-    message.attempts += 1
+        return "not-claimed"
     try:
         delivery.send(current_app.config, message.recipient, message.subject, message.body)
-    except Exception as exc:  # record the failure, then let RQ see it fail too
+    except Exception as exc:  # record the failure, then let RQ see the job fail too
         message.status = OutboundStatus.failed
         message.last_error = str(exc)[:2000]
         db.session.commit()
@@ -33,3 +54,17 @@ def deliver(message_id: int) -> str:
     message.sent_at = utcnow()
     db.session.commit()
     return "sent"
+
+
+@app_job
+def resend_unsent(older_than_seconds: int = 60) -> int:
+    """Periodic: re-enqueue messages whose job was lost (Redis down at commit, worker killed)."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = db.session.scalars(select(OutboundMessage.id).where(
+        or_((OutboundMessage.status == OutboundStatus.queued) & (OutboundMessage.created_at < cutoff),
+            (OutboundMessage.status == OutboundStatus.sending) & (OutboundMessage.sending_since < utcnow() - STUCK_AFTER)),
+    ).limit(500)).all()
+    for message_id in ids:
+        enqueue_on_commit(DELIVER_JOB, message_id, job_id=f"deliver-{message_id}")
+    db.session.commit()
+    return len(ids)

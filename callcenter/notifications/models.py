@@ -13,6 +13,7 @@ from ..extensions import db
 
 class OutboundStatus(str, enum.Enum):
     queued = "queued"
+    sending = "sending"
     sent = "sent"
     failed = "failed"
 
@@ -32,4 +33,5 @@ class OutboundMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,8 +9,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..events import enqueue_on_commit
-from ..tickets.labels import customer_status
 from ..extensions import db
+from ..tickets.labels import customer_status
 from .models import OutboundMessage
 
 DELIVER_JOB = "callcenter.notifications.jobs.deliver"

@@ -10,16 +10,13 @@ from ..actors import Actor
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..i18n import language_code
-from ..tickets.labels import customer_status as status_label
 from ..tickets import lifecycle
 from ..tickets import services as tickets
+from ..tickets.labels import customer_status as status_label
 from ..tickets.models import TicketMessage
 from .forms import ReplyForm, SubmitForm
 
 bp = Blueprint("portal", __name__)
-
-PROGRESS_STEPS = ("new", "assigned", "in_progress", "resolved", "closed")
-
 
 @bp.route("/")
 def home():
@@ -52,9 +49,8 @@ def _status_page(token: str, form: ReplyForm, http_status: int = 200):
     messages = db.session.scalars(select(TicketMessage).where(
         TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False)).order_by(TicketMessage.id)).all()
     current = ticket.status.value
-    steps = [(s, status_label(s)) for s in PROGRESS_STEPS]
-    reached = PROGRESS_STEPS.index(current) if current in PROGRESS_STEPS else (
-        PROGRESS_STEPS.index("in_progress") if current == "pending_customer" else -1)
+    steps = [(s, status_label(s)) for s in lifecycle.PROGRESS_STEPS]
+    reached = lifecycle.progress_step(current)
     return render_template("portal/status.html", ticket=ticket, messages=messages, form=form, steps=steps,
                            reached=reached, status_text=status_label(current),
                            can_reply=current not in lifecycle.FINAL_STATUSES), http_status

@@ -69,6 +69,9 @@ class Policy:
         return sum(1 for step in self.steps if waited >= step)
 
 
+DEFAULT_POLICY = Policy()
+
+
 @dataclass(frozen=True)
 class Candidate:
     agent_id: int
@@ -167,7 +170,7 @@ def waiting_reason(reasons: Iterable[str]) -> str:
     return "no_eligible_agent"
 
 
-def decide(ticket: TicketFacts, agents: Sequence[AgentState], now: datetime, policy: Policy = Policy()) -> Decision:
+def decide(ticket: TicketFacts, agents: Sequence[AgentState], now: datetime, policy: Policy = DEFAULT_POLICY) -> Decision:
     """The best agent for one ticket, or why it waits."""
     widening = widening_for(ticket, now, policy)
     candidates, eligible = [], []
@@ -185,7 +188,7 @@ def decide(ticket: TicketFacts, agents: Sequence[AgentState], now: datetime, pol
 
 
 def plan(tickets: Sequence[TicketFacts], agents: Sequence[AgentState], now: datetime,
-         policy: Policy = Policy()) -> list[Decision]:
+         policy: Policy = DEFAULT_POLICY) -> list[Decision]:
     """Serve the waiting queue in score order, counting each assignment against its agent.
 
     A higher-scored ticket is always decided before a lower one, so it is never skipped for
@@ -206,7 +209,7 @@ def plan(tickets: Sequence[TicketFacts], agents: Sequence[AgentState], now: date
 
 
 def best_ticket_for(agent: AgentState, tickets: Sequence[TicketFacts], now: datetime,
-                    policy: Policy = Policy()) -> TicketFacts | None:
+                    policy: Policy = DEFAULT_POLICY) -> TicketFacts | None:
     """When an agent frees up: the highest-scored waiting ticket they may take."""
     for ticket in sorted(tickets, key=lambda t: (-score(t, now), t.waiting_since, t.id)):
         if why_not(agent, ticket, widening_for(ticket, now, policy)) is None:

@@ -242,13 +242,13 @@ def hand_back_untouched(agent: User) -> list[int]:
     for ticket in tickets:
         rooms = rooms_for(ticket)
         audit.record(ticket, "handed_back", SYSTEM, field="assignee", before={"id": agent.id, "name": agent.name},
-                     after=None, reason=f"agent {agent.presence.value}")
+                     after=None, reason=f"agent_{agent.presence.value}")
         ticket.assignee_id = None
         ticket.assignee = None
         ticket.status = Status.new
         ticket.handed_back = True
         audit.record(ticket, "status_changed", SYSTEM, field="status", before="assigned", after="new",
-                     reason="handed back")
+                     reason="handed_back")
         emit_on_commit("ticket.updated", summary_payload(ticket, "handed_back"), rooms)
     if tickets:
         enqueue_on_commit(SWEEP_JOB, queue="high")

@@ -10,12 +10,25 @@ from sqlalchemy.orm import selectinload
 from ..auth.api_auth import current_actor
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..schemas_common import page_schema, paginate
+from ..schemas_common import LongPageArgs, page_schema, paginate
 from . import services
-from .queries import apply_filters, visible_tickets
 from .models import Ticket, TicketEvent, TicketMessage
-from .schemas import (AssignIn, EventOut, MessageIn, MessageOut, PromiseIn, PromiseOut, PromiseSettleIn,
-                      ResolutionIn, TicketCreate, TicketListArgs, TicketOut, TicketPatch, TransitionIn)
+from .queries import apply_filters, visible_tickets
+from .schemas import (
+    AssignIn,
+    EventOut,
+    MessageIn,
+    MessageOut,
+    PromiseIn,
+    PromiseOut,
+    PromiseSettleIn,
+    ResolutionIn,
+    TicketCreate,
+    TicketListArgs,
+    TicketOut,
+    TicketPatch,
+    TransitionIn,
+)
 
 blp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets",
                 description="Complaints, service requests and inquiries.")
@@ -88,12 +101,13 @@ def post_message(data, ticket_id):
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/messages")
-@blp.response(200, MessageOut(many=True))
-def list_messages(ticket_id):
+@blp.arguments(LongPageArgs, location="query")
+@blp.response(200, page_schema(MessageOut, "MessagePage"))
+def list_messages(args, ticket_id):
     """The conversation, oldest first, internal notes included."""
     services.get_visible(ticket_id, current_actor())
-    return db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
-                              .order_by(TicketMessage.id)).all()
+    stmt = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id).order_by(TicketMessage.id)
+    return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/assign", methods=["POST"])
@@ -105,12 +119,13 @@ def assign(data, ticket_id):
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/events")
-@blp.response(200, EventOut(many=True))
-def events(ticket_id):
+@blp.arguments(LongPageArgs, location="query")
+@blp.response(200, page_schema(EventOut, "EventPage"))
+def events(args, ticket_id):
     """The audit trail, oldest first."""
     services.get_visible(ticket_id, current_actor())
-    return db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-                              .order_by(TicketEvent.id)).all()
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/promises", methods=["POST"])

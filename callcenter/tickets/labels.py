@@ -41,16 +41,57 @@ def field_name(field: str) -> str:
     return labels.get(field, field)
 
 
+def reason(code: str | None) -> str | None:
+    """Reasons the system records are codes; reasons people type are shown as typed."""
+    labels = {
+        "agent_replied": _("the agent replied"),
+        "customer_replied": _("the customer replied"),
+        "assigned": _("assigned"),
+        "handed_back": _("handed back to the queue"),
+        "agent_away": _("the agent went away"),
+        "agent_offline": _("the agent went offline"),
+    }
+    return labels.get(code, code) if code else None
+
+
+def waiting_reason(code: str | None) -> str:
+    """Why a ticket still waits in the queue, from the engine's code."""
+    if not code:
+        return "—"
+    fixed = {
+        "no_agents": _("no agents"),
+        "no_agent_online": _("no agent online"),
+        "all_at_capacity": _("all eligible agents at capacity"),
+        "no_eligible_agent": _("no agent fits all requirements"),
+    }
+    if code in fixed:
+        return fixed[code]
+    if code.startswith("no_skill_"):
+        return _("no agent online with skill %(skill)s", skill=code[len("no_skill_"):])
+    if code.startswith("no_language_"):
+        return _("no agent online speaking %(language)s", language=code[len("no_language_"):])
+    return code
+
+
+def _chosen(data: dict) -> dict:
+    return next((c for c in data.get("candidates", []) if c.get("eligible")), {})
+
+
 def _person(value) -> str:
     return value.get("name", "?") if isinstance(value, dict) else _("nobody")
 
 
-def describe_event(event) -> str:
+def describe_event(event, team_names: dict[int, str] | None = None) -> str:
     """One line of a ticket's timeline, in the reader's language."""
     kind, data = event.kind, event.data or {}
+    team_names = team_names or {}
     if kind == "created":
         return _("created the ticket")
     if kind == "assigned":
+        if data.get("rule") in ("best_fit", "agent_freed", "sweep"):
+            return _("routed it to %(to)s (fit %(fit)s, load %(load)s of %(capacity)s, %(considered)s agents considered)",
+                     to=_person(event.after), fit=_chosen(data).get("fit", "?"), load=data.get("load_before", "?"),
+                     capacity=data.get("capacity", "?"), considered=data.get("considered", "?"))
         if event.before:
             return _("assigned it to %(to)s (was %(was)s)", to=_person(event.after), was=_person(event.before))
         return _("assigned it to %(to)s", to=_person(event.after))
@@ -58,11 +99,18 @@ def describe_event(event) -> str:
         line = _("reopened it") if kind == "reopened" else _("changed the status from %(before)s to %(after)s",
                                                                 before=staff_status(event.before),
                                                                 after=staff_status(event.after))
-        return f"{line} ({data['reason']})" if data.get("reason") else line
+        return f"{line} ({reason(data['reason'])})" if data.get("reason") else line
     if kind == "field_changed":
+        show = (lambda v: team_names.get(v, v)) if event.field == "team_id" else (lambda v: v)  # noqa: E731
         return _("changed %(field)s from %(before)s to %(after)s", field=field_name(event.field),
-                 before=event.before if event.before not in (None, "") else "—",
-                 after=event.after if event.after not in (None, "") else "—")
+                 before=show(event.before) if event.before not in (None, "") else "—",
+                 after=show(event.after) if event.after not in (None, "") else "—")
+    if kind == "handed_back":
+        return _("handed it back to the queue (%(reason)s)", reason=reason(data.get("reason")))
+    if kind == "routing_widened":
+        return _("routing widened to level %(level)s", level=event.after)
+    if kind == "routing_rule_applied":
+        return _("routing rule applied: %(rule)s", rule=data.get("rule", ""))
     if kind == "message":
         return _("wrote a public reply")
     if kind == "note":

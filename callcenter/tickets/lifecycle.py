@@ -69,3 +69,14 @@ def missing_close_fields(kind: str, values: dict[str, str | None]) -> list[str]:
     if kind != "complaint":
         return []
     return [f for f in COMPLAINT_CLOSE_FIELDS if not (values.get(f) or "").strip()]
+
+
+PROGRESS_STEPS = (NEW, ASSIGNED, IN_PROGRESS, RESOLVED, CLOSED)
+
+
+def progress_step(status: str) -> int:
+    """Where a status sits on the customer's progress bar (-1: not on it, e.g. cancelled).
+    Waiting on the customer shows as in progress."""
+    if status == PENDING:
+        status = IN_PROGRESS
+    return PROGRESS_STEPS.index(status) if status in PROGRESS_STEPS else -1

@@ -1,7 +1,14 @@
 """What the ticket API reads and writes. Validation lives here, not in the views."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from ..customers.normalise import is_phone
 from ..schemas_common import PageArgs, PersonRef

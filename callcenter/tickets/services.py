@@ -25,9 +25,21 @@ from ..events import emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..notifications import services as notify
 from ..routing import service as routing
-from . import audit, lifecycle, permissions, triage
-from .models import (AuthorKind, Category, Channel, IdempotencyKey, Kind, Priority, Promise,
-                     PromiseStatus, Severity, Status, Ticket, TicketMessage)
+from . import audit, labels, lifecycle, permissions, triage
+from .models import (
+    AuthorKind,
+    Category,
+    Channel,
+    IdempotencyKey,
+    Kind,
+    Priority,
+    Promise,
+    PromiseStatus,
+    Severity,
+    Status,
+    Ticket,
+    TicketMessage,
+)
 
 EDITABLE_FIELDS = ("priority", "severity", "category", "subject", "language", "required_skills",
                    "resolution_summary", "root_cause", "responsible_department")
@@ -198,7 +210,8 @@ def transition(ticket_id: int, to: str, actor: Actor, *, reason: str | None = No
         raise ValidationFailed(_("Unknown status."), {"fields": {"to": [f"one of {list(lifecycle.STATUSES)}"]}})
     if not lifecycle.can_transition(current, to):
         raise Conflict(
-            _("A ticket in status %(current)s cannot move to %(to)s.", current=current, to=to),
+            _("A ticket in status %(current)s cannot move to %(to)s.", current=labels.staff_status(current),
+              to=labels.staff_status(to)),
             {"from": current, "to": to, "allowed": list(lifecycle.allowed_transitions(current))},
             code="transition_not_allowed")
     if to == lifecycle.CLOSED:
@@ -262,7 +275,8 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
     if not body:
         raise ValidationFailed(_("The message is empty."), {"fields": {"body": ["required"]}})
     if ticket.status.value in lifecycle.FINAL_STATUSES:
-        raise Conflict(_("This ticket is %(status)s; it takes no more messages.", status=ticket.status.value),
+        raise Conflict(_("This ticket is %(status)s; it takes no more messages.",
+                         status=labels.staff_status(ticket.status.value)),
                        {"status": ticket.status.value}, code="ticket_final")
     message = TicketMessage(ticket_id=ticket.id, author_kind=AuthorKind(actor.kind), author_user_id=actor.user_id,
                             author_name=actor.name, body=body, internal=internal, created_at=utcnow())
@@ -276,12 +290,12 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
                          before=None, after=message.created_at)
         new_status = lifecycle.status_after_agent_reply(ticket.status.value)
         if new_status != ticket.status.value:
-            _apply_status(ticket, new_status, actor, reason="agent replied")
+            _apply_status(ticket, new_status, actor, reason="agent_replied")
         notify.agent_replied(ticket, message)
     elif actor.kind == "customer":
         new_status, _reopen = lifecycle.status_after_customer_reply(ticket.status.value)
         if new_status != ticket.status.value:
-            _apply_status(ticket, new_status, actor, reason="customer replied")
+            _apply_status(ticket, new_status, actor, reason="customer_replied")
     emit_on_commit("ticket.message", {
         "ticket_id": ticket.id, "message_id": message.id, "author_kind": actor.kind,
         "author_name": actor.name, "internal": internal, "body": body[:500],
@@ -306,7 +320,8 @@ def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = Fals
         raise ValidationFailed(_("No active agent with id %(id)s.", id=agent_id),
                                {"fields": {"agent_id": ["unknown or inactive agent"]}})
     if ticket.status.value not in lifecycle.ASSIGNABLE:
-        raise Conflict(_("A ticket in status %(status)s cannot be assigned.", status=ticket.status.value),
+        raise Conflict(_("A ticket in status %(status)s cannot be assigned.",
+                         status=labels.staff_status(ticket.status.value)),
                        {"status": ticket.status.value}, code="not_assignable")
     if ticket.assignee_id == agent.id:
         return ticket
@@ -360,7 +375,8 @@ def apply_assignment(ticket: Ticket, agent: User, actor: Actor, **why: Any) -> N
 def update_fields(ticket_id: int, changes: dict[str, Any], actor: Actor) -> Ticket:
     ticket = get_visible(ticket_id, actor, lock=True)
     if ticket.status.value in lifecycle.FINAL_STATUSES:
-        raise Conflict(_("This ticket is %(status)s and can no longer change.", status=ticket.status.value),
+        raise Conflict(_("This ticket is %(status)s and can no longer change.",
+                         status=labels.staff_status(ticket.status.value)),
                        {"status": ticket.status.value}, code="ticket_final")
     changed = False
     for name, value in changes.items():

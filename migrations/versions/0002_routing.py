@@ -1,4 +1,4 @@
-"""routing
+"""routing rules, queue fields on tickets, contact given with a ticket, message claims
 
 Revision ID: 0002
 Revises: 0001
@@ -47,9 +47,15 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_assigned_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sending_since', callcenter.db_types.UTCDateTime(timezone=True), nullable=True))
+
 
 
 def downgrade():
+    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
+        batch_op.drop_column('sending_since')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('last_assigned_at')
 

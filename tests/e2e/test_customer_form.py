@@ -44,7 +44,7 @@ def test_customer_submits_a_complaint_and_follows_it(page, world, api):
     page.fill("textarea[name=body]", "好的，谢谢！")
     page.click("form[action$='/reply'] button[type=submit]")
     expect(page.locator(".message.customer").last).to_contain_text("好的，谢谢！")
-    events = api.get(f"/api/v1/tickets/{ticket['id']}/events").json
+    events = api.get(f"/api/v1/tickets/{ticket['id']}/events").json["items"]
     assert events[-1]["actor"]["kind"] == "customer"
 
 

@@ -52,7 +52,7 @@ def test_agent_logs_a_phone_call_with_a_promise(app, client, world):
     token = csrf_from(client.get("/desk/phone").get_data(as_text=True))
     r = client.post("/desk/phone", data={
         "csrf_token": token, "kind": "service_request", "name": "赵先生", "phone": "13600001234", "email": "",
-        "category": "billing", "subject": "开具发票", "description": "需要十月的增值税发票", "priority": "",
+        "category": "billing", "subject": "开具发票", "description": "需要十月的增值税发票", "priority": "", "language": "zh",
         "severity": "", "promise": "明天下午前发送发票", "promise_due": "2030-01-02T15:00"})
     assert r.status_code == 302, r.get_data(as_text=True)
     with app.app_context():

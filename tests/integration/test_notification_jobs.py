@@ -82,3 +82,35 @@ def test_the_worker_command_processes_jobs_in_its_own_process(app, api):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert _messages(app)[0][1] == OutboundStatus.sent.value
+
+
+def test_a_message_whose_job_was_lost_is_sent_by_the_resend_sweep(app, api, redis, monkeypatch):
+    from datetime import timedelta
+
+    from callcenter.notifications.jobs import resend_unsent
+
+    sent = []
+    monkeypatch.setattr(delivery, "send", lambda config, to, subject, body: sent.append(to))
+    api.post("/api/v1/tickets", json=ticket_body())
+    redis.flushdb()  # the delivery job is gone, as if Redis had been lost
+    with app.app_context():
+        for message in db.session.scalars(select(OutboundMessage)):
+            message.created_at -= timedelta(minutes=5)
+        db.session.commit()
+        assert resend_unsent() == 1
+    _run_worker(app)
+    assert sent == ["liu@example.cn"] and _messages(app)[0][1] == "sent"
+
+
+def test_periodic_jobs_are_scheduled_once_however_often_workers_start(app, redis):
+    import redis as redis_lib
+    from rq.registry import ScheduledJobRegistry
+
+    from callcenter.schedule import SCHEDULE, ensure_scheduled
+
+    conn = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    first = ensure_scheduled(conn)
+    assert len(first) == len(SCHEDULE)
+    assert ensure_scheduled(conn) == []
+    ids = [jid for p in {p.queue for p in SCHEDULE} for jid in ScheduledJobRegistry(p, connection=conn).get_job_ids()]
+    assert sorted(ids) == sorted(first)

@@ -47,7 +47,7 @@ def test_explicit_priority_wins(api, world):
 
 def test_create_writes_a_created_event(api, world):
     t = _create(api)
-    events = api.get(f"/api/v1/tickets/{t['id']}/events").json
+    events = api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]
     assert events[0]["kind"] == "created"
     assert events[0]["actor"]["id"] == world.id("boss")
     assert events[0]["after"]["reference"] == t["reference"]
@@ -181,7 +181,7 @@ def test_transition_and_its_audit_event(api, world):
     t = _create(api)
     r = api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "in_progress", "reason": "calling back"})
     assert r.status_code == 200 and r.json["status"] == "in_progress"
-    last = api.get(f"/api/v1/tickets/{t['id']}/events").json[-1]
+    last = api.get(f"/api/v1/tickets/{t['id']}/events").json["items"][-1]
     assert (last["kind"], last["before"], last["after"], last["data"]["reason"]) == (
         "status_changed", "new", "in_progress", "calling back")
 
@@ -219,7 +219,7 @@ def test_closing_a_complaint_needs_resolution_root_cause_and_department(api, wor
         "summary": "Refunded 99 yuan", "root_cause": "Duplicate billing run", "department": "Billing ops"}})
     assert r.status_code == 200, r.json
     assert r.json["status"] == "closed" and r.json["resolution"]["root_cause"] == "Duplicate billing run"
-    kinds = [e["field"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json if e["kind"] == "field_changed"]
+    kinds = [e["field"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"] if e["kind"] == "field_changed"]
     assert {"resolution_summary", "root_cause", "responsible_department"} <= set(kinds)
 
 
@@ -243,7 +243,7 @@ def test_reopen_counts_and_clears_resolved_at(api, world):
     assert api.get(f"/api/v1/tickets/{t['id']}").json["resolved_at"] is not None
     r = api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "in_progress", "reason": "still broken"})
     assert r.json["reopen_count"] == 1 and r.json["resolved_at"] is None
-    assert api.get(f"/api/v1/tickets/{t['id']}/events").json[-1]["kind"] == "reopened"
+    assert api.get(f"/api/v1/tickets/{t['id']}/events").json["items"][-1]["kind"] == "reopened"
 
 
 def test_cancel_is_final(api, world):
@@ -267,9 +267,9 @@ def test_first_public_agent_message_is_the_first_response(api, world):
     assert after["status"] == "in_progress"
     api.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "second"})
     assert api.get(f"/api/v1/tickets/{t['id']}").json["first_response_at"] == reply.json["created_at"]
-    kinds = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json]
+    kinds = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]]
     assert kinds.count("first_response") == 1 and "note" in kinds and kinds.count("message") == 2
-    assert [m["body"] for m in api.get(f"/api/v1/tickets/{t['id']}/messages").json] == [
+    assert [m["body"] for m in api.get(f"/api/v1/tickets/{t['id']}/messages").json["items"]] == [
         "check ledger", "We are on it.", "second"]
 
 
@@ -285,7 +285,7 @@ def test_supervisor_assigns_and_the_trail_says_who(api, world):
     r = api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("anna")})
     assert r.status_code == 200
     assert r.json["assignee"] == {"id": world.id("anna"), "name": "Anna"} and r.json["status"] == "assigned"
-    ev = [e for e in api.get(f"/api/v1/tickets/{t['id']}/events").json if e["kind"] == "assigned"][0]
+    ev = [e for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"] if e["kind"] == "assigned"][0]
     assert ev["before"] is None and ev["after"]["id"] == world.id("anna") and ev["actor"]["id"] == world.id("boss")
 
 
@@ -317,7 +317,7 @@ def test_patch_fields_is_audited_before_and_after(api, world):
     t = _create(api)
     r = api.patch(f"/api/v1/tickets/{t['id']}", json={"priority": "P1", "severity": "critical", "category": "network"})
     assert r.status_code == 200 and r.json["priority"] == "P1" and r.json["category"] == "network"
-    changes = {e["field"]: (e["before"], e["after"]) for e in api.get(f"/api/v1/tickets/{t['id']}/events").json
+    changes = {e["field"]: (e["before"], e["after"]) for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]
                if e["kind"] == "field_changed"}
     assert changes["priority"] == (t["priority"], "P1")
     assert changes["category_code"] == ("billing", "network")
@@ -334,7 +334,7 @@ def test_promises_are_recorded_and_settled_once(api, world):
     assert kept.json["status"] == "kept" and kept.json["settled_at"]
     _error(api.post(f"/api/v1/tickets/{t['id']}/promises/{p.json['id']}", json={"outcome": "kept"}), 409)
     _error(api.post(f"/api/v1/tickets/{t['id']}/promises/999", json={"outcome": "kept"}), 404)
-    kinds = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json]
+    kinds = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]]
     assert "promise_made" in kinds and "promise_kept" in kinds
 
 

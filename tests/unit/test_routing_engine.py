@@ -8,8 +8,20 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callcenter.routing.engine import (ANY_AGENT, EXACT, LOWER_LEVEL, OTHER_TEAMS, AgentState, Policy, TicketFacts,
-                                       best_ticket_for, decide, plan, score, why_not)
+from callcenter.routing.engine import (
+    ANY_AGENT,
+    EXACT,
+    LOWER_LEVEL,
+    OTHER_TEAMS,
+    AgentState,
+    Policy,
+    TicketFacts,
+    best_ticket_for,
+    decide,
+    plan,
+    score,
+    why_not,
+)
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 

@@ -1,0 +1,73 @@
+"""Periodic jobs, declared as data.
+
+Each run is an RQ job whose id names its time slot (periodic-<name>-<epoch>), so the worker
+reconciling at start, a job scheduling its successor, and several workers doing both at once
+all produce the same job id for a slot: duplicates collapse, and a lost schedule is rebuilt
+by the next worker start or the next run.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from rq import Queue, get_current_job
+from rq.registry import ScheduledJobRegistry
+from rq.utils import import_attribute
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str
+    every: timedelta
+    queue: str = "low"
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic("routing-sweep", "callcenter.routing.jobs.sweep", timedelta(seconds=30), queue="high"),
+    Periodic("resend-unsent-messages", "callcenter.notifications.jobs.resend_unsent", timedelta(minutes=1)),
+)
+BY_NAME = {p.name: p for p in SCHEDULE}
+
+
+def next_due(periodic: Periodic, now: datetime) -> datetime:
+    """The next slot boundary after now (slots are aligned to the epoch). Pure."""
+    every = periodic.every.total_seconds()
+    slot = int(now.timestamp() // every) + 1
+    return datetime.fromtimestamp(slot * every, tz=timezone.utc)
+
+
+def job_id(periodic: Periodic, due: datetime) -> str:
+    return f"periodic-{periodic.name}-{int(due.timestamp())}"
+
+
+def _schedule(connection, periodic: Periodic, now: datetime) -> str:
+    due = next_due(periodic, now)
+    jid = job_id(periodic, due)
+    Queue(periodic.queue, connection=connection).enqueue_at(
+        due, run_periodic, periodic.name, job_id=jid, result_ttl=600, failure_ttl=86400)
+    return jid
+
+
+def ensure_scheduled(connection, now: datetime | None = None) -> list[str]:
+    """At worker start: schedule every periodic job that has no future run waiting."""
+    now = now or datetime.now(timezone.utc)
+    made = []
+    for periodic in SCHEDULE:
+        registry = ScheduledJobRegistry(periodic.queue, connection=connection)
+        prefix = f"periodic-{periodic.name}-"
+        if not any(jid.startswith(prefix) for jid in registry.get_job_ids()):
+            made.append(_schedule(connection, periodic, now))
+    return made
+
+
+def run_periodic(name: str):
+    """The RQ job: schedule the next run first (so a crash here loses nothing), then run."""
+    periodic = BY_NAME[name]
+    job = get_current_job()
+    if job is not None:
+        _schedule(job.connection, periodic, datetime.now(timezone.utc))
+    return import_attribute(periodic.func)()
