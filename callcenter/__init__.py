@@ -81,9 +81,10 @@ def _register_blueprints(app: Flask) -> None:
     from .desk.views import bp as desk_bp
     from .health import bp as health_bp
     from .portal.views import bp as portal_bp
+    from .routing.api import blp as routing_api
     from .tickets.api import blp as tickets_api
 
-    for blp in (tickets_api, agents_api, customers_api):
+    for blp in (tickets_api, agents_api, customers_api, routing_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
     for bp in (health_bp, auth_bp, portal_bp, desk_bp):

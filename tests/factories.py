@@ -110,3 +110,20 @@ def csrf_from(html: str) -> str:
 def login(client, email: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def run_jobs(app) -> None:
+    """Run every queued RQ job with a real worker (burst), as `flask worker` would."""
+    import redis
+    from rq import SimpleWorker
+
+    conn = redis.Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():
+        SimpleWorker(app.config["RQ_QUEUES"], connection=conn).work(burst=True)
+
+
+def set_presence(user_id: int, state: str) -> None:
+    """Presence straight in the database (no routing triggered): for arranging a scene."""
+    user = db.session.get(User, user_id)
+    user.presence = Presence(state)
+    db.session.commit()

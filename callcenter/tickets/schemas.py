@@ -103,6 +103,8 @@ class MessageIn(Schema):
 
 class AssignIn(Schema):
     agent_id = fields.Integer(required=True, strict=True)
+    override = fields.Boolean(load_default=False, metadata={
+        "description": "supervisors only: assign even though the agent is at capacity"})
 
 
 class PromiseSettleIn(Schema):
