@@ -35,7 +35,7 @@ def set_presence(agent_id: int, state: str, actor: Actor) -> User:
     except ValueError:
         raise ValidationFailed(_("Unknown presence state."),
                                {"fields": {"state": [f"one of {[p.value for p in Presence]}"]}}) from None
-    agent = db.session.get(User, agent_id, with_for_update=True)
+    agent = db.session.get(User, agent_id, with_for_update=True, populate_existing=True)
     if agent is None or agent.role not in STAFF_ROLES:
         raise NotFound(_("No agent with id %(id)s.", id=agent_id))
     if agent.presence is not presence:

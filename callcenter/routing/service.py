@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..actors import SYSTEM
-from ..auth.models import Role, User
+from ..auth.models import Presence, Role, User
 from ..customers.models import Customer
 from ..db_types import utcnow
 from ..events import emit_on_commit, enqueue_on_commit
@@ -184,9 +184,27 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
     return given
 
 
+def _hand_back_from_absent_agents() -> int:
+    """Untouched tickets still held by agents who are not available (a hand-back skipped a
+    locked row, or presence changed by a path that does not hand back)."""
+    absent = db.session.scalars(select(User).where(User.presence != Presence.available).where(
+        User.id.in_(select(Ticket.assignee_id).where(Ticket.status == Status.assigned,
+                                                     Ticket.first_response_at.is_(None))))).all()
+    db.session.rollback()
+    handed = 0
+    for agent in absent:
+        agent = db.session.scalars(select(User).where(User.id == agent.id).with_for_update()
+                                   .execution_options(populate_existing=True)).first()
+        if agent is not None and agent.presence is not Presence.available:
+            handed += len(hand_back_untouched(agent))
+        db.session.commit()
+    return handed
+
+
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Serve the whole queue in score order; record widenings and waiting reasons."""
     now = now or utcnow()
+    handed_back = _hand_back_from_absent_agents()
     facts = waiting_facts()
     agents = agent_states()
     db.session.rollback()
@@ -211,7 +229,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         db.session.commit()
     _emit_queue_stats(now)
     db.session.commit()
-    return {"assigned": assigned, "waiting": len(facts) - assigned, "noted": noted}
+    return {"assigned": assigned, "waiting": len(facts) - assigned, "noted": noted, "handed_back": handed_back}
 
 
 # ---------------------------------------------------------------- triggers from other services
@@ -231,12 +249,14 @@ def seat_changing(ticket: Ticket, before_status: str, after_status: str) -> None
 def hand_back_untouched(agent: User) -> list[int]:
     """An agent went away or offline: tickets they never answered go back to the front of the queue.
 
-    Runs inside the caller's transaction. Tickets they are working stay with them.
+    Runs inside the caller's transaction, which holds the agent's row. Tickets they are working
+    stay with them. The ticket locks skip rows another transaction holds: waiting for them here
+    would invert the ticket-then-agent lock order and deadlock; the sweep hands back any skipped.
     """
     lock_agents([agent.id])
     tickets = db.session.scalars(select(Ticket).where(
         Ticket.assignee_id == agent.id, Ticket.status == Status.assigned, Ticket.first_response_at.is_(None))
-        .with_for_update()).all()
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)).all()
     from ..tickets.services import rooms_for, summary_payload
 
     for ticket in tickets:
