@@ -210,8 +210,15 @@ def plan(tickets: Sequence[TicketFacts], agents: Sequence[AgentState], now: date
 
 def best_ticket_for(agent: AgentState, tickets: Sequence[TicketFacts], now: datetime,
                     policy: Policy = DEFAULT_POLICY) -> TicketFacts | None:
-    """When an agent frees up: the highest-scored waiting ticket they may take."""
-    for ticket in sorted(tickets, key=lambda t: (-score(t, now), t.waiting_since, t.id)):
+    """When an agent frees up: the highest-scored waiting ticket they may take.
+
+    One pass, checking eligibility only for a ticket that would beat the best found so far.
+    """
+    best, best_key = None, None
+    for ticket in tickets:
+        key = (-score(ticket, now), ticket.waiting_since, ticket.id)
+        if best_key is not None and key >= best_key:
+            continue
         if why_not(agent, ticket, widening_for(ticket, now, policy)) is None:
-            return ticket
-    return None
+            best, best_key = ticket, key
+    return best

@@ -194,3 +194,12 @@ def test_widening_never_happens_before_its_step(tickets, agents, minutes):
         waited = NOW - t.waiting_since
         expected = sum(1 for step in policy.steps if waited >= step)
         assert decide(t, agents, NOW, policy).widening == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(tickets_st, agents_st)
+def test_best_ticket_for_is_the_first_eligible_in_serving_order(tickets, agents):
+    for a in agents[:3]:
+        ordered = sorted(tickets, key=lambda t: (-score(t, NOW), t.waiting_since, t.id))
+        expected = next((t for t in ordered if why_not(a, t, Policy().widening(NOW - t.waiting_since)) is None), None)
+        assert best_ticket_for(a, tickets, NOW) == expected
