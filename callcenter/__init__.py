@@ -82,12 +82,13 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .portal.views import bp as portal_bp
     from .routing.api import blp as routing_api
+    from .routing.views import bp as routing_bp
     from .tickets.api import blp as tickets_api
 
     for blp in (tickets_api, agents_api, customers_api, routing_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
-    for bp in (health_bp, auth_bp, portal_bp, desk_bp):
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -25,7 +26,7 @@ from ..customers import services as customers
 from ..customers.models import Tier
 from ..errors import DomainError
 from ..extensions import db
-from ..i18n import language_code
+from ..i18n import language_code, safe_next
 from ..schemas_common import paginate
 from ..tickets import lifecycle
 from ..tickets import services as tickets
@@ -211,3 +212,15 @@ def customer_tier(customer_id: int):
     except DomainError as err:
         flash(err.message, "error")
     return redirect(url_for("desk.customer", customer_id=customer_id))
+
+
+@bp.route("/presence", methods=["POST"])
+def presence():
+    """The presence switch in the header."""
+    from ..agents.services import set_presence
+
+    try:
+        set_presence(current_user.id, request.form.get("state", ""), _actor())
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(safe_next(request.referrer and urlparse(request.referrer).path, url_for("desk.index")))

@@ -1,0 +1,57 @@
+"""Supervisor pages: the waiting queue and the routing rules."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..actors import Actor
+from ..errors import DomainError
+from ..extensions import db
+from ..tickets.labels import waiting_reason
+from . import admin
+from .forms import RuleForm
+from .models import RoutingRule
+
+bp = Blueprint("routing", __name__, url_prefix="/desk")
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    return None
+
+
+def _actor() -> Actor:
+    return Actor.of_user(current_user)
+
+
+@bp.route("/queue")
+def queue():
+    rows = admin.queue(_actor())
+    return render_template("routing/queue.html", rows=rows, waiting_reason=waiting_reason)
+
+
+@bp.route("/routing-rules")
+def rules():
+    return render_template("routing/rules.html", rules=admin.list_rules(_actor()), can_edit=_actor().is_admin)
+
+
+@bp.route("/routing-rules/new", methods=["GET", "POST"])
+@bp.route("/routing-rules/<int(max=2147483647):rule_id>", methods=["GET", "POST"])
+def edit_rule(rule_id: int | None = None):
+    rule = db.session.get(RoutingRule, rule_id) if rule_id else None
+    if rule_id and rule is None:
+        return render_template("error.html", title=_("Not found."), message=_("No such routing rule.")), 404
+    form = RuleForm()
+    if request.method == "GET" and rule is not None:
+        form.fill_from(rule)
+    if form.validate_on_submit():
+        try:
+            admin.save_rule(form.rule_data(), _actor(), rule_id)
+        except DomainError as err:
+            form.form_errors.append(err.message)
+        else:
+            flash(_("Routing rule saved."), "success")
+            return redirect(url_for("routing.rules"))
+    return render_template("routing/rule_form.html", form=form, rule=rule), 400 if request.method == "POST" else 200
