@@ -61,6 +61,9 @@ class BaseConfig:
     MAIL_FROM = os.environ.get("MAIL_FROM", "desk@callcenter.local")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     SOCKETIO_CHANNEL = "flask-socketio"
+    # An agent whose last console closed is away after this, and offline after that much more.
+    PRESENCE_AWAY_AFTER_SECONDS = int(os.environ.get("PRESENCE_AWAY_AFTER_SECONDS", "30"))
+    PRESENCE_OFFLINE_AFTER_SECONDS = int(os.environ.get("PRESENCE_OFFLINE_AFTER_SECONDS", "600"))
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # trusted reverse proxies in front
     # Routing: after how many seconds of waiting a ticket's requirements widen one step
     # (one skill level lower, then other teams, then any available agent).

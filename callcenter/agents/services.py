@@ -28,7 +28,7 @@ def loads(user_ids: list[int] | None = None) -> dict[int, int]:
 
 def set_presence(agent_id: int, state: str, actor: Actor) -> User:
     """An agent sets their own presence; supervisors and admins anyone's."""
-    if not (actor.user_id == agent_id or actor.is_supervisor):
+    if not (actor.user_id == agent_id or actor.is_supervisor or actor.kind == "system"):
         raise Forbidden(_("You may only change your own presence."))
     try:
         presence = Presence(state)

@@ -6,9 +6,13 @@ never hears of another team's ticket.
 """
 from __future__ import annotations
 
+import time
+
+from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
+from ..agents import jobs as presence
 from ..events import NAMESPACE, SEQ_KEY
 from ..extensions import redis_client
 
@@ -26,9 +30,15 @@ class ConsoleNamespace(Namespace):
             raise ConnectionRefusedError("unauthorized")
         for room in rooms_of(current_user):
             join_room(room)
+        presence.console_opened(current_user.id, request.sid)
         # The current sequence lets a reconnecting client see whether it missed events.
         emit("hello", {"user_id": current_user.id, "seq": int(redis_client().get(SEQ_KEY) or 0),
                        "rooms": rooms_of(current_user)})
+
+
+    def on_disconnect(self, reason=None):
+        if current_user.is_authenticated:
+            presence.console_closed(current_user.id, request.sid, int(time.time()))
 
 
 def register_namespace(socketio) -> None:
