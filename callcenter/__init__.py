@@ -75,6 +75,7 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .agents.api import blp as agents_api
+    from .agents.api import teams_blp as teams_api
     from .auth.views import bp as auth_bp
     from .console.socket import register_namespace
     from .customers.api import blp as customers_api
@@ -82,10 +83,11 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .portal.views import bp as portal_bp
     from .routing.api import blp as routing_api
+    from .routing.offers_api import blp as offers_api
     from .routing.views import bp as routing_bp
     from .tickets.api import blp as tickets_api
 
-    for blp in (tickets_api, agents_api, customers_api, routing_api):
+    for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
     for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp):

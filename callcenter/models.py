@@ -2,7 +2,7 @@
 from .auth.models import AgentSkill, ApiToken, Team, User, user_teams  # noqa: F401
 from .customers.models import Customer  # noqa: F401
 from .notifications.models import OutboundMessage  # noqa: F401
-from .routing.models import RoutingRule  # noqa: F401
+from .routing.models import Offer, RoutingRule  # noqa: F401
 from .tickets.models import (  # noqa: F401
     Category,
     IdempotencyKey,

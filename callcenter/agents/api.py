@@ -13,6 +13,7 @@ from ..schemas_common import PageArgs, page_schema
 from . import services
 
 blp = Blueprint("agents_api", __name__, url_prefix="/api/v1/agents", description="Agents and presence.")
+teams_blp = Blueprint("teams_api", __name__, url_prefix="/api/v1/teams", description="Teams and how they route.")
 
 
 class AgentOut(Schema):
@@ -27,6 +28,8 @@ class AgentOut(Schema):
     presence = fields.Function(lambda u: u.presence.value)
     presence_changed_at = fields.DateTime(format="iso", allow_none=True)
     load = fields.Integer()
+    offers = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "offers made to this agent, by outcome"})
 
 
 class AgentListArgs(PageArgs):
@@ -39,10 +42,42 @@ class PresenceIn(Schema):
 
 
 def _with_load(users: list[User]) -> list[User]:
+    from ..routing.offers import stats
+
     counts = services.loads([u.id for u in users])
+    offer_stats = stats([u.id for u in users])
     for u in users:
         u.load = counts.get(u.id, 0)
+        u.offers = offer_stats.get(u.id, {})
     return users
+
+
+class TeamOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    offer_mode = fields.Boolean()
+    offer_timeout_seconds = fields.Integer()
+
+
+class TeamPatch(Schema):
+    offer_mode = fields.Boolean()
+    offer_timeout_seconds = fields.Integer(validate=validate.Range(5, 600))
+
+
+@teams_blp.route("", methods=["GET"])
+@teams_blp.response(200, TeamOut(many=True))
+def list_teams():
+    """Teams and how they route (offer and accept, or straight assignment)."""
+    current_actor()
+    return db.session.scalars(select(Team).order_by(Team.name)).all()
+
+
+@teams_blp.route("/<int(max=2147483647):team_id>", methods=["PATCH"])
+@teams_blp.arguments(TeamPatch)
+@teams_blp.response(200, TeamOut)
+def patch_team(data, team_id):
+    """Switch offer and accept on or off for a team, and its timeout (admins)."""
+    return services.configure_team(team_id, data, current_actor())
 
 
 @blp.route("")

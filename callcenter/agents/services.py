@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..actors import Actor
-from ..auth.models import Presence, Role, User
+from ..auth.models import Presence, Role, Team, User
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..events import emit_on_commit, enqueue_on_commit
@@ -51,3 +51,16 @@ def set_presence(agent_id: int, state: str, actor: Actor) -> User:
             routing.hand_back_untouched(agent)
     db.session.commit()
     return agent
+
+
+def configure_team(team_id: int, changes: dict, actor: Actor) -> Team:
+    if not actor.is_admin:
+        raise Forbidden(_("Only admins configure teams."))
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise NotFound(_("No such team."))
+    for key in ("offer_mode", "offer_timeout_seconds"):
+        if key in changes:
+            setattr(team, key, changes[key])
+    db.session.commit()
+    return team

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -49,6 +50,9 @@ class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(String(255), default="")
+    # Offer and accept: a routed ticket is offered and must be accepted within the timeout.
+    offer_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
+    offer_timeout_seconds: Mapped[int] = mapped_column(default=30, server_default="30")
 
     members: Mapped[list["User"]] = relationship(secondary=user_teams, back_populates="teams")
 

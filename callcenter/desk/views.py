@@ -27,6 +27,7 @@ from ..customers.models import Tier
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import language_code, safe_next
+from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
 from ..tickets import lifecycle
 from ..tickets import services as tickets
@@ -71,8 +72,28 @@ def index():
     stmt = apply_filters(visible_tickets(_actor()), args).options(
         selectinload(Ticket.customer), selectinload(Ticket.assignee), selectinload(Ticket.team))
     result = paginate(db.session, stmt.order_by(Ticket.id.desc()), args["page"], PER_PAGE)
+    my_offers = db.session.execute(
+        select(Offer, Ticket).join(Ticket, Ticket.id == Offer.ticket_id)
+        .where(Offer.agent_id == current_user.id, Offer.status == OfferStatus.pending)
+        .order_by(Offer.expires_at)).all()
     return render_template("desk/list.html", result=result, args=request.args, statuses=lifecycle.STATUSES,
-                           status_label=status_label)
+                           status_label=status_label, my_offers=my_offers)
+
+
+@bp.route("/offers/<int(max=2147483647):offer_id>/<any(accept, reject):answer>", methods=["POST"])
+def answer_offer(offer_id: int, answer: str):
+    from ..routing import offers
+
+    try:
+        if answer == "accept":
+            ticket = offers.accept(offer_id, _actor())
+            flash(_("Ticket %(reference)s is yours.", reference=ticket.reference), "success")
+            return redirect(url_for("desk.ticket", ticket_id=ticket.id))
+        offers.reject(offer_id, _actor())
+        flash(_("Offer declined; the ticket goes to the next agent."), "info")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("desk.index"))
 
 
 @bp.route("/phone", methods=["GET", "POST"])

@@ -18,3 +18,10 @@ def route_for_agent(agent_id: int) -> list[int]:
 @app_job
 def sweep() -> dict:
     return service.sweep()
+
+
+@app_job
+def expire_offer(offer_id: int) -> str:
+    from . import offers
+
+    return offers.expire(offer_id)

@@ -23,9 +23,11 @@ from ..events import emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..tickets import audit, lifecycle
 from ..tickets.models import Status, Ticket
-from . import engine
+from . import engine, offers
+from .models import Offer, OfferStatus
 
 ROUTE_FOR_AGENT_JOB = "callcenter.routing.jobs.route_for_agent"
+ROUTE_TICKET_JOB = "callcenter.routing.jobs.route_ticket"
 SWEEP_JOB = "callcenter.routing.jobs.sweep"
 
 
@@ -39,8 +41,10 @@ def policy() -> engine.Policy:
 # ---------------------------------------------------------------- snapshots
 
 def _load_of(agent_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Ticket).where(
+    """Tickets held plus tickets offered and not yet answered: an offer holds a seat."""
+    held = db.session.scalar(select(func.count()).select_from(Ticket).where(
         Ticket.assignee_id == agent_id, Ticket.status.in_(lifecycle.LOAD_STATUSES))) or 0
+    return held + offers.pending_counts([agent_id]).get(agent_id, 0)
 
 
 def _state(user: User, load: int) -> engine.AgentState:
@@ -56,15 +60,20 @@ def agent_states() -> list[engine.AgentState]:
     users = db.session.scalars(select(User).where(User.active, User.role == Role.agent)
                                .options(selectinload(User.teams), selectinload(User.skills))).all()
     counts = loads([u.id for u in users])
-    return [_state(u, counts.get(u.id, 0)) for u in users]
+    offered = offers.pending_counts()
+    return [_state(u, counts.get(u.id, 0) + offered.get(u.id, 0)) for u in users]
 
 
-def _facts(ticket: Ticket, tier: str) -> engine.TicketFacts:
+def _facts(ticket: Ticket, tier: str, declined: frozenset[int] = frozenset()) -> engine.TicketFacts:
     return engine.TicketFacts(
         id=ticket.id, priority=ticket.priority.value, tier=tier,
         waiting_since=ticket.waiting_since or ticket.created_at,
         required_skills=dict(ticket.required_skills or {}), language=ticket.language, team_id=ticket.team_id,
-        handed_back=ticket.handed_back, widening_floor=ticket.routing_widening)
+        handed_back=ticket.handed_back, widening_floor=ticket.routing_widening, excluded_agents=declined)
+
+
+def _locked_facts(ticket: Ticket) -> engine.TicketFacts:
+    return _facts(ticket, _tier(ticket), offers.declined_by(ticket.id))
 
 
 def _tier(ticket: Ticket) -> str:
@@ -73,14 +82,22 @@ def _tier(ticket: Ticket) -> str:
 
 def waiting_facts() -> list[engine.TicketFacts]:
     """Every ticket waiting in the queue, as the engine sees it (one query)."""
+    pending = select(Offer.ticket_id).where(Offer.status == OfferStatus.pending)
     rows = db.session.execute(
         select(Ticket, Customer.tier).join(Customer, Customer.id == Ticket.customer_id)
-        .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None))).all()
-    return [_facts(t, tier.value if t.customer_verified else "C") for t, tier in rows]
+        .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None), Ticket.id.not_in(pending))).all()
+    declined: dict[int, set[int]] = {}
+    for ticket_id, agent_id in db.session.execute(select(Offer.ticket_id, Offer.agent_id).where(
+            Offer.status.in_([OfferStatus.rejected, OfferStatus.expired]), Offer.ticket_id.in_([t.id for t, _ in rows]))):
+        declined.setdefault(ticket_id, set()).add(agent_id)
+    return [_facts(t, tier.value if t.customer_verified else "C", frozenset(declined.get(t.id, ())))
+            for t, tier in rows]
 
 
 def is_waiting(ticket: Ticket | None) -> bool:
-    return ticket is not None and ticket.status is Status.new and ticket.assignee_id is None
+    """New, nobody's, and not on offer to someone right now."""
+    return (ticket is not None and ticket.status is Status.new and ticket.assignee_id is None
+            and not offers.has_pending(ticket.id))
 
 
 # ---------------------------------------------------------------- locks
@@ -121,10 +138,13 @@ def _assign_checked(ticket: Ticket, decision: engine.Decision, facts: engine.Tic
     if engine.why_not(state, facts, decision.widening) is not None:
         return False
     _note(ticket, decision)
+    why = {"rule": rule, "load_before": state.load, "capacity": state.capacity, **decision.explain()}
+    if ticket.team is not None and ticket.team.offer_mode:
+        offers.make(ticket, agent, now, why)  # the agent must accept; the seat is held meanwhile
+        return True
     ticket.handed_back = False
     ticket.waiting_reason = None
-    apply_assignment(ticket, agent, SYSTEM, rule=rule, load_before=state.load, capacity=state.capacity,
-                     **decision.explain())
+    apply_assignment(ticket, agent, SYSTEM, **why)
     agent.last_assigned_at = now
     return True
 
@@ -137,7 +157,7 @@ def route_ticket(ticket_id: int, now: datetime | None = None) -> int | None:
         if ticket is None:
             db.session.rollback()
             return None
-        facts = _facts(ticket, _tier(ticket))
+        facts = _locked_facts(ticket)
         decision = engine.decide(facts, agent_states(), now, policy())
         if decision.agent_id is None:
             _note(ticket, decision)
@@ -171,7 +191,7 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
         if ticket is None:
             db.session.rollback()  # taken or locked by another router: next one
             continue
-        facts = _facts(ticket, _tier(ticket))
+        facts = _locked_facts(ticket)
         widening = engine.widening_for(facts, now, policy())
         decision = engine.Decision(ticket.id, agent_id, widening, (), None)
         if _assign_checked(ticket, decision, facts, now, rule="agent_freed"):
@@ -188,7 +208,7 @@ def _hand_back_from_absent_agents() -> int:
     """Untouched tickets still held by agents who are not available (a hand-back skipped a
     locked row, or presence changed by a path that does not hand back)."""
     absent = db.session.scalars(select(User).where(User.presence != Presence.available).where(
-        User.id.in_(select(Ticket.assignee_id).where(Ticket.status == Status.assigned,
+        User.id.in_(select(Ticket.assignee_id).where(Ticket.status == Status.assigned, Ticket.pinned.is_(False),
                                                      Ticket.first_response_at.is_(None))))).all()
     db.session.rollback()
     handed = 0
@@ -215,7 +235,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             db.session.rollback()
             continue
         if decision.agent_id is not None:
-            ticket_facts = _facts(ticket, _tier(ticket))
+            ticket_facts = _locked_facts(ticket)
             if _assign_checked(ticket, decision, ticket_facts, now, rule="sweep"):
                 db.session.commit()
                 assigned += 1
@@ -255,7 +275,8 @@ def hand_back_untouched(agent: User) -> list[int]:
     """
     lock_agents([agent.id])
     tickets = db.session.scalars(select(Ticket).where(
-        Ticket.assignee_id == agent.id, Ticket.status == Status.assigned, Ticket.first_response_at.is_(None))
+        Ticket.assignee_id == agent.id, Ticket.status == Status.assigned, Ticket.first_response_at.is_(None),
+        Ticket.pinned.is_(False))
         .with_for_update(skip_locked=True).execution_options(populate_existing=True)).all()
     from ..tickets.services import rooms_for, summary_payload
 

@@ -115,7 +115,7 @@ def list_messages(args, ticket_id):
 @blp.response(200, TicketOut)
 def assign(data, ticket_id):
     """Assign to an agent (supervisors), or take it yourself (agents)."""
-    return services.assign(ticket_id, data["agent_id"], current_actor(), override=data["override"])
+    return services.assign(ticket_id, data["agent_id"], current_actor(), override=data["override"], pin=data["pin"])
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/events")

@@ -124,6 +124,8 @@ class Ticket(db.Model):
     handed_back: Mapped[bool] = mapped_column(default=False, server_default=false())
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id", ondelete="SET NULL"))
     waiting_reason: Mapped[str | None] = mapped_column(String(60))
+    # Pinned by a supervisor: routing never moves it (no hand-back when the agent leaves).
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -105,6 +105,8 @@ class AssignIn(Schema):
     agent_id = fields.Integer(required=True, strict=True)
     override = fields.Boolean(load_default=False, metadata={
         "description": "supervisors only: assign even though the agent is at capacity"})
+    pin = fields.Boolean(load_default=False, metadata={
+        "description": "supervisors only: routing never moves the ticket from this agent"})
 
 
 class PromiseSettleIn(Schema):
@@ -179,6 +181,7 @@ class TicketOut(Schema):
     closed_at = fields.DateTime(format="iso", allow_none=True)
     cancelled_at = fields.DateTime(format="iso", allow_none=True)
     reopen_count = fields.Integer()
+    pinned = fields.Boolean()
     resolution = fields.Function(lambda t: {"summary": t.resolution_summary, "root_cause": t.root_cause,
                                             "department": t.responsible_department})
     promises = fields.List(fields.Nested(PromiseOut))

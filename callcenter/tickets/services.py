@@ -307,7 +307,7 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
 
 # ---------------------------------------------------------------- assignment
 
-def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = False) -> Ticket:
+def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = False, pin: bool = False) -> Ticket:
     """Give a ticket to an agent (supervisors), or take it (an agent, for themselves).
 
     Nobody goes over capacity, except when a supervisor explicitly overrides.
@@ -323,10 +323,13 @@ def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = Fals
         raise Conflict(_("A ticket in status %(status)s cannot be assigned.",
                          status=labels.staff_status(ticket.status.value)),
                        {"status": ticket.status.value}, code="not_assignable")
+    if (override or pin) and not actor.is_supervisor:
+        raise Forbidden(_("Only supervisors may pin a ticket or assign over capacity."))
     if ticket.assignee_id == agent.id:
+        if ticket.pinned != pin:
+            audit.set_field(ticket, "pinned", pin, actor)
+            db.session.commit()
         return ticket
-    if override and not actor.is_supervisor:
-        raise Forbidden(_("Only supervisors may assign over capacity."))
     routing.lock_agents([ticket.assignee_id, agent.id])
     load = agents_load(agent.id)
     if load >= agent.capacity and not override:
@@ -335,6 +338,8 @@ def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = Fals
                        {"load": load, "capacity": agent.capacity}, code="agent_at_capacity")
     apply_assignment(ticket, agent, actor, rule="manual", load_before=load, capacity=agent.capacity,
                      override=bool(override and load >= agent.capacity))
+    if ticket.pinned != pin:
+        audit.set_field(ticket, "pinned", pin, actor)
     db.session.commit()
     return ticket
 
