@@ -50,6 +50,10 @@ def _pending(session: Session) -> list:
 
 def emit_on_commit(name: str, payload: dict[str, Any], rooms: list[str]) -> None:
     """Queue a Socket.IO event on /console for the given rooms, sent after commit."""
+    from .console.schemas import EVENTS
+
+    if name not in EVENTS:
+        raise ValueError(f"socket event {name!r} has no schema in console/schemas.py")
     _pending(db.session()).append(PendingEmit(name, dict(payload), list(dict.fromkeys(rooms))))
 
 
@@ -67,6 +71,12 @@ def next_seq() -> int:
 def _run(item) -> None:
     if isinstance(item, PendingEmit):
         payload = dict(item.payload, seq=next_seq())
+        if current_app.config.get("TESTING"):
+            from .console.schemas import errors
+
+            problems = errors(item.name, payload)
+            if problems:  # a broken promise to clients: fail loudly in tests
+                raise ValueError(f"{item.name} payload breaks its schema: {problems}")
         # One emit to all rooms: a client in several of them (its team and its own room)
         # receives the event once.
         socketio.emit(item.name, payload, to=item.rooms, namespace=NAMESPACE)

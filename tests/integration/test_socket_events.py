@@ -99,14 +99,33 @@ def test_emits_wait_for_commit_and_vanish_on_rollback(app, world):
 
     raw = redis_lib.Redis.from_url(app.config["REDIS_URL"])
     with app.app_context():
+        stats = {"ticket_id": None, "waiting": 0, "oldest_wait_seconds": 0}
+
         def rolled_back():
-            emit_on_commit("ticket.updated", {"ticket_id": 1}, ["supervisors"])
+            emit_on_commit("queue.stats", stats, ["supervisors"])
             db.session.rollback()
 
         def committed():
-            emit_on_commit("ticket.updated", {"ticket_id": 1}, ["supervisors"])
+            emit_on_commit("queue.stats", stats, ["supervisors"])
             assert _published(raw, lambda: None) == []  # queued, not sent, before commit
             db.session.commit()
 
         assert _published(raw, rolled_back) == []
-        assert _published(raw, committed) == ["ticket.updated"]
+        assert _published(raw, committed) == ["queue.stats"]
+
+
+def test_an_event_without_a_schema_cannot_be_emitted(app):
+    with app.app_context(), pytest.raises(ValueError, match="no schema"):
+        emit_on_commit("ticket.exploded", {"ticket_id": 1}, ["supervisors"])
+
+
+def test_every_event_name_used_in_the_code_has_a_schema():
+    import re
+    from pathlib import Path
+
+    from callcenter.console.schemas import EVENTS
+
+    root = Path(__file__).resolve().parents[2] / "callcenter"
+    used = {m for path in root.rglob("*.py")
+            for m in re.findall(r'emit_on_commit\(\s*"([a-z_.]+)"', path.read_text())}
+    assert used and used <= set(EVENTS), used - set(EVENTS)

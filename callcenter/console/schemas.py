@@ -1,0 +1,74 @@
+"""The schema of every event on /console. An event without a schema cannot be emitted."""
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, fields
+
+
+class _Event(Schema):
+    class Meta:
+        unknown = INCLUDE  # extra explanatory fields are allowed; the listed ones are promised
+
+    seq = fields.Integer(required=True)
+
+
+class TicketSummary(_Event):
+    ticket_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    change = fields.String(required=True)
+    status = fields.String(required=True)
+    priority = fields.String(required=True)
+    assignee_id = fields.Integer(allow_none=True, required=True)
+    team_id = fields.Integer(allow_none=True, required=True)
+    subject = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class TicketAssigned(TicketSummary):
+    assignee_name = fields.String(required=True)
+
+
+class TicketMessage(_Event):
+    ticket_id = fields.Integer(required=True)
+    message_id = fields.Integer(required=True)
+    author_kind = fields.String(required=True)
+    author_name = fields.String(required=True)
+    internal = fields.Boolean(required=True)
+    body = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class TicketOffered(_Event):
+    ticket_id = fields.Integer(required=True)
+    offer_id = fields.Integer(required=True)
+    agent_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    subject = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+class PresenceChanged(_Event):
+    agent_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    before = fields.String(required=True)
+    presence = fields.String(required=True)
+
+
+class QueueStats(_Event):
+    ticket_id = fields.Integer(allow_none=True)
+    waiting = fields.Integer(required=True)
+    oldest_wait_seconds = fields.Integer(required=True)
+
+
+EVENTS: dict[str, type[Schema]] = {
+    "ticket.updated": TicketSummary,
+    "ticket.assigned": TicketAssigned,
+    "ticket.message": TicketMessage,
+    "ticket.offered": TicketOffered,
+    "presence.changed": PresenceChanged,
+    "queue.stats": QueueStats,
+}
+
+
+def errors(name: str, payload: dict) -> dict:
+    """Validation errors of a payload against its event's schema ({} when it conforms)."""
+    return EVENTS[name]().validate(payload)
