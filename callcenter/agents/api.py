@@ -28,6 +28,9 @@ class AgentOut(Schema):
     presence = fields.Function(lambda u: u.presence.value)
     presence_changed_at = fields.DateTime(format="iso", allow_none=True)
     load = fields.Integer()
+    state = fields.Function(lambda u: "busy" if u.presence.value == "available" and u.load >= u.capacity
+                            else u.presence.value,
+                            metadata={"description": "presence, with available at capacity shown as busy"})
     offers = fields.Dict(keys=fields.String(), values=fields.Integer(),
                          metadata={"description": "offers made to this agent, by outcome"})
 

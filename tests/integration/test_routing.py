@@ -165,3 +165,10 @@ def test_routing_twice_assigns_once(app, api, world):
         assert first in (world.id("anna"), world.id("bert")) and second is None
         assert len(db.session.scalars(select(Ticket).where(Ticket.assignee_id.is_not(None))).all()) == 1
     assert len(_events(api, t["id"], "assigned")) == 1
+
+
+def test_an_available_agent_at_capacity_shows_as_busy(app, api, world):
+    _online(app, world, "anna", capacity=1)
+    _create(api)
+    anna = next(a for a in api.get("/api/v1/agents").json["items"] if a["id"] == world.id("anna"))
+    assert (anna["presence"], anna["state"], anna["load"]) == ("available", "busy", 1)
