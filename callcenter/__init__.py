@@ -49,6 +49,7 @@ def _resolve_redis(app: Flask) -> None:
         app.config["REDIS_URL"] = embedded_redis.ensure_url()
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     app.extensions["callcenter.redis"] = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+    app.extensions["callcenter.rq_redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
 
 
 def _bind_extensions(app: Flask) -> None:

@@ -15,7 +15,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import db, redis_client, socketio
+from .extensions import db, redis_client, rq_connection, socketio
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class PendingJob:
     queue: str = "default"
     job_id: str | None = None
     at: Any = None  # datetime for enqueue_at
+    unique: bool = False  # skip when a job with this id is already waiting to run
     kwargs: dict = field(default_factory=dict)
 
 
@@ -58,9 +59,9 @@ def emit_on_commit(name: str, payload: dict[str, Any], rooms: list[str]) -> None
 
 
 def enqueue_on_commit(func: str, *args, queue: str = "default", job_id: str | None = None,
-                      at=None, **kwargs) -> None:
+                      at=None, unique: bool = False, **kwargs) -> None:
     """Queue an RQ job (dotted path, ids as arguments), enqueued after commit."""
-    _pending(db.session()).append(PendingJob(func, args, queue, job_id, at, kwargs))
+    _pending(db.session()).append(PendingJob(func, args, queue, job_id, at, unique, kwargs))
 
 
 def next_seq() -> int:
@@ -81,11 +82,24 @@ def _run(item) -> None:
         # receives the event once.
         socketio.emit(item.name, payload, to=item.rooms, namespace=NAMESPACE)
     else:
-        q = Queue(item.queue, connection=redis_client())
+        q = Queue(item.queue, connection=rq_connection())
+        if item.unique and item.job_id and _waiting(item.job_id):
+            return
         if item.at is not None:
             q.enqueue_at(item.at, item.func, *item.args, job_id=item.job_id, **item.kwargs)
         else:
             q.enqueue(item.func, *item.args, job_id=item.job_id, **item.kwargs)
+
+
+def _waiting(job_id: str) -> bool:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    try:
+        status = Job.fetch(job_id, connection=rq_connection()).get_status(refresh=False)
+    except NoSuchJobError:
+        return False
+    return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 @event.listens_for(Session, "after_commit")

@@ -41,3 +41,8 @@ socketio = SocketIO()
 def redis_client():
     """The app's Redis client (one connection pool per process)."""
     return current_app.extensions["callcenter.redis"]
+
+
+def rq_connection():
+    """The Redis client RQ uses: bytes in and out (RQ stores pickled jobs), one pool per process."""
+    return current_app.extensions["callcenter.rq_redis"]

@@ -1,4 +1,9 @@
-"""Presence that follows the console: away after a grace period without a console, then offline."""
+"""Presence that follows the console: away after a grace period without a console, then offline.
+
+Each open or close of a console bumps a per-agent generation in Redis. A timer carries the
+generation it was started at and acts only if nothing happened since, so an old timer cannot
+fire during a later, brief disconnect.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,52 +12,63 @@ from flask import current_app
 from rq import Queue
 
 from ..actors import SYSTEM
-from ..auth.models import Presence, User
-from ..extensions import db, redis_client
+from ..extensions import redis_client, rq_connection
 from ..jobs import app_job
 from . import services
 
 CONSOLE_KEY = "cc:console:{user_id}"
+GENERATION_KEY = "cc:console-gen:{user_id}"
 
 
 def connected(user_id: int) -> int:
     return int(redis_client().scard(CONSOLE_KEY.format(user_id=user_id)))
 
 
+def generation(user_id: int) -> int:
+    return int(redis_client().get(GENERATION_KEY.format(user_id=user_id)) or 0)
+
+
 def console_opened(user_id: int, sid: str) -> None:
-    redis_client().sadd(CONSOLE_KEY.format(user_id=user_id), sid)
+    pipe = redis_client().pipeline()
+    pipe.sadd(CONSOLE_KEY.format(user_id=user_id), sid)
+    pipe.incr(GENERATION_KEY.format(user_id=user_id))
+    pipe.execute()
 
 
-def console_closed(user_id: int, sid: str, epoch: int) -> None:
+def console_closed(user_id: int, sid: str) -> None:
     """The last console of an agent closed: check again after the grace period."""
-    redis_client().srem(CONSOLE_KEY.format(user_id=user_id), sid)
+    pipe = redis_client().pipeline()
+    pipe.srem(CONSOLE_KEY.format(user_id=user_id), sid)
+    pipe.incr(GENERATION_KEY.format(user_id=user_id))
+    _removed, gen = pipe.execute()
     if connected(user_id) == 0:
         delay = timedelta(seconds=current_app.config["PRESENCE_AWAY_AFTER_SECONDS"])
-        Queue("high", connection=redis_client()).enqueue_in(
-            delay, away_if_gone, user_id, job_id=f"presence-away-{user_id}-{epoch}")
+        Queue("high", connection=rq_connection()).enqueue_in(
+            delay, away_if_gone, user_id, gen, job_id=f"presence-away-{user_id}-{gen}")
+
+
+def _untouched_since(user_id: int, gen: int) -> bool:
+    return connected(user_id) == 0 and generation(user_id) == gen
 
 
 @app_job
-def away_if_gone(user_id: int) -> str:
-    """Still no console after the grace period: an available agent becomes away (their
-    untouched tickets go back to the queue); later, offline."""
-    if connected(user_id):
+def away_if_gone(user_id: int, gen: int) -> str:
+    """Still no console, and none opened or closed since: available becomes away (untouched
+    tickets go back to the queue), and offline later."""
+    if not _untouched_since(user_id, gen):
         return "reconnected"
-    user = db.session.get(User, user_id)
-    if user is None or user.presence is not Presence.available:
+    agent = services.set_presence(user_id, "away", SYSTEM, only_if="available")
+    if agent.presence.value != "away":
         return "not-available"
-    services.set_presence(user_id, "away", SYSTEM)
     delay = timedelta(seconds=current_app.config["PRESENCE_OFFLINE_AFTER_SECONDS"])
-    Queue("low", connection=redis_client()).enqueue_in(delay, offline_if_gone, user_id)
+    Queue("low", connection=rq_connection()).enqueue_in(delay, offline_if_gone, user_id, gen,
+                                                        job_id=f"presence-offline-{user_id}-{gen}")
     return "away"
 
 
 @app_job
-def offline_if_gone(user_id: int) -> str:
-    if connected(user_id):
+def offline_if_gone(user_id: int, gen: int) -> str:
+    if not _untouched_since(user_id, gen):
         return "reconnected"
-    user = db.session.get(User, user_id)
-    if user is None or user.presence is not Presence.away:
-        return "not-away"
-    services.set_presence(user_id, "offline", SYSTEM)
-    return "offline"
+    agent = services.set_presence(user_id, "offline", SYSTEM, only_if="away")
+    return "offline" if agent.presence.value == "offline" else "not-away"

@@ -11,6 +11,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..events import emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..routing import service as routing
+from ..routing.offers import withdraw_for_agent
 from ..tickets import lifecycle
 from ..tickets.models import Ticket
 
@@ -26,8 +27,12 @@ def loads(user_ids: list[int] | None = None) -> dict[int, int]:
     return {uid: n for uid, n in db.session.execute(stmt)}
 
 
-def set_presence(agent_id: int, state: str, actor: Actor) -> User:
-    """An agent sets their own presence; supervisors and admins anyone's."""
+def set_presence(agent_id: int, state: str, actor: Actor, *, only_if: str | None = None) -> User:
+    """An agent sets their own presence; supervisors and admins anyone's.
+
+    only_if: change it only when the presence is still that (checked under the row lock), for
+    jobs that decided on an earlier read.
+    """
     if not (actor.user_id == agent_id or actor.is_supervisor or actor.kind == "system"):
         raise Forbidden(_("You may only change your own presence."))
     try:
@@ -35,9 +40,12 @@ def set_presence(agent_id: int, state: str, actor: Actor) -> User:
     except ValueError:
         raise ValidationFailed(_("Unknown presence state."),
                                {"fields": {"state": [f"one of {[p.value for p in Presence]}"]}}) from None
-    agent = db.session.get(User, agent_id, with_for_update=True, populate_existing=True)
+    agent = db.session.get(User, agent_id, with_for_update={"key_share": True}, populate_existing=True)
     if agent is None or agent.role not in STAFF_ROLES:
         raise NotFound(_("No agent with id %(id)s.", id=agent_id))
+    if only_if is not None and agent.presence.value != only_if:
+        db.session.rollback()
+        return agent
     if agent.presence is not presence:
         before = agent.presence.value
         agent.presence = presence
@@ -49,6 +57,7 @@ def set_presence(agent_id: int, state: str, actor: Actor) -> User:
             enqueue_on_commit(routing.ROUTE_FOR_AGENT_JOB, agent.id, queue="high")
         else:
             routing.hand_back_untouched(agent)
+            withdraw_for_agent(agent.id)
     db.session.commit()
     return agent
 

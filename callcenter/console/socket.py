@@ -6,8 +6,6 @@ never hears of another team's ticket.
 """
 from __future__ import annotations
 
-import time
-
 from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
@@ -38,7 +36,7 @@ class ConsoleNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         if current_user.is_authenticated:
-            presence.console_closed(current_user.id, request.sid, int(time.time()))
+            presence.console_closed(current_user.id, request.sid)
 
 
 def register_namespace(socketio) -> None:

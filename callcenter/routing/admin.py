@@ -10,7 +10,6 @@ from ..actors import Actor
 from ..auth.services import team_named
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound
-from ..events import enqueue_on_commit
 from ..extensions import db
 from ..tickets import labels
 from ..tickets.models import Ticket
@@ -44,7 +43,7 @@ def save_rule(data: dict, actor: Actor, rule_id: int | None = None) -> RoutingRu
     rule.active = data.get("active", True)
     rule.updated_at = utcnow()
     db.session.add(rule)
-    enqueue_on_commit(service.SWEEP_JOB, queue="high")
+    service.request_sweep()
     db.session.commit()
     return rule
 
@@ -55,6 +54,7 @@ def delete_rule(rule_id: int, actor: Actor) -> None:
     if rule is None:
         raise NotFound(_("No such routing rule."))
     db.session.delete(rule)
+    service.request_sweep()
     db.session.commit()
 
 

@@ -59,6 +59,7 @@ class TicketFacts:
     handed_back: bool = False
     excluded_agents: frozenset[int] = frozenset()  # rejected or let the offer time out
     widening_floor: int = EXACT  # a level already recorded on the ticket never shrinks
+    queued_since: datetime | None = None  # this stay in the queue (after a hand-back); else waiting_since
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ class Decision:
     waiting_reason: str | None  # set when agent_id is None
 
     def explain(self, limit: int = 5) -> dict:
-        """What goes on the audit trail: the chosen one and the best few considered."""
-        ranked = sorted(self.candidates, key=lambda c: (not c.eligible, -c.fit, c.load / max(c.capacity, 1)))
+        """What goes on the audit trail: the chosen one first, then the best few considered."""
+        ranked = sorted(self.candidates, key=lambda c: (
+            c.agent_id != self.agent_id, not c.eligible, -c.fit, c.load / max(c.capacity, 1),
+            -(c.idle_seconds if c.idle_seconds is not None else float("inf")), c.agent_id))
         return {
             "widening": self.widening,
             "candidates": [
@@ -115,7 +118,9 @@ def score(ticket: TicketFacts, now: datetime) -> float:
 
 
 def widening_for(ticket: TicketFacts, now: datetime, policy: Policy) -> int:
-    return max(ticket.widening_floor, policy.widening(now - ticket.waiting_since))
+    """Widening counts from the ticket's current stay in the queue: a ticket handed back starts
+    exact again, though its score keeps its original place."""
+    return max(ticket.widening_floor, policy.widening(now - (ticket.queued_since or ticket.waiting_since)))
 
 
 def fit(agent: AgentState, ticket: TicketFacts) -> int:

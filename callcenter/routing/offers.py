@@ -21,6 +21,8 @@ from ..tickets.models import Ticket
 from .models import Offer, OfferStatus
 
 EXPIRE_JOB = "callcenter.routing.jobs.expire_offer"
+ROUTE_TICKET_JOB = "callcenter.routing.jobs.route_ticket"
+ROUTE_FOR_AGENT_JOB = "callcenter.routing.jobs.route_for_agent"
 
 
 def pending_counts(agent_ids: list[int] | None = None) -> dict[int, int]:
@@ -61,7 +63,7 @@ def _locked(offer_id: int) -> tuple[Offer, Ticket]:
     offer = db.session.get(Offer, offer_id)
     if offer is None:
         raise NotFound(_("No such offer."))
-    ticket = db.session.get(Ticket, offer.ticket_id, with_for_update=True, populate_existing=True)
+    ticket = db.session.get(Ticket, offer.ticket_id, with_for_update={"key_share": True}, populate_existing=True)
     offer = db.session.get(Offer, offer_id, populate_existing=True)
     return offer, ticket
 
@@ -84,8 +86,19 @@ def accept(offer_id: int, actor: Actor, now: datetime | None = None) -> Ticket:
         raise Forbidden(_("This offer was made to someone else."))
     if offer.status is not OfferStatus.pending or now >= offer.expires_at:
         raise Conflict(_("This offer is no longer open."), {"status": offer.status.value}, code="offer_closed")
+    if ticket.status.value != "new" or ticket.assignee_id is not None:
+        # Cancelled or assigned by hand while on offer: the offer lapses, nothing else changes.
+        _settle(offer, ticket, OfferStatus.withdrawn, SYSTEM, now)
+        db.session.commit()
+        raise Conflict(_("This offer is no longer open."), {"status": "withdrawn"}, code="offer_closed")
     lock_agents([offer.agent_id])
-    agent = db.session.get(User, offer.agent_id)
+    agent = db.session.get(User, offer.agent_id, populate_existing=True)
+    if agent.presence.value != "available":
+        _settle(offer, ticket, OfferStatus.withdrawn, SYSTEM, now)
+        enqueue_on_commit(ROUTE_TICKET_JOB, ticket.id, queue="high")
+        db.session.commit()
+        raise Conflict(_("Set yourself available to take offers."), {"presence": agent.presence.value},
+                       code="not_available")
     _settle(offer, ticket, OfferStatus.accepted, actor, now)
     ticket.handed_back = False
     ticket.waiting_reason = None
@@ -97,8 +110,6 @@ def accept(offer_id: int, actor: Actor, now: datetime | None = None) -> Ticket:
 
 def reject(offer_id: int, actor: Actor, now: datetime | None = None) -> Offer:
     """The agent declines: the ticket goes to the next agent, keeping its place in the queue."""
-    from .service import ROUTE_TICKET_JOB
-
     now = now or utcnow()
     offer, ticket = _locked(offer_id)
     if offer.agent_id != actor.user_id:
@@ -107,6 +118,7 @@ def reject(offer_id: int, actor: Actor, now: datetime | None = None) -> Offer:
         raise Conflict(_("This offer is no longer open."), {"status": offer.status.value}, code="offer_closed")
     _settle(offer, ticket, OfferStatus.rejected, actor, now)
     enqueue_on_commit(ROUTE_TICKET_JOB, ticket.id, queue="high")
+    enqueue_on_commit(ROUTE_FOR_AGENT_JOB, offer.agent_id, queue="high")  # their seat is free again
     db.session.commit()
     return offer
 
@@ -124,15 +136,47 @@ def expire(offer_id: int, now: datetime | None = None) -> str:
     if offer.status is not OfferStatus.pending:
         db.session.rollback()
         return offer.status.value
-    if now < offer.expires_at:
-        db.session.rollback()
+    if now < offer.expires_at:  # early (clock skew): look again at the deadline
+        enqueue_on_commit(EXPIRE_JOB, offer.id, at=offer.expires_at, job_id=f"offer-expire-{offer.id}", queue="high")
+        db.session.commit()
         return "not-yet"
     agent_id = offer.agent_id
     _settle(offer, ticket, OfferStatus.expired, SYSTEM, now)
     db.session.commit()
-    set_presence(agent_id, "away", SYSTEM)
+    set_presence(agent_id, "away", SYSTEM, only_if="available")  # not responding; never wakes the offline
     route_ticket(ticket.id, now)
     return "expired"
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """The sweep's safety net: offers past their deadline whose expiry job was lost."""
+    now = now or utcnow()
+    ids = db.session.scalars(select(Offer.id).where(Offer.status == OfferStatus.pending,
+                                                   Offer.expires_at <= now)).all()
+    db.session.rollback()
+    return sum(1 for offer_id in ids if expire(offer_id, now) == "expired")
+
+
+def withdraw_for_ticket(ticket: Ticket, actor: Actor) -> None:
+    """The (locked) ticket stops waiting (assigned by hand, cancelled, started): open offers lapse."""
+    now = utcnow()
+    for offer in db.session.scalars(select(Offer).where(Offer.ticket_id == ticket.id,
+                                                        Offer.status == OfferStatus.pending)):
+        _settle(offer, ticket, OfferStatus.withdrawn, actor, now)
+
+
+def withdraw_for_agent(agent_id: int) -> list[int]:
+    """The agent stops being available: their open offers go to others. Inside the caller's
+    transaction, which holds the agent row: offers another transaction holds are skipped
+    (that accept then finds the agent unavailable and withdraws it itself)."""
+    now = utcnow()
+    withdrawn = db.session.scalars(select(Offer).where(Offer.agent_id == agent_id, Offer.status == OfferStatus.pending)
+                                   .with_for_update(skip_locked=True, key_share=True)).all()
+    for offer in withdrawn:
+        offer.status = OfferStatus.withdrawn
+        offer.responded_at = now
+        enqueue_on_commit(ROUTE_TICKET_JOB, offer.ticket_id, queue="high")
+    return [o.ticket_id for o in withdrawn]
 
 
 def stats(agent_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -40,7 +40,7 @@ def policy() -> engine.Policy:
 
 # ---------------------------------------------------------------- snapshots
 
-def _load_of(agent_id: int) -> int:
+def seat_load(agent_id: int) -> int:
     """Tickets held plus tickets offered and not yet answered: an offer holds a seat."""
     held = db.session.scalar(select(func.count()).select_from(Ticket).where(
         Ticket.assignee_id == agent_id, Ticket.status.in_(lifecycle.LOAD_STATUSES))) or 0
@@ -69,7 +69,8 @@ def _facts(ticket: Ticket, tier: str, declined: frozenset[int] = frozenset()) ->
         id=ticket.id, priority=ticket.priority.value, tier=tier,
         waiting_since=ticket.waiting_since or ticket.created_at,
         required_skills=dict(ticket.required_skills or {}), language=ticket.language, team_id=ticket.team_id,
-        handed_back=ticket.handed_back, widening_floor=ticket.routing_widening, excluded_agents=declined)
+        handed_back=ticket.handed_back, widening_floor=ticket.routing_widening, excluded_agents=declined,
+        queued_since=ticket.queued_at)
 
 
 def _locked_facts(ticket: Ticket) -> engine.TicketFacts:
@@ -106,11 +107,11 @@ def lock_agents(ids: Iterable[int | None]) -> None:
     """Lock agent rows in id order (the same order everywhere, so no deadlock)."""
     wanted = sorted({i for i in ids if i})
     if wanted:
-        db.session.execute(select(User.id).where(User.id.in_(wanted)).order_by(User.id).with_for_update())
+        db.session.execute(select(User.id).where(User.id.in_(wanted)).order_by(User.id).with_for_update(key_share=True))
 
 
 def _lock_waiting_ticket(ticket_id: int, *, skip_locked: bool) -> Ticket | None:
-    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=skip_locked)
+    stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=skip_locked, key_share=True)
     ticket = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     return ticket if is_waiting(ticket) else None
 
@@ -134,7 +135,7 @@ def _assign_checked(ticket: Ticket, decision: engine.Decision, facts: engine.Tic
 
     lock_agents([decision.agent_id])
     agent = db.session.get(User, decision.agent_id, populate_existing=True)
-    state = _state(agent, _load_of(agent.id))
+    state = _state(agent, seat_load(agent.id))
     if engine.why_not(state, facts, decision.widening) is not None:
         return False
     _note(ticket, decision)
@@ -181,7 +182,7 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
         user = db.session.get(User, agent_id, populate_existing=True)
         if user is None or not user.active or user.role is not Role.agent:
             break
-        state = _state(user, _load_of(agent_id))
+        state = _state(user, seat_load(agent_id))
         best = engine.best_ticket_for(state, pending, now, policy())
         db.session.rollback()  # end the read; the assignment below is its own transaction
         if best is None:
@@ -192,15 +193,20 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
             db.session.rollback()  # taken or locked by another router: next one
             continue
         facts = _locked_facts(ticket)
-        widening = engine.widening_for(facts, now, policy())
-        decision = engine.Decision(ticket.id, agent_id, widening, (), None)
+        decision = engine.decide(facts, [state], now, policy())
+        if decision.agent_id is None:
+            db.session.rollback()
+            if decision.candidates and decision.candidates[0].reason in ("at_capacity",) or \
+                    decision.candidates and decision.candidates[0].reason.startswith("presence:"):
+                break  # no room any more
+            continue  # this ticket changed meanwhile; the next may still fit
         if _assign_checked(ticket, decision, facts, now, rule="agent_freed"):
             _emit_queue_stats(now)
             db.session.commit()
             given.append(ticket.id)
         else:
             db.session.rollback()
-            break  # no room any more
+            break  # filled up between the snapshot and the lock
     return given
 
 
@@ -213,7 +219,7 @@ def _hand_back_from_absent_agents() -> int:
     db.session.rollback()
     handed = 0
     for agent in absent:
-        agent = db.session.scalars(select(User).where(User.id == agent.id).with_for_update()
+        agent = db.session.scalars(select(User).where(User.id == agent.id).with_for_update(key_share=True)
                                    .execution_options(populate_existing=True)).first()
         if agent is not None and agent.presence is not Presence.available:
             handed += len(hand_back_untouched(agent))
@@ -224,6 +230,7 @@ def _hand_back_from_absent_agents() -> int:
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Serve the whole queue in score order; record widenings and waiting reasons."""
     now = now or utcnow()
+    expired = offers.expire_overdue(now)
     handed_back = _hand_back_from_absent_agents()
     facts = waiting_facts()
     agents = agent_states()
@@ -249,7 +256,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         db.session.commit()
     _emit_queue_stats(now)
     db.session.commit()
-    return {"assigned": assigned, "waiting": len(facts) - assigned, "noted": noted, "handed_back": handed_back}
+    return {"assigned": assigned, "waiting": len(facts) - assigned, "noted": noted, "handed_back": handed_back,
+            "offers_expired": expired}
 
 
 # ---------------------------------------------------------------- triggers from other services
@@ -277,7 +285,7 @@ def hand_back_untouched(agent: User) -> list[int]:
     tickets = db.session.scalars(select(Ticket).where(
         Ticket.assignee_id == agent.id, Ticket.status == Status.assigned, Ticket.first_response_at.is_(None),
         Ticket.pinned.is_(False))
-        .with_for_update(skip_locked=True).execution_options(populate_existing=True)).all()
+        .with_for_update(skip_locked=True, key_share=True).execution_options(populate_existing=True)).all()
     from ..tickets.services import rooms_for, summary_payload
 
     for ticket in tickets:
@@ -288,12 +296,19 @@ def hand_back_untouched(agent: User) -> list[int]:
         ticket.assignee = None
         ticket.status = Status.new
         ticket.handed_back = True
+        ticket.queued_at = utcnow()  # a fresh stay: requirements start exact again
+        ticket.routing_widening = 0
         audit.record(ticket, "status_changed", SYSTEM, field="status", before="assigned", after="new",
                      reason="handed_back")
         emit_on_commit("ticket.updated", summary_payload(ticket, "handed_back"), rooms)
     if tickets:
-        enqueue_on_commit(SWEEP_JOB, queue="high")
+        request_sweep()
     return [t.id for t in tickets]
+
+
+def request_sweep() -> None:
+    """Ask for one sweep soon; requests made while one is already queued share it."""
+    enqueue_on_commit(SWEEP_JOB, queue="high", job_id="routing-sweep-soon", unique=True)
 
 
 # ---------------------------------------------------------------- queue view

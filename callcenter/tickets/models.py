@@ -120,6 +120,7 @@ class Ticket(db.Model):
     # Routing: when the ticket joined the queue (kept when re-offered or handed back), how far
     # its requirements have widened, whether an agent handed it back, and why it still waits.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # this stay in the queue: widening counts from it
     routing_widening: Mapped[int] = mapped_column(default=0, server_default="0")
     handed_back: Mapped[bool] = mapped_column(default=False, server_default=false())
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id", ondelete="SET NULL"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from ..events import emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..notifications import services as notify
 from ..routing import service as routing
+from ..routing.offers import withdraw_for_ticket as withdraw_offers
 from . import audit, labels, lifecycle, permissions, triage
 from .models import (
     AuthorKind,
@@ -41,6 +43,8 @@ from .models import (
     TicketMessage,
 )
 
+log = logging.getLogger(__name__)
+
 EDITABLE_FIELDS = ("priority", "severity", "category", "subject", "language", "required_skills",
                    "resolution_summary", "root_cause", "responsible_department")
 
@@ -48,7 +52,8 @@ EDITABLE_FIELDS = ("priority", "severity", "category", "subject", "language", "r
 # ---------------------------------------------------------------- reading
 
 def get_visible(ticket_id: int, actor: Actor, *, lock: bool = False) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id, with_for_update=lock or None, populate_existing=lock)
+    ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True} if lock else None,
+                            populate_existing=lock)
     if ticket is None:
         raise NotFound(_("No ticket with id %(id)s.", id=ticket_id))
     if not permissions.can_view(actor, ticket.team_id, ticket.assignee_id):
@@ -145,9 +150,24 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
             if existing is not None:
                 return existing, False
         raise
-    routing.route_ticket(ticket.id)  # its own short transaction; the sweep retries if this fails
+    try:
+        routing.route_ticket(ticket.id)  # its own short transaction, after the ticket is safe
+    except Exception:  # the ticket exists: answer with it and let a job route it
+        log.exception("routing ticket %s in its request failed; queued for a job", ticket.id)
+        db.session.rollback()
+        _enqueue_now(routing.ROUTE_TICKET_JOB, ticket.id)
     db.session.refresh(ticket)
     return ticket, True
+
+
+def _enqueue_now(func: str, *args) -> None:
+    """Outside any transaction: queue a job straight away (the sweep is the backstop)."""
+    try:
+        enqueue_on_commit(func, *args, queue="high")
+        db.session.commit()
+    except Exception:
+        log.exception("could not queue %s%r; the periodic sweep will catch up", func, args)
+        db.session.rollback()
 
 
 def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
@@ -182,7 +202,7 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
         created_by_id=actor.user_id,
         created_at=utcnow(),
     )
-    ticket.waiting_since = ticket.created_at
+    ticket.waiting_since = ticket.queued_at = ticket.created_at
     db.session.add(ticket)
     db.session.flush()
     ticket.reference = f"CC-{ticket.created_at.year}-{ticket.id:06d}"
@@ -235,6 +255,8 @@ def _apply_status(ticket: Ticket, to: str, actor: Actor, *, reason: str | None =
     now = utcnow()
     reopen = lifecycle.is_reopen(current, to)
     routing.seat_changing(ticket, current, to)
+    if current == lifecycle.NEW:
+        withdraw_offers(ticket, actor)  # no longer waiting: an open offer lapses
     ticket.status = Status(to)
     if to == lifecycle.RESOLVED:
         ticket.resolved_at = now
@@ -263,7 +285,7 @@ def add_message(ticket_id: int, body: str, internal: bool, actor: Actor) -> Tick
 
 
 def customer_reply(token: str, body: str) -> TicketMessage:
-    ticket = db.session.scalars(select(Ticket).where(Ticket.public_token == token).with_for_update()
+    ticket = db.session.scalars(select(Ticket).where(Ticket.public_token == token).with_for_update(key_share=True)
                                 .execution_options(populate_existing=True)).first()
     if ticket is None:
         raise NotFound(_("No ticket found for this link."))
@@ -315,7 +337,8 @@ def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = Fals
     ticket = get_visible(ticket_id, actor, lock=True)
     if not permissions.can_assign(actor, agent_id, ticket.assignee_id):
         raise Forbidden(_("Agents may only take unassigned tickets, for themselves."))
-    agent = db.session.get(User, agent_id)
+    routing.lock_agents([ticket.assignee_id, agent_id])  # ticket first, then agents: read capacity under lock
+    agent = db.session.get(User, agent_id, populate_existing=True)
     if agent is None or not agent.active or agent.role not in (Role.agent, Role.supervisor):
         raise ValidationFailed(_("No active agent with id %(id)s.", id=agent_id),
                                {"fields": {"agent_id": ["unknown or inactive agent"]}})
@@ -330,24 +353,21 @@ def assign(ticket_id: int, agent_id: int, actor: Actor, *, override: bool = Fals
             audit.set_field(ticket, "pinned", pin, actor)
             db.session.commit()
         return ticket
-    routing.lock_agents([ticket.assignee_id, agent.id])
-    load = agents_load(agent.id)
+    load = routing.seat_load(agent.id)  # tickets held and offers open
     if load >= agent.capacity and not override:
         raise Conflict(_("%(name)s is at capacity (%(load)s of %(capacity)s).", name=agent.name, load=load,
                          capacity=agent.capacity),
                        {"load": load, "capacity": agent.capacity}, code="agent_at_capacity")
     apply_assignment(ticket, agent, actor, rule="manual", load_before=load, capacity=agent.capacity,
                      override=bool(override and load >= agent.capacity))
+    agent.last_assigned_at = utcnow()  # manual work counts for fairness too
     if ticket.pinned != pin:
         audit.set_field(ticket, "pinned", pin, actor)
     db.session.commit()
     return ticket
 
 
-def agents_load(agent_id: int) -> int:
-    from ..agents.services import loads
 
-    return loads([agent_id]).get(agent_id, 0)
 
 
 def apply_assignment(ticket: Ticket, agent: User, actor: Actor, **why: Any) -> None:
@@ -357,6 +377,7 @@ def apply_assignment(ticket: Ticket, agent: User, actor: Actor, **why: Any) -> N
     """
     before = {"id": ticket.assignee.id, "name": ticket.assignee.name} if ticket.assignee else None
     previous_id = ticket.assignee_id
+    withdraw_offers(ticket, actor)
     previous_rooms = rooms_for(ticket)
     ticket.assignee = agent
     ticket.assignee_id = agent.id
@@ -398,6 +419,8 @@ def update_fields(ticket_id: int, changes: dict[str, Any], actor: Actor) -> Tick
         changed |= audit.set_field(ticket, name, value, actor)
     if changed:
         _emit_updated(ticket, "fields")
+        if routing.is_waiting(ticket):  # new skills, team or priority may find an agent now
+            enqueue_on_commit(routing.ROUTE_TICKET_JOB, ticket.id, queue="high")
     db.session.commit()
     return ticket
 

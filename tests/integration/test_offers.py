@@ -129,3 +129,69 @@ def test_an_agent_answers_an_offer_on_the_desk(app, api, client, world):
     r = client.post(f"/desk/offers/{offer['id']}/accept", data={"csrf_token": csrf_from(html)})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/desk/tickets/{t['id']}")
     assert api.get(f"/api/v1/tickets/{t['id']}").json["assignee"]["id"] == world.id("anna")
+
+
+def test_an_offer_lapses_when_the_ticket_is_cancelled_or_assigned_by_hand(app, api, world):
+    _offer_mode(api, world)
+    _online(app, world, "anna")
+    cancelled = api.post("/api/v1/tickets", json=ticket_body()).json
+    offer = _open_offer(api, "anna")
+    api.post(f"/api/v1/tickets/{cancelled['id']}/transitions", json={"to": "cancelled"})
+    r = api.post(f"/api/v1/offers/{offer['id']}/accept", who="anna")
+    assert r.status_code == 409
+    assert api.get(f"/api/v1/tickets/{cancelled['id']}").json["status"] == "cancelled"
+
+    manual = api.post("/api/v1/tickets", json=ticket_body(subject="manual")).json
+    offer = _open_offer(api, "anna")
+    assert offer["ticket_id"] == manual["id"]
+    api.post(f"/api/v1/tickets/{manual['id']}/assign", json={"agent_id": world.id("bert")})
+    assert api.post(f"/api/v1/offers/{offer['id']}/accept", who="anna").status_code == 409
+    assert api.get(f"/api/v1/tickets/{manual['id']}").json["assignee"]["id"] == world.id("bert")
+    assert _open_offer(api, "boss") is None
+
+
+def test_an_offer_whose_expiry_job_was_lost_is_expired_by_the_sweep(app, api, world, redis):
+    from callcenter.routing import service as routing
+
+    _offer_mode(api, world)
+    _online(app, world, "anna", "bert")
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    offer = _open_offer(api, "boss")
+    redis.flushdb()  # the expiry job is gone
+    with app.app_context():
+        row = db.session.get(Offer, offer["id"])
+        result = routing.sweep(now=row.expires_at + timedelta(seconds=5))
+        assert result["offers_expired"] == 1
+        assert db.session.get(Offer, offer["id"]).status.value == "expired"
+    nxt = _open_offer(api, "boss")
+    assert nxt["ticket_id"] == t["id"] and nxt["agent_id"] != offer["agent_id"]
+
+
+def test_going_offline_withdraws_open_offers_and_an_expiry_never_wakes_an_offline_agent(app, api, world):
+    _offer_mode(api, world)
+    _online(app, world, "anna")
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    offer = _open_offer(api, "anna")
+    api.put(f"/api/v1/agents/{world.id('anna')}/presence", json={"state": "offline"}, who="anna")
+    assert _open_offer(api, "anna") is None
+    with app.app_context():
+        row = db.session.get(Offer, offer["id"])
+        assert row.status.value == "withdrawn"
+        assert offers.expire(offer["id"], now=row.expires_at + timedelta(seconds=1)) == "withdrawn"
+    agents = {a["id"]: a for a in api.get("/api/v1/agents").json["items"]}
+    assert agents[world.id("anna")]["presence"] == "offline"
+    assert api.get(f"/api/v1/tickets/{t['id']}").json["status"] == "new"
+
+
+def test_a_manual_assignment_counts_open_offers_as_seats(app, api, world):
+    _offer_mode(api, world)
+    with app.app_context():
+        from callcenter.auth.models import User
+
+        db.session.get(User, world.id("anna")).capacity = 1
+        db.session.commit()
+    _online(app, world, "anna")
+    api.post("/api/v1/tickets", json=ticket_body())  # offered to anna: her one seat
+    other = api.post("/api/v1/tickets", json=ticket_body(category="other")).json
+    r = api.post(f"/api/v1/tickets/{other['id']}/assign", json={"agent_id": world.id("anna")})
+    assert r.status_code == 409 and r.json["error"]["details"]["load"] == 1

@@ -6,7 +6,7 @@ import time
 import redis as redis_lib
 from rq.registry import ScheduledJobRegistry
 
-from callcenter.agents.jobs import away_if_gone, offline_if_gone
+from callcenter.agents.jobs import away_if_gone, generation, offline_if_gone
 from callcenter.auth.models import User
 from callcenter.extensions import db
 from tests.factories import set_presence
@@ -45,10 +45,12 @@ def test_closing_the_console_schedules_away_after_the_grace_period(app, live_ser
     due = jobs[0][1].timestamp()
     assert 25 <= due - closed_at <= 35  # 30 s grace by default
     with app.app_context():
-        assert away_if_gone(anna) == "away"
+        gen = generation(anna)
+        assert jobs[0][0] == f"presence-away-{anna}-{gen}"
+        assert away_if_gone(anna, gen) == "away"
     assert _presence(app, anna) == "away"
     with app.app_context():
-        assert offline_if_gone(anna) == "offline"
+        assert offline_if_gone(anna, gen) == "offline"
     assert _presence(app, anna) == "offline"
 
 
@@ -58,13 +60,19 @@ def test_coming_back_within_the_grace_period_keeps_the_agent_available(app, live
         set_presence(anna, "available")
     first = Listener(live_server, "anna@test.cc")
     _close(first)
+    with app.app_context():
+        old_timer = generation(anna)
     again = Listener(live_server, "anna@test.cc")
     try:
         with app.app_context():
-            assert away_if_gone(anna) == "reconnected"
+            assert away_if_gone(anna, old_timer) == "reconnected"
         assert _presence(app, anna) == "available"
     finally:
         _close(again)
+    # The old timer firing during a later short gap still does nothing: the generation moved on.
+    with app.app_context():
+        assert away_if_gone(anna, old_timer) == "reconnected"
+    assert _presence(app, anna) == "available"
 
 
 def test_a_second_console_keeps_the_agent_present(app, live_server, world):

@@ -89,11 +89,14 @@ def test_going_away_hands_back_untouched_tickets_to_the_front_and_keeps_worked_o
     assert back["status"] == "new" and back["assignee"] is None
     assert _events(api, untouched["id"], "handed_back")
     fresh = _create(api, subject="fresh P1", priority="P1")
-    assert [r["ticket_id"] for r in api.get("/api/v1/queue").json["items"]][0] == untouched["id"]  # front of the queue
-    _online(app, world, "bert")
-    run_jobs(app)  # the sweep the hand-back queued gives both to bert
+    assert [r["ticket_id"] for r in api.get("/api/v1/queue").json["items"]] == [untouched["id"], fresh["id"]]
+    api.put(f"/api/v1/agents/{world.id('bert')}/presence", json={"state": "available"}, who="bert")
+    run_jobs(app)  # bert coming online takes the queue in order: the handed-back ticket first
     assert api.get(f"/api/v1/tickets/{untouched['id']}").json["assignee"]["id"] == world.id("bert")
-    assert fresh["id"]
+    assert api.get(f"/api/v1/tickets/{fresh['id']}").json["assignee"]["id"] == world.id("bert")
+    first = min(e["id"] for e in _events(api, untouched["id"], "assigned") if e["after"]["id"] == world.id("bert"))
+    second = min(e["id"] for e in _events(api, fresh["id"], "assigned"))
+    assert first < second
 
 
 def test_routing_rules_set_skills_team_and_priority(app, api, world):
@@ -172,3 +175,39 @@ def test_an_available_agent_at_capacity_shows_as_busy(app, api, world):
     _create(api)
     anna = next(a for a in api.get("/api/v1/agents").json["items"] if a["id"] == world.id("anna"))
     assert (anna["presence"], anna["state"], anna["load"]) == ("available", "busy", 1)
+
+
+def test_a_handed_back_ticket_starts_its_widening_again(app, api, world):
+    _online(app, world, "anna")
+    t = _create(api)
+    assert t["assignee"]["id"] == world.id("anna")
+    with app.app_context():
+        ticket = db.session.get(Ticket, t["id"])
+        ticket.created_at = ticket.waiting_since = ticket.queued_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    api.put(f"/api/v1/agents/{world.id('anna')}/presence", json={"state": "away"}, who="anna")
+    _online(app, world, "nina")  # another team, no billing skill: eligible only at "any agent"
+    with app.app_context():
+        routing.sweep()
+        ticket = db.session.get(Ticket, t["id"])
+        assert ticket.assignee_id is None and ticket.routing_widening == 0
+
+
+def test_a_ticket_is_safe_and_routed_later_when_routing_fails_in_its_request(app, api, world, monkeypatch):
+    def broken(ticket_id, now=None):
+        raise RuntimeError("routing down")
+
+    _online(app, world, "anna")
+    monkeypatch.setattr(routing, "route_ticket", broken)
+    r = api.post("/api/v1/tickets", json=ticket_body(), headers={"Idempotency-Key": "k1"})
+    assert r.status_code == 201 and r.json["status"] == "new"
+    monkeypatch.undo()
+    run_jobs(app)
+    assert api.get(f"/api/v1/tickets/{r.json['id']}").json["assignee"]["id"] == world.id("anna")
+
+
+def test_the_explanation_always_names_the_chosen_agent_first(app, api, world):
+    _online(app, world, "anna", "bert")
+    t = _create(api)
+    why = _events(api, t["id"], "assigned")[0]["data"]
+    assert why["candidates"][0]["agent_id"] == t["assignee"]["id"]
