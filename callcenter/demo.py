@@ -91,10 +91,13 @@ def _ensure_staff() -> dict[str, User]:
 
 def _agents_online(users: dict[str, User]) -> None:
     """After the demo tickets exist: agents come online (the worker's sweep then serves the queue)."""
+    from .routing.service import request_sweep
+
     for user in users.values():
         if user.role.value == "agent":
             user.presence = Presence.available
             user.presence_changed_at = utcnow()
+    request_sweep()  # the worker serves the demo queue now that agents are online
     db.session.commit()
 
 

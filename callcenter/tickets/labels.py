@@ -99,7 +99,8 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
         line = _("reopened it") if kind == "reopened" else _("changed the status from %(before)s to %(after)s",
                                                                 before=staff_status(event.before),
                                                                 after=staff_status(event.after))
-        return f"{line} ({reason(data['reason'])})" if data.get("reason") else line
+        shown = reason(data.get("reason")) if data.get("reason") != "assigned" else None  # the line before says it
+        return f"{line} ({shown})" if shown else line
     if kind == "field_changed":
         show = (lambda v: team_names.get(v, v)) if event.field == "team_id" else (lambda v: v)  # noqa: E731
         return _("changed %(field)s from %(before)s to %(after)s", field=field_name(event.field),

@@ -1,0 +1,35 @@
+// The staff pages' live link: joins /console, tells the agent when something they can see
+// changed, and keeps presence honest (the server marks an agent away when no console is open).
+(function () {
+  var body = document.body;
+  if (!body.dataset.console || typeof io === "undefined") return;
+  var banner = document.getElementById("live-banner");
+  var text = banner.querySelector("[data-text]");
+  var here = body.dataset.ticketId ? parseInt(body.dataset.ticketId, 10) : null;
+  var changes = 0;
+
+  function show(message) {
+    text.textContent = message;
+    banner.hidden = false;
+  }
+
+  var socket = io("/console", { transports: ["websocket", "polling"] });
+  socket.on("connect", function () { body.dataset.live = "on"; });
+  socket.on("disconnect", function () { body.dataset.live = "off"; });
+  socket.on("hello", function (data) { body.dataset.seq = data.seq; });
+
+  ["ticket.updated", "ticket.assigned", "ticket.message"].forEach(function (name) {
+    socket.on(name, function (data) {
+      body.dataset.seq = data.seq;
+      if (here !== null) {
+        if (data.ticket_id === here) show(banner.dataset.thisTicket);
+        return;
+      }
+      changes += 1;
+      show(banner.dataset.updates.replace("%(n)s", changes));
+    });
+  });
+  socket.on("ticket.offered", function (data) {
+    if (String(data.agent_id) === body.dataset.userId) show(banner.dataset.offer.replace("%(reference)s", data.reference));
+  });
+})();

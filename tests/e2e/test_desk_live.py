@@ -1,0 +1,48 @@
+"""The staff pages stay live in a real browser: a new ticket for the agent's team shows at once,
+another team's does not, and closing the last page starts the away timer."""
+import time
+
+import redis as redis_lib
+from playwright.sync_api import expect
+from rq.registry import ScheduledJobRegistry
+
+from tests.factories import PASSWORD, set_presence, ticket_body
+
+
+def _sign_in(page, email):
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/desk/")
+
+
+def test_an_agents_desk_hears_of_their_teams_new_tickets_only(page, app, api, world):
+    with app.app_context():
+        set_presence(world.id("nina"), "offline")
+    _sign_in(page, "anna@test.cc")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    api.post("/api/v1/tickets", json=ticket_body(category="network"))  # Nina's team: anna hears nothing
+    time.sleep(1.0)
+    expect(page.locator("#live-banner")).to_be_hidden()
+    api.post("/api/v1/tickets", json=ticket_body(category="billing"))
+    expect(page.locator("#live-banner")).to_be_visible()
+    expect(page.locator("#live-banner [data-text]")).to_contain_text("1")
+    page.click("#live-banner a")
+    expect(page.locator("table.tickets tbody tr")).to_have_count(1)
+
+
+def test_closing_the_last_desk_page_starts_the_away_timer(page, app, world):
+    with app.app_context():
+        set_presence(world.id("anna"), "available")
+    _sign_in(page, "anna@test.cc")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    page.context.close()
+    registry = ScheduledJobRegistry("high", connection=redis_lib.Redis.from_url(app.config["REDIS_URL"]))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if any(j.startswith(f"presence-away-{world.id('anna')}-") for j in registry.get_job_ids()):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("no away timer after the page closed")
