@@ -36,3 +36,9 @@ def paginate(session, statement, page: int, per_page: int) -> dict:
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def page_of(items: list, page: int, per_page: int) -> dict:
+    """The list shape for a list already in memory (ordered by the caller)."""
+    return {"items": items[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
+            "total": len(items)}

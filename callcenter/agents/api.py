@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.api_auth import current_actor
 from ..auth.models import Presence, Role, Team, User
 from ..extensions import db
-from ..schemas_common import PageArgs, page_schema
+from ..schemas_common import PageArgs, page_of, page_schema
 from . import services
 
 blp = Blueprint("agents_api", __name__, url_prefix="/api/v1/agents", description="Agents and presence.")
@@ -95,10 +95,9 @@ def list_agents(args):
         stmt = stmt.where(User.teams.any(Team.name == args["team"]))
     if args.get("presence"):
         stmt = stmt.where(User.presence == Presence(args["presence"]))
-    users = db.session.scalars(stmt).all()
-    page, per_page = args["page"], args["per_page"]
-    chunk = users[(page - 1) * per_page: page * per_page]
-    return {"items": _with_load(chunk), "page": page, "per_page": per_page, "total": len(users)}
+    result = page_of(db.session.scalars(stmt).all(), args["page"], args["per_page"])
+    result["items"] = _with_load(result["items"])
+    return result
 
 
 @blp.route("/<int(max=2147483647):agent_id>/presence", methods=["PUT"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..auth.api_auth import current_actor
-from ..schemas_common import PageArgs, page_schema
+from ..schemas_common import PageArgs, page_of, page_schema
 from . import admin
 from .schemas import QueueOut, RuleIn, RuleOut
 
@@ -16,10 +16,7 @@ blp = Blueprint("routing_api", __name__, url_prefix="/api/v1", description="Rout
 @blp.response(200, page_schema(RuleOut, "RoutingRulePage"))
 def list_rules(args):
     """Routing rules by position (the first match wins)."""
-    rules = admin.list_rules(current_actor())
-    page, per_page = args["page"], args["per_page"]
-    return {"items": rules[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
-            "total": len(rules)}
+    return page_of(admin.list_rules(current_actor()), args["page"], args["per_page"])
 
 
 @blp.route("/routing-rules", methods=["POST"])
@@ -51,6 +48,5 @@ def delete_rule(rule_id):
 def waiting_queue(args):
     """Tickets waiting for an agent, in serving order, with wait, score and the reason they wait."""
     rows = admin.queue(current_actor())
-    page, per_page = args["page"], args["per_page"]
-    return {"items": rows[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
-            "total": len(rows), "oldest_wait_seconds": max((r["wait_seconds"] for r in rows), default=0)}
+    return {**page_of(rows, args["page"], args["per_page"]),
+            "oldest_wait_seconds": max((r["wait_seconds"] for r in rows), default=0)}
