@@ -233,10 +233,17 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     expired = offers.expire_overdue(now)
     handed_back = _hand_back_from_absent_agents()
     facts = waiting_facts()
+    recorded = dict(db.session.execute(select(Ticket.id, Ticket.waiting_reason).where(
+        Ticket.id.in_([f.id for f in facts]))).all()) if facts else {}
     agents = agent_states()
     db.session.rollback()
     assigned = noted = 0
+    by_id = {f.id: f for f in facts}
     for decision in engine.plan(facts, agents, now, policy()):
+        unchanged = (decision.agent_id is None and decision.widening <= by_id[decision.ticket_id].widening_floor
+                     and recorded.get(decision.ticket_id) == decision.waiting_reason)
+        if unchanged:
+            continue  # nothing to write: no lock, no commit (a large queue stays cheap)
         ticket = _lock_waiting_ticket(decision.ticket_id, skip_locked=True)
         if ticket is None:
             db.session.rollback()
