@@ -112,6 +112,29 @@ RULES = [
 ]
 
 
+SLA_POLICIES = [
+    # name, match, calendar, first response s, resolution s, position
+    ("VIP complaints", {"kind": "complaint", "tier": "VIP"}, "24x7", 15 * 60, 2 * 3600, 10),
+    ("P1 complaints", {"kind": "complaint", "priority": "P1"}, "24x7", 30 * 60, 4 * 3600, 20),
+    ("Complaints", {"kind": "complaint"}, "China office", 2 * 3600, 3 * 9 * 3600, 30),
+    ("Service requests", {"kind": "service_request"}, "China office", 4 * 3600, 5 * 9 * 3600, 40),
+    ("Inquiries", {}, "China office", 8 * 3600, 5 * 9 * 3600, 90),
+]
+
+
+def _ensure_sla() -> None:
+    from .sla.models import SlaCalendar, SlaPolicy
+
+    if not db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == "China office")):
+        db.session.add(SlaCalendar(name="China office", tz="Asia/Shanghai", country="CN",
+                                   weekly={str(d): "09:00-12:00,13:00-18:00" for d in range(5)}))
+    if not db.session.scalar(select(SlaPolicy.id)):
+        for name, match, calendar, first, resolution, position in SLA_POLICIES:
+            db.session.add(SlaPolicy(name=name, match=match, calendar=calendar, position=position,
+                                     targets={"first_response_seconds": first, "resolution_seconds": resolution}))
+    db.session.commit()
+
+
 def _ensure_rules() -> None:
     from .routing.models import RoutingRule
 
@@ -170,6 +193,7 @@ def seed() -> bool:
     users = _ensure_staff()  # created offline while the demo tickets are walked through their statuses
     _ensure_customer_tiers()
     _ensure_rules()
+    _ensure_sla()
     supervisor = users["supervisor@demo.callcenter"]
     created = False
     for kind, channel, category, subject, description, cust, status, assignee in TICKETS:

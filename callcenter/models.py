@@ -3,6 +3,7 @@ from .auth.models import AgentSkill, ApiToken, Team, User, user_teams  # noqa: F
 from .customers.models import Customer  # noqa: F401
 from .notifications.models import OutboundMessage  # noqa: F401
 from .routing.models import Offer, RoutingRule  # noqa: F401
+from .sla.models import SlaCalendar, SlaClock, SlaFired, SlaPolicy  # noqa: F401
 from .tickets.models import (  # noqa: F401
     Category,
     IdempotencyKey,

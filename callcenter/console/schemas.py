@@ -59,7 +59,19 @@ class QueueStats(_Event):
     oldest_wait_seconds = fields.Integer(required=True)
 
 
+class SlaEvent(_Event):
+    ticket_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    clock = fields.String(required=True)
+    level = fields.String(required=True)
+    due_at = fields.String(allow_none=True, required=True)
+    percent_used = fields.Float(required=True)
+    assignee_id = fields.Integer(allow_none=True, required=True)
+
+
 EVENTS: dict[str, type[Schema]] = {
+    "sla.warning": SlaEvent,
+    "sla.breached": SlaEvent,
     "ticket.updated": TicketSummary,
     "ticket.assigned": TicketAssigned,
     "ticket.message": TicketMessage,

@@ -137,6 +137,7 @@ class Ticket(db.Model):
     # Filled by the SLA engine when a policy applies; indexed for the sweeper.
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    sla_state: Mapped[str | None] = mapped_column(String(12))  # the worst of its clocks
 
     customer: Mapped[Customer] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

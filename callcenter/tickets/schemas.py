@@ -150,11 +150,11 @@ class SlaOut(Schema):
 
 
 def _sla(ticket) -> dict:
-    # The SLA engine fills the due times when a policy applies; "none" says no policy did.
-    due = ticket.first_response_due_at or ticket.resolution_due_at
-    return {"first_response_due_at": ticket.first_response_due_at,
-            "resolution_due_at": ticket.resolution_due_at,
-            "state": "running" if due and ticket.is_open else ("none" if not due else "stopped")}
+    # The worst state of the ticket's clocks; "none" when no SLA policy applied.
+    fmt = fields.DateTime(format="iso")
+    return {"first_response_due_at": fmt._serialize(ticket.first_response_due_at, None, None),
+            "resolution_due_at": fmt._serialize(ticket.resolution_due_at, None, None),
+            "state": ticket.sla_state or "none"}
 
 
 class TicketOut(Schema):

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..notifications import services as notify
 from ..routing import service as routing
 from ..routing.offers import withdraw_for_ticket as withdraw_offers
+from ..sla import service as sla
 from . import audit, labels, lifecycle, permissions, triage
 from .models import (
     AuthorKind,
@@ -213,6 +214,7 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
     })
     routing.apply_rules(ticket, tier, explicit_priority=bool(data.get("priority")),
                         explicit_skills=bool(data.get("required_skills")))
+    sla.start_clocks(ticket, tier, ticket.created_at)
     for promise in data.get("promises") or []:
         _add_promise(ticket, promise["description"], promise["due_at"], actor)
     notify.acknowledge(ticket)
@@ -255,6 +257,7 @@ def _apply_status(ticket: Ticket, to: str, actor: Actor, *, reason: str | None =
     now = utcnow()
     reopen = lifecycle.is_reopen(current, to)
     routing.seat_changing(ticket, current, to)
+    sla.on_status(ticket, current, to, now)
     if current == lifecycle.NEW:
         withdraw_offers(ticket, actor)  # no longer waiting: an open offer lapses
     ticket.status = Status(to)
@@ -308,6 +311,7 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
     if actor.is_staff and not internal:
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at
+            sla.on_first_response(ticket, message.created_at)
             audit.record(ticket, "first_response", actor, field="first_response_at",
                          before=None, after=message.created_at)
         new_status = lifecycle.status_after_agent_reply(ticket.status.value)

@@ -1,0 +1,15 @@
+"""RQ jobs for SLA clocks: thin, taking ids, safe to run twice."""
+from __future__ import annotations
+
+from ..jobs import app_job
+from . import service
+
+
+@app_job
+def check_clock(clock_id: int) -> list[str]:
+    return service.check(clock_id)
+
+
+@app_job
+def sweep() -> int:
+    return service.sweep()

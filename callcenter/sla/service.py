@@ -1,0 +1,233 @@
+"""SLA clocks on tickets: started by policy, paused and stopped by the ticket's life, checked
+by jobs at their warning and due instants, with a sweep as the safety net.
+
+Callers (tickets.services) own the transaction for start/on_status/on_first_response; check()
+and sweep() own theirs. Every warning and breach is one SlaFired row (unique per clock, level
+and cycle), one audit event and one socket event: a job that runs twice fires nothing twice.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..actors import SYSTEM
+from ..db_types import utcnow
+from ..events import emit_on_commit, enqueue_on_commit
+from ..extensions import db
+from ..routing.rules import matches
+from ..tickets import audit
+from ..tickets.models import Ticket
+from .calendar import BusinessCalendar, parse_hours
+from .clock import BREACHED, MET, PAUSE, PAUSED, RESUME, START, STOP, WARNING, ClockEvent, ClockState, clock_state
+from .holidays_source import country_calendar
+from .models import SlaCalendar, SlaClock, SlaFired, SlaPolicy
+
+CHECK_JOB = "callcenter.sla.jobs.check_clock"
+CLOCKS = (("first_response", "first_response_seconds"), ("resolution", "resolution_seconds"))
+FINAL = ("resolved", "closed", "cancelled")
+SEVERITY = {None: 0, MET: 0, PAUSED: 1, "running": 1, WARNING: 2, BREACHED: 3}
+
+
+# ---------------------------------------------------------------- calendars and policies
+
+@lru_cache(maxsize=64)
+def _calendar_from(spec: str) -> BusinessCalendar:
+    row = json.loads(spec)
+    weekly = {int(k): parse_hours(v) for k, v in row["weekly"].items()}
+    closed = [date.fromisoformat(d) for d in row["extra_closed"]]
+    extra = {date.fromisoformat(d): parse_hours(h) for d, h in row["extra_open"].items()}
+    if row["country"]:
+        year = utcnow().year
+        return country_calendar(row["country"], range(year - 1, year + 3), row["tz"], weekly,
+                                extra_closed=closed, extra_open=extra)
+    return BusinessCalendar(tz=row["tz"], weekly=weekly, closed=frozenset(closed), extra_open=extra)
+
+
+def calendar_named(name: str) -> BusinessCalendar:
+    if name == "24x7":
+        return BusinessCalendar.twenty_four_seven()
+    row = db.session.scalar(select(SlaCalendar).where(SlaCalendar.name == name))
+    if row is None:
+        return BusinessCalendar.twenty_four_seven()  # a policy naming a missing calendar still protects
+    return _calendar_from(json.dumps({"tz": row.tz, "weekly": row.weekly, "country": row.country,
+                                      "extra_closed": row.extra_closed, "extra_open": row.extra_open},
+                                     sort_keys=True))
+
+
+def policy_for(ticket: Ticket, tier: str) -> SlaPolicy | None:
+    facts = {"kind": ticket.kind.value, "priority": ticket.priority.value, "category": ticket.category_code,
+             "channel": ticket.channel.value, "tier": tier}
+    for policy in db.session.scalars(select(SlaPolicy).where(SlaPolicy.active)
+                                     .order_by(SlaPolicy.position, SlaPolicy.id)):
+        if matches(policy.match or {}, facts):
+            return policy
+    return None
+
+
+# ---------------------------------------------------------------- the clocks' history
+
+def _events(clock: SlaClock) -> list[ClockEvent]:
+    return [ClockEvent(datetime.fromisoformat(at), kind) for at, kind in clock.history]
+
+
+def _append(clock: SlaClock, kind: str, now: datetime) -> None:
+    clock.history = [*clock.history, [now.isoformat(), kind]]  # a new list, so the JSON column is saved
+
+
+def _state(clock: SlaClock, now: datetime) -> ClockState:
+    return clock_state(_events(clock), clock.target_seconds, calendar_named(clock.calendar), now, clock.warn_at)
+
+
+def _fired(clock: SlaClock) -> set[str]:
+    return set(db.session.scalars(select(SlaFired.level).where(SlaFired.clock_id == clock.id,
+                                                               SlaFired.cycle == clock.cycle)))
+
+
+def _refresh(clock: SlaClock, ticket: Ticket, now: datetime) -> ClockState:
+    """Cache the clock's state and due time, and schedule its next check."""
+    state = _state(clock, now)
+    clock.state, clock.due_at = state.state, state.due_at
+    fired = _fired(clock) if clock.id else set()
+    pending = [at for fraction, at in state.warnings if at is not None and f"warning:{fraction}" not in fired]
+    if state.due_at is not None and "breach" not in fired:
+        pending.append(state.due_at)
+    clock.next_check_at = min(pending) if pending and state.running else None
+    if clock.name == "first_response":
+        ticket.first_response_due_at = state.due_at
+    elif clock.name == "resolution":
+        ticket.resolution_due_at = state.due_at
+    if clock.next_check_at is not None and clock.id:
+        due = clock.next_check_at
+        enqueue_on_commit(CHECK_JOB, clock.id, at=due, queue="high",
+                          job_id=f"sla-{clock.id}-{clock.cycle}-{int(due.timestamp() * 1000)}")
+    return state
+
+
+def _sum_up(ticket: Ticket, clocks: list[SlaClock]) -> None:
+    ticket.sla_state = max((c.state for c in clocks), key=lambda s: SEVERITY.get(s, 0), default=None)
+
+
+def clocks_of(ticket: Ticket) -> list[SlaClock]:
+    return list(db.session.scalars(select(SlaClock).where(SlaClock.ticket_id == ticket.id).order_by(SlaClock.id)))
+
+
+# ---------------------------------------------------------------- the ticket's life
+
+def start_clocks(ticket: Ticket, tier: str, now: datetime) -> list[SlaClock]:
+    """A new ticket: the first matching policy starts its clocks (inside the caller's transaction)."""
+    policy = policy_for(ticket, tier)
+    if policy is None:
+        return []
+    clocks = []
+    for name, key in CLOCKS:
+        if not policy.targets.get(key):
+            continue
+        clock = SlaClock(ticket_id=ticket.id, name=name, policy_id=policy.id, calendar=policy.calendar,
+                         target_seconds=int(policy.targets[key]), warn_at=list(policy.warn_at or []),
+                         history=[[now.isoformat(), START]])
+        db.session.add(clock)
+        db.session.flush()
+        _refresh(clock, ticket, now)
+        clocks.append(clock)
+    audit.record(ticket, "sla_policy_applied", SYSTEM, policy_id=policy.id, policy=policy.name,
+                 targets=policy.targets, calendar=policy.calendar)
+    _sum_up(ticket, clocks)
+    return clocks
+
+
+def on_status(ticket: Ticket, before: str, after: str, now: datetime) -> None:
+    """Pause while waiting on the customer, resume on their answer, stop when done."""
+    clocks = clocks_of(ticket)
+    if not clocks:
+        return
+    pause_in = set(_pause_statuses(clocks[0]))
+    for clock in clocks:
+        state = _state(clock, now)
+        if after in FINAL:
+            if state.running or state.state == PAUSED:
+                _append(clock, STOP, now)
+        elif before == "resolved" and clock.name == "resolution":
+            _append(clock, START, now)  # reopened: the time used stays used, a new cycle may fire again
+            clock.cycle += 1
+        elif after in pause_in and before not in pause_in and state.running:
+            _append(clock, PAUSE, now)
+        elif before in pause_in and after not in pause_in and state.state == PAUSED:
+            _append(clock, RESUME, now)
+        _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks)
+
+
+def on_first_response(ticket: Ticket, now: datetime) -> None:
+    """A public reply meets the first-response target at once, even with its check already queued."""
+    clocks = clocks_of(ticket)
+    for clock in clocks:
+        if clock.name == "first_response" and clock.history[-1][1] != STOP:
+            _append(clock, STOP, now)
+            _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks)
+
+
+def _pause_statuses(clock: SlaClock) -> list[str]:
+    policy = db.session.get(SlaPolicy, clock.policy_id) if clock.policy_id else None
+    return policy.pause_statuses if policy else ["pending_customer"]
+
+
+# ---------------------------------------------------------------- checks (jobs and the sweep)
+
+def check(clock_id: int, now: datetime | None = None) -> list[str]:
+    """Fire what is due on this clock now and not fired yet; reschedule the next check."""
+    from ..tickets.services import rooms_for
+
+    now = now or utcnow()
+    clock = db.session.get(SlaClock, clock_id)
+    if clock is None:
+        return []
+    ticket = db.session.get(Ticket, clock.ticket_id, with_for_update={"key_share": True}, populate_existing=True)
+    clock = db.session.get(SlaClock, clock_id, populate_existing=True)
+    state = _state(clock, now)
+    fired_now = []
+    if state.running:
+        already = _fired(clock)
+        due = [(f"warning:{fraction}", at) for fraction, at in state.warnings if at is not None and at <= now]
+        if state.state == BREACHED:
+            due.append(("breach", state.due_at))
+        for level, _at in due:
+            if level in already:
+                continue
+            if _record(ticket, clock, level, now):
+                fired_now.append(level)
+                event = "sla.breached" if level == "breach" else "sla.warning"
+                audit.record(ticket, event.replace(".", "_"), SYSTEM, clock=clock.name, level=level, due_at=state.due_at,
+                             percent=state.percent_used)
+                emit_on_commit(event, {"ticket_id": ticket.id, "reference": ticket.reference, "clock": clock.name,
+                                       "level": level, "due_at": state.due_at.isoformat() if state.due_at else None,
+                                       "percent_used": state.percent_used, "assignee_id": ticket.assignee_id},
+                               rooms_for(ticket))
+    _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks_of(ticket))
+    db.session.commit()
+    return fired_now
+
+
+def _record(ticket: Ticket, clock: SlaClock, level: str, now: datetime) -> bool:
+    try:
+        with db.session.begin_nested():
+            db.session.add(SlaFired(ticket_id=ticket.id, clock_id=clock.id, level=level, cycle=clock.cycle,
+                                    fired_at=now))
+    except IntegrityError:
+        return False  # fired by a concurrent job: once is enough
+    return True
+
+
+def sweep(now: datetime | None = None, limit: int = 5000) -> int:
+    """Every clock whose next check is due: catches what a lost job (Redis flushed, worker
+    down) missed."""
+    now = now or utcnow()
+    ids = db.session.scalars(select(SlaClock.id).where(SlaClock.next_check_at <= now)
+                             .order_by(SlaClock.next_check_at).limit(limit)).all()
+    db.session.rollback()
+    return sum(len(check(clock_id, now)) for clock_id in ids)

@@ -1,0 +1,143 @@
+"""SLA clocks on real tickets: started by policy, paused, stopped by a reply, fired once, by real
+workers on time, and by the sweep when the job was lost."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from callcenter.extensions import db
+from callcenter.sla import service as sla
+from callcenter.sla.models import SlaClock, SlaFired
+from tests.factories import ticket_body
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _policy(api, first=1800, resolution=14400, calendar="24x7", match=None, **kw):
+    r = api.post("/api/v1/sla-policies", who="admin", json={
+        "name": "test policy", "match": match or {"kind": "complaint"}, "calendar": calendar,
+        "targets": {"first_response_seconds": first, "resolution_seconds": resolution}, **kw})
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def _clock(app, ticket_id, name="first_response"):
+    with app.app_context():
+        return db.session.scalar(select(SlaClock).where(SlaClock.ticket_id == ticket_id, SlaClock.name == name))
+
+
+def _fired(app, ticket_id):
+    with app.app_context():
+        return [(f.level, f.fired_at) for f in db.session.scalars(select(SlaFired).where(
+            SlaFired.ticket_id == ticket_id).order_by(SlaFired.id))]
+
+
+def test_policies_and_calendars_are_admin_data(api, world):
+    assert api.post("/api/v1/sla-policies", who="boss", json={"name": "x", "targets": {
+        "first_response_seconds": 60, "resolution_seconds": 600}}).status_code == 403
+    bad = api.post("/api/v1/sla-policies", who="admin", json={"name": "", "targets": {"resolution_seconds": 0},
+                                                             "calendar": "nowhere"})
+    assert bad.status_code == 422
+    assert api.post("/api/v1/sla-policies", who="admin", json={"name": "x", "calendar": "nowhere", "targets": {
+        "first_response_seconds": 60, "resolution_seconds": 600}}).status_code == 422
+    cal = api.post("/api/v1/sla-calendars", who="admin", json={
+        "name": "Shanghai office", "tz": "Asia/Shanghai", "country": "CN",
+        "weekly": {"0": "09:00-18:00", "1": "09:00-18:00", "2": "09:00-18:00", "3": "09:00-18:00", "4": "09:00-18:00"}})
+    assert cal.status_code == 201, cal.json
+    assert api.post("/api/v1/sla-calendars", who="admin", json={"name": "bad", "tz": "Mars/Base",
+                                                                "weekly": {"0": "9-18"}}).status_code == 422
+    _policy(api, calendar="Shanghai office")
+    listed = api.get("/api/v1/sla-policies", who="boss").json
+    assert listed["total"] == 1 and listed["items"][0]["calendar"] == "Shanghai office"
+
+
+def test_a_matching_ticket_gets_running_clocks_and_due_times(api, world):
+    _policy(api, first=1800, resolution=14400)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    assert t["sla"]["state"] == "running"
+    created = t["created_at"]
+    from datetime import datetime
+
+    assert datetime.fromisoformat(t["sla"]["first_response_due_at"]) - datetime.fromisoformat(created) == timedelta(
+        seconds=1800)
+    other = api.post("/api/v1/tickets", json=ticket_body(kind="inquiry")).json
+    assert other["sla"] == {"first_response_due_at": None, "resolution_due_at": None, "state": "none"}
+
+
+def test_a_reply_meets_the_first_response_target_and_nothing_fires_later(app, api, world):
+    _policy(api, first=60)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    api.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "We are on it"})
+    clock = _clock(app, t["id"])
+    assert clock.state == "met" and clock.next_check_at is None
+    with app.app_context():  # the check that was already queued runs after the due time: nothing
+        assert sla.check(clock.id, now=clock.updated_at + timedelta(minutes=5)) == []
+    assert _fired(app, t["id"]) == []
+
+
+def test_waiting_on_the_customer_pauses_and_their_answer_resumes(app, api, client, world):
+    _policy(api, first=60, resolution=3600)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    api.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "Please send a photo"})
+    api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "pending_customer"})
+    clock = _clock(app, t["id"], "resolution")
+    assert clock.state == "paused" and clock.due_at is None
+    assert api.get(f"/api/v1/tickets/{t['id']}").json["sla"]["resolution_due_at"] is None
+    api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "in_progress"})
+    clock = _clock(app, t["id"], "resolution")
+    assert clock.state == "running" and [k for _, k in clock.history] == ["start", "pause", "resume"]
+
+
+def test_warnings_and_breach_fire_once_each_however_often_checked(app, api, world):
+    _policy(api, first=100)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    clock = _clock(app, t["id"])
+    start = clock.due_at - timedelta(seconds=100)
+    with app.app_context():
+        assert sla.check(clock.id, now=start + timedelta(seconds=80)) == ["warning:0.75"]
+        assert sla.check(clock.id, now=start + timedelta(seconds=95)) == ["warning:0.9"]
+        assert sla.check(clock.id, now=start + timedelta(seconds=101)) == ["breach"]
+        assert sla.check(clock.id, now=start + timedelta(seconds=120)) == []
+    assert [level for level, _ in _fired(app, t["id"])] == ["warning:0.75", "warning:0.9", "breach"]
+    events = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]]
+    assert events.count("sla_warning") == 2 and events.count("sla_breached") == 1
+    assert api.get(f"/api/v1/tickets/{t['id']}").json["sla"]["state"] == "breached"
+
+
+def test_the_sweep_fires_what_a_flushed_redis_lost(app, api, world, redis):
+    _policy(api, first=60)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    redis.flushdb()  # every scheduled check is gone
+    clock = _clock(app, t["id"])
+    with app.app_context():
+        assert sla.sweep(now=clock.due_at + timedelta(seconds=1)) == 3  # two warnings and the breach
+        assert sla.sweep(now=clock.due_at + timedelta(seconds=2)) == 0
+    assert [level for level, _ in _fired(app, t["id"])] == ["warning:0.75", "warning:0.9", "breach"]
+
+
+def test_a_real_worker_fires_a_3_second_target_within_2_seconds_of_its_due_time(app, api, world):
+    _policy(api, first=3, resolution=3600, warn_at=[])
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"],
+           "CALLCENTER_ENV": "testing"}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)  # the worker and its scheduler are up
+        t = api.post("/api/v1/tickets", json=ticket_body()).json
+        due = _clock(app, t["id"]).due_at
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _fired(app, t["id"]):
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    fired = _fired(app, t["id"])
+    assert [level for level, _ in fired] == ["breach"]
+    lateness = (fired[0][1] - due).total_seconds()
+    assert 0 <= lateness < 2, lateness
