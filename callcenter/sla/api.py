@@ -13,7 +13,7 @@ from ..routing.schemas import RuleMatch
 from ..schemas_common import PageArgs, page_of, page_schema
 from ..tickets.lifecycle import STATUSES
 from .calendar import parse_hours
-from .models import SlaCalendar, SlaPolicy
+from .models import DEFAULT_ESCALATION, SlaCalendar, SlaPolicy
 
 blp = Blueprint("sla_api", __name__, url_prefix="/api/v1", description="SLA policies and business calendars.")
 
@@ -25,6 +25,16 @@ class Targets(Schema):
     final_response_seconds = fields.Integer(validate=validate.Range(1, 365 * 86400))
 
 
+class EscalationStep(Schema):
+    level = fields.Integer(required=True, validate=validate.Range(2, 9))
+    after_seconds = fields.Integer(required=True, validate=validate.Range(0, 30 * 86400),
+                                   metadata={"description": "business seconds after the breach"})
+    notify = fields.String(validate=validate.OneOf(["assignee", "supervisors"]))
+    raise_priority = fields.Boolean()
+    reassign_to = fields.String(validate=validate.Regexp(r"^(supervisor|user:.+|team:.+)$"),
+                                metadata={"description": "supervisor | user:EMAIL | team:NAME"})
+
+
 class PolicyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 120))
     match = fields.Nested(RuleMatch, load_default=dict)
@@ -33,6 +43,7 @@ class PolicyIn(Schema):
     warn_at = fields.List(fields.Float(validate=validate.Range(0.01, 0.99)), load_default=lambda: [0.75, 0.9])
     pause_statuses = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
                                  load_default=lambda: ["pending_customer"])
+    escalation = fields.List(fields.Nested(EscalationStep), load_default=lambda: list(DEFAULT_ESCALATION))
     position = fields.Integer(load_default=100, validate=validate.Range(0, 100_000))
     active = fields.Boolean(load_default=True)
 
@@ -45,6 +56,7 @@ class PolicyOut(Schema):
     targets = fields.Dict()
     warn_at = fields.List(fields.Float())
     pause_statuses = fields.List(fields.String())
+    escalation = fields.List(fields.Dict())
     position = fields.Integer()
     active = fields.Boolean()
 

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 
+# Level 1 is the breach itself (the assignee is told). Levels 2 and 3 follow in business time.
+DEFAULT_ESCALATION = (
+    {"level": 2, "after_seconds": 1800, "notify": "supervisors", "raise_priority": True},
+    {"level": 3, "after_seconds": 3600, "notify": "supervisors", "reassign_to": "supervisor"},
+)
+
 
 class SlaCalendar(db.Model):
     """Opening hours by weekday ('09:00-12:00,13:00-18:00'), a country's holidays, custom dates."""
@@ -35,6 +41,9 @@ class SlaPolicy(db.Model):
     targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     warn_at: Mapped[list[float]] = mapped_column(JSON, default=lambda: [0.75, 0.9])
     pause_statuses: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["pending_customer"])
+    # After a breach: [{"level": 2, "after_seconds": 1800, "notify": "supervisors", "raise_priority": true},
+    #                  {"level": 3, "after_seconds": 3600, "reassign_to": "user:boss@x.cn" | "team:Seniors"}]
+    escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=lambda: list(DEFAULT_ESCALATION))
     position: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

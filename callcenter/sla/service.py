@@ -24,7 +24,7 @@ from ..tickets.models import Ticket
 from .calendar import BusinessCalendar, parse_hours
 from .clock import BREACHED, MET, PAUSE, PAUSED, RESUME, START, STOP, WARNING, ClockEvent, ClockState, clock_state
 from .holidays_source import country_calendar
-from .models import SlaCalendar, SlaClock, SlaFired, SlaPolicy
+from .models import DEFAULT_ESCALATION, SlaCalendar, SlaClock, SlaFired, SlaPolicy
 
 CHECK_JOB = "callcenter.sla.jobs.check_clock"
 CLOCKS = (("first_response", "first_response_seconds"), ("resolution", "resolution_seconds"))
@@ -95,6 +95,7 @@ def _refresh(clock: SlaClock, ticket: Ticket, now: datetime) -> ClockState:
     pending = [at for fraction, at in state.warnings if at is not None and f"warning:{fraction}" not in fired]
     if state.due_at is not None and "breach" not in fired:
         pending.append(state.due_at)
+    pending += [at for level, at, _step in _escalations(clock, state) if level not in fired]
     clock.next_check_at = min(pending) if pending and state.running else None
     if clock.name == "first_response":
         ticket.first_response_due_at = state.due_at
@@ -105,6 +106,17 @@ def _refresh(clock: SlaClock, ticket: Ticket, now: datetime) -> ClockState:
         enqueue_on_commit(CHECK_JOB, clock.id, at=due, queue="high",
                           job_id=f"sla-{clock.id}-{clock.cycle}-{int(due.timestamp() * 1000)}")
     return state
+
+
+def _escalations(clock: SlaClock, state: ClockState) -> list[tuple[str, datetime, dict]]:
+    """The escalation steps after a breach, with the instant each falls due (business time)."""
+    if not state.running or state.due_at is None:
+        return []
+    policy = db.session.get(SlaPolicy, clock.policy_id) if clock.policy_id else None
+    steps = policy.escalation if policy is not None else list(DEFAULT_ESCALATION)
+    calendar = calendar_named(clock.calendar)
+    return [(f"escalation:{step['level']}", calendar.add(state.due_at, step.get("after_seconds", 0)), step)
+            for step in sorted(steps, key=lambda s: s["level"])]
 
 
 def _sum_up(ticket: Ticket, clocks: list[SlaClock]) -> None:
@@ -171,6 +183,24 @@ def on_first_response(ticket: Ticket, now: datetime) -> None:
     _sum_up(ticket, clocks)
 
 
+def retarget(ticket: Ticket, tier: str, now: datetime) -> None:
+    """Priority, category or kind changed: the policy that matches now sets the targets; the
+    business time already used stays used, the due times move."""
+    policy = policy_for(ticket, tier)
+    clocks = clocks_of(ticket)
+    if policy is None or not clocks:
+        return
+    for clock in clocks:
+        key = dict(CLOCKS)[clock.name]
+        if policy.targets.get(key) and (clock.policy_id != policy.id or clock.target_seconds != policy.targets[key]):
+            audit.record(ticket, "sla_retargeted", SYSTEM, clock=clock.name, field="target_seconds",
+                         before=clock.target_seconds, after=int(policy.targets[key]), policy=policy.name)
+            clock.policy_id, clock.calendar = policy.id, policy.calendar
+            clock.target_seconds, clock.warn_at = int(policy.targets[key]), list(policy.warn_at or [])
+            _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks)
+
+
 def _pause_statuses(clock: SlaClock) -> list[str]:
     policy = db.session.get(SlaPolicy, clock.policy_id) if clock.policy_id else None
     return policy.pause_statuses if policy else ["pending_customer"]
@@ -195,11 +225,15 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
         due = [(f"warning:{fraction}", at) for fraction, at in state.warnings if at is not None and at <= now]
         if state.state == BREACHED:
             due.append(("breach", state.due_at))
+            due += [(level, at) for level, at, _step in _escalations(clock, state) if at <= now]
+        steps = {level: step for level, _at, step in _escalations(clock, state)}
         for level, _at in due:
             if level in already:
                 continue
             if _record(ticket, clock, level, now):
                 fired_now.append(level)
+                if level in steps:
+                    _escalate(ticket, steps[level])
                 event = "sla.breached" if level == "breach" else "sla.warning"
                 audit.record(ticket, event.replace(".", "_"), SYSTEM, clock=clock.name, level=level, due_at=state.due_at,
                              percent=state.percent_used)
@@ -211,6 +245,42 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
     _sum_up(ticket, clocks_of(ticket))
     db.session.commit()
     return fired_now
+
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+
+
+def _escalate(ticket: Ticket, step: dict) -> None:
+    """Act on an escalation step: raise the priority, hand the ticket to a supervisor or team."""
+    from ..auth.models import Role, User
+    from ..routing.service import lock_agents, request_sweep
+    from ..tickets.models import Priority
+    from ..tickets.services import apply_assignment
+
+    if step.get("raise_priority"):
+        current = PRIORITIES.index(ticket.priority.value)
+        if current > 0:
+            audit.set_field(ticket, "priority", Priority(PRIORITIES[current - 1]), SYSTEM)
+    target = step.get("reassign_to")
+    if not target:
+        return
+    kind, _sep, name = target.partition(":")
+    if kind == "team":
+        from ..auth.services import team_named
+
+        team = team_named(name)
+        if ticket.team_id != team.id:
+            audit.set_field(ticket, "team_id", team.id, SYSTEM)
+            request_sweep()
+        return
+    if kind == "user":
+        agent = db.session.scalar(select(User).where(User.email == name.lower(), User.active))
+    else:  # "supervisor": a supervisor of the ticket's team
+        agent = db.session.scalar(select(User).where(User.active, User.role == Role.supervisor,
+                                                     User.teams.any(id=ticket.team_id)).order_by(User.id))
+    if agent is not None and agent.id != ticket.assignee_id:
+        lock_agents([ticket.assignee_id, agent.id])
+        apply_assignment(ticket, agent, SYSTEM, rule="sla_escalation", level=target)
 
 
 def _record(ticket: Ticket, clock: SlaClock, level: str, now: datetime) -> bool:

@@ -423,6 +423,9 @@ def update_fields(ticket_id: int, changes: dict[str, Any], actor: Actor) -> Tick
         changed |= audit.set_field(ticket, name, value, actor)
     if changed:
         _emit_updated(ticket, "fields")
+        if {"priority", "category", "severity"} & set(changes):
+            tier = ticket.customer.tier.value if ticket.customer_verified else "C"
+            sla.retarget(ticket, tier, utcnow())
         if routing.is_waiting(ticket):  # new skills, team or priority may find an agent now
             enqueue_on_commit(routing.ROUTE_TICKET_JOB, ticket.id, queue="high")
     db.session.commit()

@@ -38,6 +38,7 @@ def upgrade():
     sa.Column('targets', sa.JSON(), nullable=False),
     sa.Column('warn_at', sa.JSON(), nullable=False),
     sa.Column('pause_statuses', sa.JSON(), nullable=False),
+    sa.Column('escalation', sa.JSON(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=False),

@@ -141,3 +141,34 @@ def test_a_real_worker_fires_a_3_second_target_within_2_seconds_of_its_due_time(
     assert [level for level, _ in fired] == ["breach"]
     lateness = (fired[0][1] - due).total_seconds()
     assert 0 <= lateness < 2, lateness
+
+
+def test_a_breach_escalates_to_supervisors_with_a_raised_priority_then_to_a_supervisor(app, api, world):
+    _policy(api, first=100, warn_at=[], escalation=[
+        {"level": 2, "after_seconds": 60, "notify": "supervisors", "raise_priority": True},
+        {"level": 3, "after_seconds": 120, "reassign_to": "supervisor"}])
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P3")).json
+    api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("anna")})
+    clock = _clock(app, t["id"])
+    due = clock.due_at
+    with app.app_context():
+        assert sla.check(clock.id, now=due + timedelta(seconds=1)) == ["breach"]
+        assert sla.check(clock.id, now=due + timedelta(seconds=61)) == ["escalation:2"]
+        assert api.get(f"/api/v1/tickets/{t['id']}").json["priority"] == "P2"
+        assert sla.check(clock.id, now=due + timedelta(seconds=121)) == ["escalation:3"]
+        assert sla.check(clock.id, now=due + timedelta(seconds=999)) == []
+    after = api.get(f"/api/v1/tickets/{t['id']}").json
+    assert after["assignee"]["id"] == world.id("boss") and after["priority"] == "P2"
+    assert [level for level, _ in _fired(app, t["id"])] == ["breach", "escalation:2", "escalation:3"]
+
+
+def test_a_priority_change_retargets_the_clocks(app, api, world):
+    api.post("/api/v1/sla-policies", who="admin", json={"name": "P1", "match": {"priority": "P1"}, "position": 1,
+                                                        "targets": {"first_response_seconds": 600,
+                                                                    "resolution_seconds": 3600}})
+    _policy(api, first=7200, resolution=86400, match={"kind": "complaint"}, position=5)
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P3")).json
+    before = _clock(app, t["id"]).due_at
+    api.patch(f"/api/v1/tickets/{t['id']}", json={"priority": "P1"})
+    after = _clock(app, t["id"])
+    assert after.target_seconds == 600 and after.due_at == before - timedelta(seconds=6600)
