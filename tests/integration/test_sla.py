@@ -172,3 +172,47 @@ def test_a_priority_change_retargets_the_clocks(app, api, world):
     api.patch(f"/api/v1/tickets/{t['id']}", json={"priority": "P1"})
     after = _clock(app, t["id"])
     assert after.target_seconds == 600 and after.due_at == before - timedelta(seconds=6600)
+
+
+def test_a_worker_killed_mid_check_loses_nothing_and_fires_nothing_twice(app, api, world):
+    """The check job blocks on the ticket's row lock, the worker is killed, another worker and
+    the sweep take over: the breach is recorded exactly once."""
+    import signal
+
+    import redis as redis_lib
+    from rq.registry import StartedJobRegistry
+    from sqlalchemy import text
+
+    _policy(api, first=2, resolution=3600, warn_at=[], escalation=[])
+    # no email, so the only job the worker meets is the clock's check
+    t = api.post("/api/v1/tickets", json=ticket_body(customer={"name": "x", "phone": "13800000000"})).json
+    clock = _clock(app, t["id"])
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"],
+           "CALLCENTER_ENV": "testing"}
+    with app.app_context():
+        holder = db.engine.connect()
+        if db.engine.dialect.name == "postgresql":
+            holder.execute(text("SELECT 1 FROM tickets WHERE id = :id FOR UPDATE"), {"id": t["id"]})
+        else:
+            holder.exec_driver_sql("UPDATE tickets SET updated_at = updated_at WHERE id = ?", (t["id"],))
+        try:
+            first = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(max(0.0, (clock.due_at - clock.updated_at).total_seconds()) + 3)  # due, and the job started
+            started = StartedJobRegistry("high", connection=redis_lib.Redis.from_url(app.config["REDIS_URL"]))
+            assert any(j.startswith(f"sla-{clock.id}-") for j in started.get_job_ids())  # blocked mid-job
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            holder.rollback()
+            holder.close()
+    assert _fired(app, t["id"]) == []  # the killed job committed nothing
+    second = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT, env=env,
+                            capture_output=True, timeout=60)
+    assert second.returncode == 0
+    with app.app_context():
+        sla.sweep()  # what the periodic sweep does every 30 s
+        sla.sweep()
+    assert [level for level, _ in _fired(app, t["id"])] == ["breach"]
+    events = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]]
+    assert events.count("sla_breached") == 1
