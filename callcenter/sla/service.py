@@ -1,7 +1,7 @@
 """SLA clocks on tickets: started by policy, paused and stopped by the ticket's life, checked
 by jobs at their warning and due instants, with a sweep as the safety net.
 
-Callers (tickets.services) own the transaction for start/on_status/on_first_response; check()
+Callers (tickets.services) own the transaction for start/on_status/on_agent_reply; check()
 and sweep() own theirs. Every warning and breach is one SlaFired row (unique per clock, level
 and cycle), one audit event and one socket event: a job that runs twice fires nothing twice.
 """
@@ -159,6 +159,13 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime) -> None:
     pause_in = set(_pause_statuses(clocks[0]))
     for clock in clocks:
         state = _state(clock, now)
+        if clock.name.startswith(PROMISE):
+            # A promise is the desk's own commitment: it does not pause for the customer; it ends
+            # with the ticket only when the ticket closes or is cancelled.
+            if after in ("closed", "cancelled") and state.running:
+                _append(clock, STOP, now)
+                _refresh(clock, ticket, now)
+            continue
         if after in FINAL:
             if state.running or state.state == PAUSED:
                 _append(clock, STOP, now)
@@ -173,14 +180,62 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime) -> None:
     _sum_up(ticket, clocks)
 
 
-def on_first_response(ticket: Ticket, now: datetime) -> None:
-    """A public reply meets the first-response target at once, even with its check already queued."""
+def on_agent_reply(ticket: Ticket, now: datetime) -> None:
+    """A public reply meets the first-response (or next-response) target at once, even with
+    its check already queued."""
     clocks = clocks_of(ticket)
     for clock in clocks:
-        if clock.name == "first_response" and clock.history[-1][1] != STOP:
+        if clock.name in ("first_response", "next_response") and clock.history[-1][1] != STOP:
             _append(clock, STOP, now)
             _refresh(clock, ticket, now)
     _sum_up(ticket, clocks)
+
+
+def on_customer_message(ticket: Ticket, now: datetime) -> None:
+    """A customer wrote: the next-response clock starts afresh (a new cycle), if the policy has one."""
+    clocks = clocks_of(ticket)
+    base = next((c for c in clocks if c.name in ("first_response", "resolution") and c.policy_id), None)
+    policy = db.session.get(SlaPolicy, base.policy_id) if base else None
+    target = (policy.targets or {}).get("next_response_seconds") if policy else None
+    if not target:
+        return
+    clock = next((c for c in clocks if c.name == "next_response"), None)
+    if clock is None:
+        clock = SlaClock(ticket_id=ticket.id, name="next_response", policy_id=policy.id, calendar=policy.calendar,
+                         target_seconds=int(target), warn_at=list(policy.warn_at or []), history=[])
+        db.session.add(clock)
+        db.session.flush()
+        clocks.append(clock)
+    elif _state(clock, now).running:
+        return  # still waiting for our answer to an earlier message
+    else:
+        clock.cycle += 1
+    clock.history = [[now.isoformat(), START]]  # each wait for an answer is measured on its own
+    _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks)
+
+
+PROMISE = "promise:"
+
+
+def start_promise(ticket: Ticket, promise, now: datetime) -> None:
+    """A promise to the customer is a clock to its due time (24x7): it warns, breaks, escalates."""
+    target = max(1, int((promise.due_at - now).total_seconds()))
+    policy = db.session.get(SlaPolicy, next((c.policy_id for c in clocks_of(ticket) if c.policy_id), None) or 0)
+    clock = SlaClock(ticket_id=ticket.id, name=f"{PROMISE}{promise.id}", policy_id=policy.id if policy else None,
+                     calendar="24x7", target_seconds=target, warn_at=[0.75], history=[[now.isoformat(), START]])
+    db.session.add(clock)
+    db.session.flush()
+    _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks_of(ticket))
+
+
+def settle_promise(ticket: Ticket, promise, now: datetime) -> None:
+    for clock in clocks_of(ticket):
+        if clock.name == f"{PROMISE}{promise.id}" and clock.history[-1][1] != STOP:
+            _append(clock, STOP, now)
+            _refresh(clock, ticket, now)
+    _sum_up(ticket, clocks_of(ticket))
 
 
 def retarget(ticket: Ticket, tier: str, now: datetime) -> None:
@@ -234,6 +289,8 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
                 fired_now.append(level)
                 if level in steps:
                     _escalate(ticket, steps[level])
+                if level == "breach" and clock.name.startswith(PROMISE):
+                    _break_promise(ticket, int(clock.name[len(PROMISE):]), now)
                 event = "sla.breached" if level == "breach" else "sla.warning"
                 audit.record(ticket, event.replace(".", "_"), SYSTEM, clock=clock.name, level=level, due_at=state.due_at,
                              percent=state.percent_used)
@@ -248,6 +305,15 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
 
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+
+
+def _break_promise(ticket: Ticket, promise_id: int, now: datetime) -> None:
+    from ..tickets.models import Promise, PromiseStatus
+
+    promise = db.session.get(Promise, promise_id)
+    if promise is not None and promise.status is PromiseStatus.open:
+        promise.status, promise.settled_at = PromiseStatus.broken, now
+        audit.record(ticket, "promise_broken", SYSTEM, promise_id=promise.id, description=promise.description)
 
 
 def _escalate(ticket: Ticket, step: dict) -> None:

@@ -122,6 +122,12 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
         return _("promised: %(text)s", text=data.get("description", ""))
     if kind == "promise_kept":
         return _("kept the promise: %(text)s", text=data.get("description", ""))
+    if kind == "promise_broken":
+        return _("broke the promise: %(text)s", text=data.get("description", ""))
+    if kind in ("sla_warning", "sla_breached"):
+        return _("SLA %(clock)s: %(level)s", clock=data.get("clock", ""), level=data.get("level", ""))
+    if kind == "sla_policy_applied":
+        return _("SLA policy applied: %(policy)s", policy=data.get("policy", ""))
     if kind == "promise_cancelled":
         return _("cancelled the promise: %(text)s", text=data.get("description", ""))
     return kind

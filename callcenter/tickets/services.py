@@ -309,9 +309,9 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
     db.session.flush()
     audit.record(ticket, "note" if internal else "message", actor, message_id=message.id, internal=internal)
     if actor.is_staff and not internal:
+        sla.on_agent_reply(ticket, message.created_at)
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at
-            sla.on_first_response(ticket, message.created_at)
             audit.record(ticket, "first_response", actor, field="first_response_at",
                          before=None, after=message.created_at)
         new_status = lifecycle.status_after_agent_reply(ticket.status.value)
@@ -319,6 +319,7 @@ def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> 
             _apply_status(ticket, new_status, actor, reason="agent_replied")
         notify.agent_replied(ticket, message)
     elif actor.kind == "customer":
+        sla.on_customer_message(ticket, message.created_at)
         new_status, _reopen = lifecycle.status_after_customer_reply(ticket.status.value)
         if new_status != ticket.status.value:
             _apply_status(ticket, new_status, actor, reason="customer_replied")
@@ -439,6 +440,7 @@ def _add_promise(ticket: Ticket, description: str, due_at: datetime, actor: Acto
     db.session.flush()
     audit.record(ticket, "promise_made", actor, promise_id=promise.id, description=promise.description,
                  due_at=due_at)
+    sla.start_promise(ticket, promise, utcnow())
     return promise
 
 
@@ -467,6 +469,7 @@ def settle_promise(ticket_id: int, promise_id: int, outcome: str, actor: Actor) 
                        {"status": promise.status.value}, code="promise_settled")
     promise.status = PromiseStatus(outcome)
     promise.settled_at = utcnow()
+    sla.settle_promise(ticket, promise, promise.settled_at)
     audit.record(ticket, f"promise_{outcome}", actor, promise_id=promise.id, description=promise.description)
     _emit_updated(ticket, "promise")
     db.session.commit()

@@ -216,3 +216,41 @@ def test_a_worker_killed_mid_check_loses_nothing_and_fires_nothing_twice(app, ap
     assert [level for level, _ in _fired(app, t["id"])] == ["breach"]
     events = [e["kind"] for e in api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]]
     assert events.count("sla_breached") == 1
+
+
+def test_each_customer_message_starts_a_next_response_clock_that_a_reply_stops(app, api, client, world):
+    from tests.factories import csrf_from
+
+    api.post("/api/v1/sla-policies", who="admin", json={"name": "with next", "match": {}, "targets": {
+        "first_response_seconds": 600, "next_response_seconds": 300, "resolution_seconds": 86400}})
+    token = csrf_from(client.get("/submit").get_data(as_text=True))
+    location = client.post("/submit", data={"csrf_token": token, "kind": "inquiry", "name": "x", "phone": "13800000000",
+                                            "email": "", "category": "billing", "subject": "s",
+                                            "description": "question"}).headers["Location"]
+    tid = api.get("/api/v1/tickets").json["items"][0]["id"]
+    api.post(f"/api/v1/tickets/{tid}/messages", json={"body": "answer"})
+    assert _clock(app, tid, "next_response") is None
+    client.post(location + "/reply", data={"csrf_token": csrf_from(client.get(location).get_data(as_text=True)),
+                                           "body": "follow-up"})
+    clock = _clock(app, tid, "next_response")
+    assert clock.state == "running" and clock.target_seconds == 300 and clock.cycle == 1
+    api.post(f"/api/v1/tickets/{tid}/messages", json={"body": "second answer"})
+    assert _clock(app, tid, "next_response").state == "met"
+
+
+def test_a_missed_promise_warns_breaks_and_escalates_like_an_sla(app, api, world):
+    from datetime import datetime, timezone
+
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    due = datetime.now(timezone.utc) + timedelta(hours=1)
+    p = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Call back", "due_at": due.isoformat()}).json
+    clock = _clock(app, t["id"], f"promise:{p['id']}")
+    assert clock is not None and abs((clock.due_at - due).total_seconds()) < 2
+    with app.app_context():
+        assert sla.check(clock.id, now=clock.due_at - timedelta(minutes=10)) == ["warning:0.75"]
+        assert sla.check(clock.id, now=clock.due_at + timedelta(seconds=1)) == ["breach"]
+    ticket = api.get(f"/api/v1/tickets/{t['id']}").json
+    assert ticket["promises"][0]["status"] == "broken" and ticket["sla"]["state"] == "breached"
+    kept = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Email", "due_at": due.isoformat()}).json
+    api.post(f"/api/v1/tickets/{t['id']}/promises/{kept['id']}", json={"outcome": "kept"})
+    assert _clock(app, t["id"], f"promise:{kept['id']}").state == "met"
