@@ -31,6 +31,8 @@ from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
 from ..tickets import lifecycle
 from ..tickets import services as tickets
+from ..sla import service as sla
+from ..tickets import labels
 from ..tickets.labels import describe_event
 from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
@@ -77,7 +79,7 @@ def index():
         .where(Offer.agent_id == current_user.id, Offer.status == OfferStatus.pending)
         .order_by(Offer.expires_at)).all()
     return render_template("desk/list.html", result=result, args=request.args, statuses=lifecycle.STATUSES,
-                           status_label=status_label, my_offers=my_offers)
+                           status_label=status_label, my_offers=my_offers, sla_state=labels.sla_state)
 
 
 @bp.route("/offers/<int(max=2147483647):offer_id>/<any(accept, reject):answer>", methods=["POST"])
@@ -131,6 +133,7 @@ def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
     assign_form.agent_id.choices = _agent_choices()
     return render_template(
         "desk/ticket.html", ticket=ticket, messages=messages, events=events, status_label=status_label,
+        clocks=sla.clocks_of(ticket), sla_clock=labels.sla_clock, sla_state=labels.sla_state,
         describe_event=describe_event, team_names={t.id: t.name for t in db.session.scalars(select(Team))},
         allowed=lifecycle.allowed_transitions(ticket.status.value),
         is_final=ticket.status.value in lifecycle.FINAL_STATUSES,

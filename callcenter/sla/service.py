@@ -27,7 +27,9 @@ from .holidays_source import country_calendar
 from .models import DEFAULT_ESCALATION, SlaCalendar, SlaClock, SlaFired, SlaPolicy
 
 CHECK_JOB = "callcenter.sla.jobs.check_clock"
-CLOCKS = (("first_response", "first_response_seconds"), ("resolution", "resolution_seconds"))
+CLOCKS = (("first_response", "first_response_seconds"), ("resolution", "resolution_seconds"),
+          ("final_response", "final_response_seconds"), ("next_response", "next_response_seconds"))
+STARTED_WITH_TICKET = ("first_response", "resolution", "final_response")
 FINAL = ("resolved", "closed", "cancelled")
 SEVERITY = {None: 0, MET: 0, PAUSED: 1, "running": 1, WARNING: 2, BREACHED: 3}
 
@@ -136,8 +138,10 @@ def start_clocks(ticket: Ticket, tier: str, now: datetime) -> list[SlaClock]:
         return []
     clocks = []
     for name, key in CLOCKS:
-        if not policy.targets.get(key):
+        if name not in STARTED_WITH_TICKET or not policy.targets.get(key):
             continue
+        if name == "final_response" and ticket.kind.value != "complaint":
+            continue  # the written final answer to a complaint, stopped when it is resolved
         clock = SlaClock(ticket_id=ticket.id, name=name, policy_id=policy.id, calendar=policy.calendar,
                          target_seconds=int(policy.targets[key]), warn_at=list(policy.warn_at or []),
                          history=[[now.isoformat(), START]])
@@ -246,8 +250,8 @@ def retarget(ticket: Ticket, tier: str, now: datetime) -> None:
     if policy is None or not clocks:
         return
     for clock in clocks:
-        key = dict(CLOCKS)[clock.name]
-        if policy.targets.get(key) and (clock.policy_id != policy.id or clock.target_seconds != policy.targets[key]):
+        key = dict(CLOCKS).get(clock.name)  # promises keep their own due time
+        if key and policy.targets.get(key) and (clock.policy_id != policy.id or clock.target_seconds != policy.targets[key]):
             audit.record(ticket, "sla_retargeted", SYSTEM, clock=clock.name, field="target_seconds",
                          before=clock.target_seconds, after=int(policy.targets[key]), policy=policy.name)
             clock.policy_id, clock.calendar = policy.id, policy.calendar

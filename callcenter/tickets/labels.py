@@ -131,3 +131,15 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
     if kind == "promise_cancelled":
         return _("cancelled the promise: %(text)s", text=data.get("description", ""))
     return kind
+
+
+def sla_clock(name: str) -> str:
+    if name.startswith("promise:"):
+        return _("Promise")
+    return {"first_response": _("First response"), "next_response": _("Next response"),
+            "resolution": _("Resolution"), "final_response": _("Final response")}.get(name, name)
+
+
+def sla_state(state: str | None) -> str:
+    return {"running": _("running"), "paused": _("paused"), "warning": _("warning"), "breached": _("breached"),
+            "met": _("met"), None: "—", "none": "—"}.get(state, state)

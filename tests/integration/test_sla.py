@@ -254,3 +254,37 @@ def test_a_missed_promise_warns_breaks_and_escalates_like_an_sla(app, api, world
     kept = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Email", "due_at": due.isoformat()}).json
     api.post(f"/api/v1/tickets/{t['id']}/promises/{kept['id']}", json={"outcome": "kept"})
     assert _clock(app, t["id"], f"promise:{kept['id']}").state == "met"
+
+
+def test_complaints_get_a_final_response_deadline_that_resolving_meets(app, api, world):
+    api.post("/api/v1/sla-policies", who="admin", json={"name": "complaints", "match": {}, "targets": {
+        "first_response_seconds": 600, "resolution_seconds": 86400, "final_response_seconds": 3 * 86400}})
+    complaint = api.post("/api/v1/tickets", json=ticket_body()).json
+    inquiry = api.post("/api/v1/tickets", json=ticket_body(kind="inquiry")).json
+    assert _clock(app, complaint["id"], "final_response").target_seconds == 3 * 86400
+    assert _clock(app, inquiry["id"], "final_response") is None
+    for to in ("in_progress", "resolved"):
+        api.post(f"/api/v1/tickets/{complaint['id']}/transitions", json={"to": to})
+    assert _clock(app, complaint["id"], "final_response").state == "met"
+
+
+def test_retargeting_leaves_promise_clocks_alone(app, api, world):
+    from datetime import datetime, timezone
+
+    _policy(api, first=7200)
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P3")).json
+    due = datetime.now(timezone.utc) + timedelta(hours=5)
+    p = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Visit", "due_at": due.isoformat()}).json
+    assert api.patch(f"/api/v1/tickets/{t['id']}", json={"priority": "P1"}).status_code == 200
+    assert abs((_clock(app, t["id"], f"promise:{p['id']}").due_at - due).total_seconds()) < 2
+
+
+def test_the_desk_shows_the_clocks(app, api, client, world):
+    from tests.factories import login
+
+    _policy(api, first=1800)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    login(client, "boss@test.cc")
+    page = client.get(f"/desk/tickets/{t['id']}").get_data(as_text=True)
+    assert 'data-clock="first_response" data-state="running"' in page
+    assert 'class="sla-running"' in client.get("/desk/").get_data(as_text=True)
