@@ -29,10 +29,9 @@ from ..extensions import db
 from ..i18n import language_code, safe_next
 from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
-from ..tickets import lifecycle
-from ..tickets import services as tickets
 from ..sla import service as sla
-from ..tickets import labels
+from ..tickets import labels, lifecycle
+from ..tickets import services as tickets
 from ..tickets.labels import describe_event
 from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
