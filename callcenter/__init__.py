@@ -87,12 +87,13 @@ def _register_blueprints(app: Flask) -> None:
     from .routing.offers_api import blp as offers_api
     from .routing.views import bp as routing_bp
     from .sla.api import blp as sla_api
+    from .sla.views import bp as sla_bp
     from .tickets.api import blp as tickets_api
 
     for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
-    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp):
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
 

@@ -1,19 +1,16 @@
 """/api/v1/sla-policies and /api/v1/sla-calendars (admins write; supervisors read)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import select
 
 from ..auth.api_auth import current_actor
-from ..errors import Forbidden, ValidationFailed
-from ..extensions import db
 from ..routing.schemas import RuleMatch
 from ..schemas_common import PageArgs, page_of, page_schema
 from ..tickets.lifecycle import STATUSES
+from . import admin
 from .calendar import parse_hours
-from .models import DEFAULT_ESCALATION, SlaCalendar, SlaPolicy
+from .models import DEFAULT_ESCALATION
 
 blp = Blueprint("sla_api", __name__, url_prefix="/api/v1", description="SLA policies and business calendars.")
 
@@ -99,25 +96,12 @@ class CalendarOut(Schema):
     extra_open = fields.Dict()
 
 
-def _reader():
-    actor = current_actor()
-    if not actor.is_supervisor:
-        raise Forbidden(_("Only supervisors and admins see SLA settings."))
-
-
-def _writer():
-    if not current_actor().is_admin:
-        raise Forbidden(_("Only admins change SLA settings."))
-
-
 @blp.route("/sla-policies")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(PolicyOut, "SlaPolicyPage"))
 def list_policies(args):
     """SLA policies by position; the first that matches a new ticket applies."""
-    _reader()
-    rows = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id)).all()
-    return page_of(rows, args["page"], args["per_page"])
+    return page_of(admin.policies(current_actor()), args["page"], args["per_page"])
 
 
 @blp.route("/sla-policies", methods=["POST"])
@@ -125,14 +109,15 @@ def list_policies(args):
 @blp.response(201, PolicyOut)
 def create_policy(data):
     """Add a policy (admins). It applies to tickets created afterwards."""
-    _writer()
-    if data["calendar"] != "24x7" and not db.session.scalar(select(SlaCalendar.id).where(
-            SlaCalendar.name == data["calendar"])):
-        raise ValidationFailed(_("No business calendar with that name."), {"fields": {"calendar": ["unknown"]}})
-    policy = SlaPolicy(**{**data, "match": {k: v for k, v in data["match"].items() if v not in (None, "", [])}})
-    db.session.add(policy)
-    db.session.commit()
-    return policy
+    return admin.save_policy(data, current_actor())
+
+
+@blp.route("/sla-policies/<int(max=2147483647):policy_id>", methods=["PUT"])
+@blp.arguments(PolicyIn)
+@blp.response(200, PolicyOut)
+def replace_policy(data, policy_id):
+    """Replace a policy (admins)."""
+    return admin.save_policy(data, current_actor(), policy_id)
 
 
 @blp.route("/sla-calendars")
@@ -140,9 +125,7 @@ def create_policy(data):
 @blp.response(200, page_schema(CalendarOut, "SlaCalendarPage"))
 def list_calendars(args):
     """Business calendars policies can run on (besides 24x7)."""
-    _reader()
-    return page_of(db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all(), args["page"],
-                   args["per_page"])
+    return page_of(admin.calendars(current_actor()), args["page"], args["per_page"])
 
 
 @blp.route("/sla-calendars", methods=["POST"])
@@ -150,12 +133,4 @@ def list_calendars(args):
 @blp.response(201, CalendarOut)
 def create_calendar(data):
     """Add a business calendar (admins)."""
-    _writer()
-    if data["name"] == "24x7" or db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == data["name"])):
-        raise ValidationFailed(_("A calendar with that name exists already."), {"fields": {"name": ["taken"]}})
-    row = SlaCalendar(name=data["name"], tz=data["tz"], weekly=data["weekly"], country=data.get("country"),
-                      extra_closed=[d.isoformat() for d in data["extra_closed"]],
-                      extra_open={d.isoformat(): h for d, h in data["extra_open"].items()})
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return admin.save_calendar(data, current_actor())

@@ -288,3 +288,33 @@ def test_the_desk_shows_the_clocks(app, api, client, world):
     page = client.get(f"/desk/tickets/{t['id']}").get_data(as_text=True)
     assert 'data-clock="first_response" data-state="running"' in page
     assert 'class="sla-running"' in client.get("/desk/").get_data(as_text=True)
+
+
+def test_an_admin_writes_an_sla_policy_on_the_page(app, api, client, world):
+    from tests.factories import csrf_from, login
+
+    login(client, "admin@test.cc")
+    token = csrf_from(client.get("/desk/sla-policies/new").get_data(as_text=True))
+    bad = client.post("/desk/sla-policies/new", data={"csrf_token": token, "name": "", "calendar": "24x7",
+                                                      "warn_at": "75,150", "first_response": "", "resolution": "60",
+                                                      "position": "1"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and 'data-error-for="name"' in html and 'data-error-for="warn_at"' in html
+    r = client.post("/desk/sla-policies/new", data={
+        "csrf_token": token, "name": "P1 fast", "kind": "complaint", "priority": "P1", "tier": "", "category": "",
+        "calendar": "24x7", "first_response": "15", "next_response": "", "resolution": "240", "final_response": "",
+        "warn_at": "80", "pause_statuses": "pending_customer", "position": "1", "active": "y"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    policy = api.get("/api/v1/sla-policies", who="admin").json["items"][0]
+    assert policy["match"] == {"kind": "complaint", "priority": "P1"} and policy["warn_at"] == [0.8]
+    assert policy["targets"] == {"first_response_seconds": 900, "resolution_seconds": 14400}
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P1")).json
+    assert _clock(app, t["id"]).target_seconds == 900
+    client.get("/logout")
+    login(client, "boss@test.cc")
+    assert "P1 fast" in client.get("/desk/sla-policies").get_data(as_text=True)
+    token = csrf_from(client.get("/desk/sla-policies/new").get_data(as_text=True))
+    r = client.post("/desk/sla-policies/new", data={"csrf_token": token, "name": "x", "calendar": "24x7",
+                                                    "first_response": "5", "resolution": "5", "warn_at": "75",
+                                                    "pause_statuses": "", "position": "1"})
+    assert r.status_code == 400 and "form-error" in r.get_data(as_text=True)
