@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..actors import Actor
 from ..errors import Forbidden, NotFound, ValidationFailed
+from ..events import enqueue_on_commit
 from ..extensions import db
 from .models import SlaCalendar, SlaPolicy
 
@@ -44,6 +45,8 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
             value = {k: v for k, v in value.items() if v not in (None, "", [])}
         setattr(policy, key, value)
     db.session.add(policy)
+    if policy_id is not None:  # open tickets under it take the new targets
+        enqueue_on_commit("callcenter.sla.jobs.retarget_policy", policy_id, queue="default")
     db.session.commit()
     return policy
 

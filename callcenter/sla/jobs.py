@@ -13,3 +13,8 @@ def check_clock(clock_id: int) -> list[str]:
 @app_job
 def sweep() -> int:
     return service.sweep()
+
+
+@app_job
+def retarget_policy(policy_id: int) -> int:
+    return service.retarget_policy(policy_id)

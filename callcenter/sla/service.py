@@ -371,3 +371,31 @@ def sweep(now: datetime | None = None, limit: int = 5000) -> int:
                              .order_by(SlaClock.next_check_at).limit(limit)).all()
     db.session.rollback()
     return sum(len(check(clock_id, now)) for clock_id in ids)
+
+
+def retarget_policy(policy_id: int, now: datetime | None = None) -> int:
+    """A policy was edited: the open tickets it governs get the new targets (time used stays)."""
+    from ..tickets import lifecycle
+
+    now = now or utcnow()
+    ticket_ids = db.session.scalars(select(SlaClock.ticket_id).distinct().join(Ticket, Ticket.id == SlaClock.ticket_id)
+                                    .where(SlaClock.policy_id == policy_id,
+                                           Ticket.status.in_(lifecycle.OPEN_STATUSES))).all()
+    db.session.rollback()
+    for ticket_id in ticket_ids:
+        ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True}, populate_existing=True)
+        retarget(ticket, ticket.customer.tier.value if ticket.customer_verified else "C", now)
+        db.session.commit()
+    return len(ticket_ids)
+
+
+def clock_summaries(ticket: Ticket, now: datetime | None = None) -> list[dict]:
+    """Each clock as a person reads it: state, due time, business time left, percent used."""
+    now = now or utcnow()
+    out = []
+    for clock in clocks_of(ticket):
+        state = _state(clock, now)
+        out.append({"name": clock.name, "state": state.state, "due_at": state.due_at,
+                    "remaining_seconds": round(state.remaining_seconds), "percent_used": state.percent_used,
+                    "target_seconds": clock.target_seconds})
+    return out

@@ -29,6 +29,12 @@
       show(banner.dataset.updates.replace("%(n)s", changes));
     });
   });
+  ["sla.warning", "sla.breached"].forEach(function (name) {
+    socket.on(name, function (data) {
+      var text = banner.dataset[name === "sla.breached" ? "breached" : "warning"];
+      show(text.replace("%(reference)s", data.reference));
+    });
+  });
   socket.on("ticket.offered", function (data) {
     if (String(data.agent_id) === body.dataset.userId) show(banner.dataset.offer.replace("%(reference)s", data.reference));
   });

@@ -150,11 +150,14 @@ class SlaOut(Schema):
 
 
 def _sla(ticket) -> dict:
-    # The worst state of the ticket's clocks; "none" when no SLA policy applied.
+    # The worst state of the ticket's clocks ("none" when no SLA policy applied), and each clock.
+    from ..sla.service import clock_summaries
+
     fmt = fields.DateTime(format="iso")
+    clocks = [{**c, "due_at": fmt._serialize(c["due_at"], None, None)} for c in clock_summaries(ticket)]
     return {"first_response_due_at": fmt._serialize(ticket.first_response_due_at, None, None),
             "resolution_due_at": fmt._serialize(ticket.resolution_due_at, None, None),
-            "state": ticket.sla_state or "none"}
+            "state": ticket.sla_state or "none", "clocks": clocks}
 
 
 class TicketOut(Schema):

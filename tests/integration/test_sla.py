@@ -66,8 +66,11 @@ def test_a_matching_ticket_gets_running_clocks_and_due_times(api, world):
 
     assert datetime.fromisoformat(t["sla"]["first_response_due_at"]) - datetime.fromisoformat(created) == timedelta(
         seconds=1800)
+    first = next(c for c in t["sla"]["clocks"] if c["name"] == "first_response")
+    assert first["state"] == "running" and first["target_seconds"] == 1800 and first["remaining_seconds"] <= 1800
+    assert first["due_at"] == t["sla"]["first_response_due_at"] and 0 <= first["percent_used"] < 0.01
     other = api.post("/api/v1/tickets", json=ticket_body(kind="inquiry")).json
-    assert other["sla"] == {"first_response_due_at": None, "resolution_due_at": None, "state": "none"}
+    assert other["sla"] == {"first_response_due_at": None, "resolution_due_at": None, "state": "none", "clocks": []}
 
 
 def test_a_reply_meets_the_first_response_target_and_nothing_fires_later(app, api, world):
@@ -318,3 +321,17 @@ def test_an_admin_writes_an_sla_policy_on_the_page(app, api, client, world):
                                                     "first_response": "5", "resolution": "5", "warn_at": "75",
                                                     "pause_statuses": "", "position": "1"})
     assert r.status_code == 400 and "form-error" in r.get_data(as_text=True)
+
+
+def test_editing_a_policy_retargets_the_open_tickets_under_it(app, api, world):
+    from tests.factories import run_jobs
+
+    policy = _policy(api, first=7200, resolution=86400)
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    before = _clock(app, t["id"]).due_at
+    body = {k: policy[k] for k in ("name", "match", "calendar", "warn_at", "pause_statuses", "position", "active")}
+    body["targets"] = {"first_response_seconds": 3600, "resolution_seconds": 86400}
+    assert api.put(f"/api/v1/sla-policies/{policy['id']}", json=body, who="admin").status_code == 200
+    run_jobs(app)
+    after = _clock(app, t["id"])
+    assert after.target_seconds == 3600 and after.due_at == before - timedelta(seconds=3600)
