@@ -33,7 +33,7 @@ def test_create_returns_the_contract_fields(api, world):
     assert t["team"] == "Billing"  # from the category
     assert t["customer"]["tier"] == "C" and t["customer"]["name"] == "刘洋"
     assert datetime.fromisoformat(t["created_at"]).utcoffset() == timedelta(0)
-    assert set(t["sla"]) == {"first_response_due_at", "resolution_due_at", "state"}
+    assert {"first_response_due_at", "resolution_due_at", "state"} <= set(t["sla"])
 
 
 def test_create_derives_severity_and_priority_for_a_legal_threat(api, world):
