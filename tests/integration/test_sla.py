@@ -198,15 +198,27 @@ def test_a_worker_killed_mid_check_loses_nothing_and_fires_nothing_twice(app, ap
             holder.execute(text("SELECT 1 FROM tickets WHERE id = :id FOR UPDATE"), {"id": t["id"]})
         else:
             holder.exec_driver_sql("UPDATE tickets SET updated_at = updated_at WHERE id = ?", (t["id"],))
+        first = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            first = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(max(0.0, (clock.due_at - clock.updated_at).total_seconds()) + 3)  # due, and the job started
             started = StartedJobRegistry("high", connection=redis_lib.Redis.from_url(app.config["REDIS_URL"]))
-            assert any(j.startswith(f"sla-{clock.id}-") for j in started.get_job_ids())  # blocked mid-job
+            deadline = time.monotonic() + 30  # due in 2 s; the scheduler and worker start at their own pace
+            while time.monotonic() < deadline:
+                if any(j.startswith(f"sla-{clock.id}-") for j in started.get_job_ids()):
+                    break
+                time.sleep(0.2)
+            else:
+                raise AssertionError("the check job never started")
+            time.sleep(0.5)  # it is now waiting on the ticket's lock: mid-job
+        finally:
+            scheduler = _children(first.pid)  # SIGKILL would leave the scheduler child behind
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
-        finally:
+            for pid in scheduler:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             holder.rollback()
             holder.close()
     assert _fired(app, t["id"]) == []  # the killed job committed nothing
@@ -335,3 +347,10 @@ def test_editing_a_policy_retargets_the_open_tickets_under_it(app, api, world):
     run_jobs(app)
     after = _clock(app, t["id"])
     assert after.target_seconds == 3600 and after.due_at == before - timedelta(seconds=3600)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
