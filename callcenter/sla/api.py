@@ -9,7 +9,7 @@ from ..routing.schemas import RuleMatch
 from ..schemas_common import PageArgs, page_of, page_schema
 from ..tickets.lifecycle import STATUSES
 from . import admin
-from .calendar import parse_hours
+from .calendar import overlaps, parse_hours
 from .models import DEFAULT_ESCALATION
 
 blp = Blueprint("sla_api", __name__, url_prefix="/api/v1", description="SLA policies and business calendars.")
@@ -80,10 +80,29 @@ class CalendarIn(Schema):
     @validates("weekly")
     def _weekly(self, value, **_kw):
         try:
+            week = {int(day): parse_hours(hours) for day, hours in value.items()}
+        except ValueError as err:
+            raise ValidationError(str(err)) from None
+        if not any(week.values()):
+            raise ValidationError("at least one opening interval")
+        problems = overlaps(week)
+        if problems:
+            raise ValidationError(problems)
+
+    @validates("extra_open")
+    def _extra_open(self, value, **_kw):
+        try:
             for hours in value.values():
                 parse_hours(hours)
         except ValueError as err:
             raise ValidationError(str(err)) from None
+
+    @validates("country")
+    def _country(self, value, **_kw):
+        import holidays
+
+        if value and value.upper() not in holidays.list_supported_countries():
+            raise ValidationError("not a country the holidays package knows")
 
 
 class CalendarOut(Schema):

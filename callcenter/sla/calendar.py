@@ -126,3 +126,16 @@ def _minutes(text: str) -> int:
     if not 0 <= value <= 1440:
         raise ValueError(f"not a time of day: {text!r}")
     return value
+
+
+def overlaps(weekly: Mapping[int, tuple[Interval, ...]]) -> list[str]:
+    """Overlapping opening hours (which would count twice), including a night shift running
+    into the next day's first interval. Empty when the week is clean."""
+    problems = []
+    for day in range(7):
+        spans = sorted(weekly.get(day, ()))
+        spans += [(a + 1440, b + 1440) for a, b in sorted(weekly.get((day + 1) % 7, ()))]
+        for (a1, b1), (a2, _b2) in zip(spans, spans[1:], strict=False):
+            if a2 < b1 and a1 < 1440:
+                problems.append(f"day {day}: {a1 // 60:02d}:{a1 % 60:02d} overlaps the next interval")
+    return problems

@@ -8,6 +8,7 @@ and cycle), one audit event and one socket event: a job that runs twice fires no
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -25,6 +26,8 @@ from .calendar import BusinessCalendar, parse_hours
 from .clock import BREACHED, MET, PAUSE, PAUSED, RESUME, START, STOP, WARNING, ClockEvent, ClockState, clock_state
 from .holidays_source import country_calendar
 from .models import DEFAULT_ESCALATION, SlaCalendar, SlaClock, SlaFired, SlaPolicy
+
+log = logging.getLogger(__name__)
 
 CHECK_JOB = "callcenter.sla.jobs.check_clock"
 CLOCKS = (("first_response", "first_response_seconds"), ("resolution", "resolution_seconds"),
@@ -99,6 +102,8 @@ def _refresh(clock: SlaClock, ticket: Ticket, now: datetime) -> ClockState:
         pending.append(state.due_at)
     pending += [at for level, at, _step in _escalations(clock, state) if level not in fired]
     clock.next_check_at = min(pending) if pending and state.running else None
+    if not state.running and state.state == BREACHED and _last(clock) == PAUSE and "breach" not in fired:
+        clock.next_check_at = now  # paused after its due time before the breach was recorded: the sweep records it
     if clock.name == "first_response":
         ticket.first_response_due_at = state.due_at
     elif clock.name == "resolution":
@@ -170,18 +175,44 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime) -> None:
                 _append(clock, STOP, now)
                 _refresh(clock, ticket, now)
             continue
+        last = _last(clock)
         if after in FINAL:
-            if state.running or state.state == PAUSED:
+            if last != STOP:
                 _append(clock, STOP, now)
         elif before == "resolved" and clock.name == "resolution":
-            _append(clock, START, now)  # reopened: the time used stays used, a new cycle may fire again
-            clock.cycle += 1
+            _reopen(clock, state, now)
         elif after in pause_in and before not in pause_in and state.running:
             _append(clock, PAUSE, now)
-        elif before in pause_in and after not in pause_in and state.state == PAUSED:
-            _append(clock, RESUME, now)
+        elif before in pause_in and after not in pause_in and last == PAUSE:
+            _append(clock, RESUME, now)  # also when it was already over its target
         _refresh(clock, ticket, now)
     _sum_up(ticket, clocks)
+
+
+def _last(clock: SlaClock) -> str | None:
+    """What the clock's history says last: paused and stopped are facts of the history, not of
+    the computed state (a clock paused after its due time reads 'breached')."""
+    return clock.history[-1][1] if clock.history else None
+
+
+def _reopen(clock: SlaClock, state: ClockState, now: datetime) -> None:
+    """Reopened: the resolution clock runs again in a new cycle, with the time used still used.
+    Levels it had already crossed are recorded for the new cycle at once, so a reopen does not
+    fire them (or raise the priority) a second time."""
+    crossed = {level for level in _fired(clock)}
+    _append(clock, START, now)
+    clock.cycle += 1
+    for level in crossed:
+        _record_quietly(clock, level, now)
+
+
+def _record_quietly(clock: SlaClock, level: str, now: datetime) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(SlaFired(ticket_id=clock.ticket_id, clock_id=clock.id, level=level, cycle=clock.cycle,
+                                    fired_at=now))
+    except IntegrityError:
+        pass
 
 
 def on_agent_reply(ticket: Ticket, now: datetime) -> None:
@@ -251,6 +282,8 @@ def retarget(ticket: Ticket, tier: str, now: datetime) -> None:
         return
     for clock in clocks:
         key = dict(CLOCKS).get(clock.name)  # promises keep their own due time
+        if _last(clock) == STOP:
+            continue  # a finished clock keeps the target it was measured against
         if key and policy.targets.get(key) and (clock.policy_id != policy.id or clock.target_seconds != policy.targets[key]):
             audit.record(ticket, "sla_retargeted", SYSTEM, clock=clock.name, field="target_seconds",
                          before=clock.target_seconds, after=int(policy.targets[key]), policy=policy.name)
@@ -279,6 +312,16 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
     clock = db.session.get(SlaClock, clock_id, populate_existing=True)
     state = _state(clock, now)
     fired_now = []
+    if not state.running and state.state == BREACHED and _last(clock) == PAUSE:
+        # paused after its due time: the breach is a fact even though the clock waits now
+        if _record(ticket, clock, "breach", now):
+            fired_now.append("breach")
+            audit.record(ticket, "sla_breached", SYSTEM, clock=clock.name, level="breach", due_at=None,
+                         percent=state.percent_used)
+            emit_on_commit("sla.breached", {"ticket_id": ticket.id, "reference": ticket.reference,
+                                            "clock": clock.name, "level": "breach", "due_at": None,
+                                            "percent_used": state.percent_used, "assignee_id": ticket.assignee_id},
+                           rooms_for(ticket))
     if state.running:
         already = _fired(clock)
         due = [(f"warning:{fraction}", at) for fraction, at in state.warnings if at is not None and at <= now]
@@ -334,11 +377,19 @@ def _escalate(ticket: Ticket, step: dict) -> None:
     target = step.get("reassign_to")
     if not target:
         return
+    from ..tickets import lifecycle
+
+    if ticket.status.value not in lifecycle.ASSIGNABLE:
+        audit.record(ticket, "sla_escalation_skipped", SYSTEM, reason="ticket_not_open", to=target)
+        return  # a promise broken after resolution: tell people, do not reopen by the back door
     kind, _sep, name = target.partition(":")
     if kind == "team":
-        from ..auth.services import team_named
+        from ..auth.models import Team
 
-        team = team_named(name)
+        team = db.session.scalar(select(Team).where(Team.name == name))
+        if team is None:
+            audit.record(ticket, "sla_escalation_skipped", SYSTEM, reason="unknown_team", to=target)
+            return
         if ticket.team_id != team.id:
             audit.set_field(ticket, "team_id", team.id, SYSTEM)
             request_sweep()
@@ -370,7 +421,14 @@ def sweep(now: datetime | None = None, limit: int = 5000) -> int:
     ids = db.session.scalars(select(SlaClock.id).where(SlaClock.next_check_at <= now)
                              .order_by(SlaClock.next_check_at).limit(limit)).all()
     db.session.rollback()
-    return sum(len(check(clock_id, now)) for clock_id in ids)
+    fired = 0
+    for clock_id in ids:
+        try:
+            fired += len(check(clock_id, now))
+        except Exception:  # one broken clock must not block the safety net for the others
+            log.exception("SLA check of clock %s failed; the sweep goes on", clock_id)
+            db.session.rollback()
+    return fired
 
 
 def retarget_policy(policy_id: int, now: datetime | None = None) -> int:
@@ -383,9 +441,13 @@ def retarget_policy(policy_id: int, now: datetime | None = None) -> int:
                                            Ticket.status.in_(lifecycle.OPEN_STATUSES))).all()
     db.session.rollback()
     for ticket_id in ticket_ids:
-        ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True}, populate_existing=True)
-        retarget(ticket, ticket.customer.tier.value if ticket.customer_verified else "C", now)
-        db.session.commit()
+        try:
+            ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True}, populate_existing=True)
+            retarget(ticket, ticket.customer.tier.value if ticket.customer_verified else "C", now)
+            db.session.commit()
+        except Exception:
+            log.exception("retargeting ticket %s failed; going on", ticket_id)
+            db.session.rollback()
     return len(ticket_ids)
 
 

@@ -126,6 +126,11 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
         return _("broke the promise: %(text)s", text=data.get("description", ""))
     if kind in ("sla_warning", "sla_breached"):
         return _("SLA %(clock)s: %(level)s", clock=data.get("clock", ""), level=data.get("level", ""))
+    if kind == "sla_escalation_skipped":
+        return _("SLA escalation to %(to)s skipped (%(reason)s)", to=data.get("to", ""), reason=data.get("reason", ""))
+    if kind == "sla_retargeted":
+        return _("SLA %(clock)s target changed from %(before)s s to %(after)s s", clock=data.get("clock", ""),
+                 before=event.before, after=event.after)
     if kind == "sla_policy_applied":
         return _("SLA policy applied: %(policy)s", policy=data.get("policy", ""))
     if kind == "promise_cancelled":

@@ -354,3 +354,67 @@ def _children(pid: int) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def test_bad_calendars_are_refused_before_they_can_break_tickets(api, world):
+    week = {str(d): "09:00-18:00" for d in range(5)}
+    for body in ({"name": "a", "weekly": {}}, {"name": "b", "weekly": week, "extra_open": {"2026-12-26": "nonsense"}},
+                 {"name": "c", "weekly": week, "country": "ZZ"},
+                 {"name": "d", "weekly": {"0": "09:00-18:00,10:00-12:00"}},
+                 {"name": "e", "weekly": {"0": "22:00-06:00", "1": "05:00-07:00"}}):
+        r = api.post("/api/v1/sla-calendars", who="admin", json=body)
+        assert r.status_code == 422, (body, r.json)
+
+
+def test_a_clock_paused_after_its_due_time_resumes_and_its_breach_is_recorded(app, api, world):
+    _policy(api, first=60, resolution=120, warn_at=[])
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    api.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "hi"})
+    with app.app_context():  # make the resolution clock overdue, then wait on the customer
+        clock = db.session.scalar(select(SlaClock).where(SlaClock.ticket_id == t["id"], SlaClock.name == "resolution"))
+        clock.history = [[(clock.due_at - timedelta(hours=1)).isoformat(), "start"]]
+        db.session.commit()
+    api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "pending_customer"})
+    clock = _clock(app, t["id"], "resolution")
+    with app.app_context():
+        sla.sweep(now=clock.updated_at + timedelta(seconds=1))
+    assert "breach" in [level for level, _ in _fired(app, t["id"])]
+    api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "in_progress"})
+    assert [k for _, k in _clock(app, t["id"], "resolution").history][-1] == "resume"
+    for to in ("resolved", "closed"):
+        api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": to, "resolution": {
+            "summary": "s", "root_cause": "r", "department": "d"}})
+    assert [k for _, k in _clock(app, t["id"], "resolution").history][-1] == "stop"
+
+
+def test_a_reopen_does_not_fire_what_was_already_fired(app, api, world):
+    _policy(api, first=60, resolution=100, warn_at=[0.75], escalation=[
+        {"level": 2, "after_seconds": 10, "raise_priority": True}])
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P3")).json
+    clock = _clock(app, t["id"], "resolution")
+    with app.app_context():
+        sla.check(clock.id, now=clock.due_at + timedelta(seconds=20))
+    assert api.get(f"/api/v1/tickets/{t['id']}").json["priority"] == "P2"
+    for to in ("in_progress", "resolved", "in_progress"):
+        api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": to})
+    clock = _clock(app, t["id"], "resolution")
+    assert clock.cycle == 2
+    with app.app_context():
+        assert sla.check(clock.id, now=clock.updated_at + timedelta(seconds=30)) == []
+    assert api.get(f"/api/v1/tickets/{t['id']}").json["priority"] == "P2"
+
+
+def test_a_broken_promise_after_resolution_does_not_reopen_the_ticket(app, api, world):
+    from datetime import datetime, timezone
+
+    _policy(api, first=60, escalation=[{"level": 2, "after_seconds": 0, "reassign_to": "supervisor"}])
+    t = api.post("/api/v1/tickets", json=ticket_body()).json
+    due = datetime.now(timezone.utc) + timedelta(minutes=5)
+    p = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Call", "due_at": due.isoformat()}).json
+    for to in ("in_progress", "resolved"):
+        api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": to})
+    clock = _clock(app, t["id"], f"promise:{p['id']}")
+    with app.app_context():
+        sla.check(clock.id, now=clock.due_at + timedelta(seconds=5))
+    after = api.get(f"/api/v1/tickets/{t['id']}").json
+    assert after["status"] == "resolved" and after["promises"][0]["status"] == "broken"
