@@ -6,7 +6,6 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -15,12 +14,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..actors import Actor
 from ..auth.models import Role, Team, User
 from ..customers import services as customers
 from ..customers.models import Tier
@@ -30,6 +28,7 @@ from ..i18n import language_code, safe_next
 from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
 from ..sla import service as sla
+from ..staff import page_actor, staff_blueprint
 from ..tickets import labels, lifecycle
 from ..tickets import services as tickets
 from ..tickets.labels import describe_event
@@ -40,18 +39,9 @@ from ..tickets.queries import apply_filters, visible_tickets
 from ..tickets.schemas import TicketListArgs
 from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm
 
-bp = Blueprint("desk", __name__, url_prefix="/desk")
+bp = staff_blueprint("desk", __name__)
 PER_PAGE = 25
-
-
-@bp.before_request
-@login_required
-def _staff_only():
-    return None
-
-
-def _actor() -> Actor:
-    return Actor.of_user(current_user)
+_actor = page_actor
 
 
 def _local_to_utc(value: datetime) -> datetime:

@@ -1,29 +1,19 @@
 """Supervisor pages: the waiting queue and the routing rules."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 
-from ..actors import Actor
 from ..errors import DomainError
 from ..extensions import db
+from ..staff import page_actor, staff_blueprint
 from ..tickets.labels import waiting_reason
 from . import admin
 from .forms import RuleForm
 from .models import RoutingRule
 
-bp = Blueprint("routing", __name__, url_prefix="/desk")
-
-
-@bp.before_request
-@login_required
-def _staff_only():
-    return None
-
-
-def _actor() -> Actor:
-    return Actor.of_user(current_user)
+bp = staff_blueprint("routing", __name__)
+_actor = page_actor
 
 
 @bp.route("/queue")

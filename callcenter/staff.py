@@ -1,0 +1,22 @@
+"""What every staff page shares: sign-in required, and the signed-in user as an Actor."""
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import current_user, login_required
+
+from .actors import Actor
+
+
+def staff_blueprint(name: str, import_name: str, url_prefix: str = "/desk") -> Blueprint:
+    bp = Blueprint(name, import_name, url_prefix=url_prefix)
+
+    @bp.before_request
+    @login_required
+    def _signed_in():
+        return None
+
+    return bp
+
+
+def page_actor() -> Actor:
+    return Actor.of_user(current_user)
