@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..actors import Actor
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..events import enqueue_on_commit
 from ..extensions import db
-from .models import SlaCalendar, SlaPolicy
+from .models import SlaCalendar, SlaClock, SlaPolicy
 
 
 def require_reader(actor: Actor) -> None:
@@ -51,13 +51,34 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
     return policy
 
 
-def save_calendar(data: dict, actor: Actor) -> SlaCalendar:
+def calendar(actor: Actor, calendar_id: int) -> SlaCalendar:
+    require_reader(actor)
+    row = db.session.get(SlaCalendar, calendar_id)
+    if row is None:
+        raise NotFound(_("No such business calendar."))
+    return row
+
+
+def save_calendar(data: dict, actor: Actor, calendar_id: int | None = None) -> SlaCalendar:
+    """Create or replace a business calendar. Policies and clocks name their calendar, so a
+    rename follows through to them; open tickets on an edited calendar get new due times."""
     require_writer(actor)
-    if data["name"] == "24x7" or db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == data["name"])):
+    row = SlaCalendar() if calendar_id is None else db.session.get(SlaCalendar, calendar_id)
+    if row is None:
+        raise NotFound(_("No such business calendar."))
+    taken = db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == data["name"],
+                                                           SlaCalendar.id != (calendar_id or 0)))
+    if data["name"] == "24x7" or taken:
         raise ValidationFailed(_("A calendar with that name exists already."), {"fields": {"name": ["taken"]}})
-    row = SlaCalendar(name=data["name"], tz=data["tz"], weekly=data["weekly"], country=data.get("country"),
-                      extra_closed=[d.isoformat() for d in data.get("extra_closed", [])],
-                      extra_open={d.isoformat(): h for d, h in data.get("extra_open", {}).items()})
+    old_name = row.name
+    row.name, row.tz, row.weekly, row.country = data["name"], data["tz"], data["weekly"], data.get("country") or None
+    row.extra_closed = sorted(d.isoformat() for d in data.get("extra_closed", []))
+    row.extra_open = {d.isoformat(): h for d, h in sorted(data.get("extra_open", {}).items())}
     db.session.add(row)
+    if calendar_id is not None:
+        if old_name != row.name:
+            db.session.execute(update(SlaPolicy).where(SlaPolicy.calendar == old_name).values(calendar=row.name))
+            db.session.execute(update(SlaClock).where(SlaClock.calendar == old_name).values(calendar=row.name))
+        enqueue_on_commit("callcenter.sla.jobs.recompute_calendar", row.id, queue="default")
     db.session.commit()
     return row

@@ -153,3 +153,19 @@ def list_calendars(args):
 def create_calendar(data):
     """Add a business calendar (admins)."""
     return admin.save_calendar(data, current_actor())
+
+
+@blp.route("/sla-calendars/<int(max=2147483647):calendar_id>")
+@blp.response(200, CalendarOut)
+def get_calendar(calendar_id):
+    """One business calendar."""
+    return admin.calendar(current_actor(), calendar_id)
+
+
+@blp.route("/sla-calendars/<int(max=2147483647):calendar_id>", methods=["PUT"])
+@blp.arguments(CalendarIn)
+@blp.response(200, CalendarOut)
+def replace_calendar(data, calendar_id):
+    """Replace a business calendar (admins). Open tickets on it get new due times; a rename
+    carries over to the policies and clocks that use it."""
+    return admin.save_calendar(data, current_actor(), calendar_id)

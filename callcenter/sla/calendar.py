@@ -120,6 +120,15 @@ def parse_hours(text: str) -> tuple[Interval, ...]:
     return tuple(out)
 
 
+def format_hours(intervals: tuple[Interval, ...]) -> str:
+    """The inverse of parse_hours: minute intervals -> '09:00-12:00,13:00-18:00'."""
+    def hhmm(minute: int) -> str:
+        minute %= 1440
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
+    return ",".join(f"{hhmm(a)}-{hhmm(b) if b != 1440 else '24:00'}" for a, b in sorted(intervals))
+
+
 def _minutes(text: str) -> int:
     hours, _sep, minutes = text.strip().partition(":")
     value = int(hours) * 60 + int(minutes or 0)

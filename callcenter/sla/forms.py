@@ -1,9 +1,14 @@
+import re
+from datetime import date
+from zoneinfo import available_timezones
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..tickets.lifecycle import STATUSES
+from .calendar import overlaps, parse_hours
 
 
 def _minutes(label, required=False):
@@ -78,3 +83,91 @@ class PolicyForm(FlaskForm):
 
 def _csv(text):
     return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+            _l("Sunday"))
+HOURS_HINT = _l("Hours like 09:00-12:00,13:00-18:00, or 22:00-06:00 past midnight; empty when closed.")
+
+
+def _hours_field(label):
+    return StringField(label, validators=[Optional(), Length(max=200)], render_kw={"placeholder": "09:00-18:00"})
+
+
+class CalendarForm(FlaskForm):
+    """A business calendar: opening hours per weekday, a country's holidays, dates of our own."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the calendar a name.")), Length(max=80)])
+    tz = SelectField(_l("Time zone"), default="Asia/Shanghai")
+    country = SelectField(_l("Public holidays of"), validators=[Optional()])
+    day_0, day_1, day_2, day_3, day_4, day_5, day_6 = (_hours_field(label) for label in WEEKDAYS)
+    extra_closed = TextAreaField(_l("Also closed on (dates, one per line)"), validators=[Length(max=4000)],
+                                 render_kw={"placeholder": "2026-12-31"})
+    extra_open = TextAreaField(_l("Also open on (a date and its hours per line)"), validators=[Length(max=4000)],
+                               render_kw={"placeholder": "2026-12-26 09:00-12:00"})
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz.choices = sorted(available_timezones())
+        self.country.choices = [("", _l("None"))] + list(countries)
+
+    def days(self):
+        return [getattr(self, f"day_{d}") for d in range(7)]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        week = {}
+        for number, field in enumerate(self.days()):
+            try:
+                week[number] = parse_hours(field.data or "")
+            except ValueError:
+                field.errors.append(HOURS_HINT)
+                ok = False
+        if len(week) == 7 and not any(week.values()):
+            self.day_0.errors.append(_l("Open at least one day."))
+            ok = False
+        for problem in overlaps(week):  # the days that parsed: every mistake shows at once
+            day = int(problem.split(":")[0].split()[-1])
+            self.days()[day].errors.append(_l("These hours overlap each other or the next day's."))
+            ok = False
+        return ok
+
+    def validate_extra_closed(self, field):
+        try:
+            _dates(field.data)
+        except ValueError:
+            raise ValidationError(_l("Dates like 2026-10-01, one per line.")) from None
+
+    def validate_extra_open(self, field):
+        try:
+            _open_days(field.data)
+        except ValueError:
+            raise ValidationError(_l("A date and its hours per line, like 2026-12-26 09:00-12:00.")) from None
+
+    def calendar_data(self) -> dict:
+        """The API's CalendarIn shape, so both paths go through one schema."""
+        return {"name": self.name.data.strip(), "tz": self.tz.data, "country": self.country.data or None,
+                "weekly": {str(d): f.data.strip() for d, f in enumerate(self.days()) if (f.data or "").strip()},
+                "extra_closed": [d.isoformat() for d in _dates(self.extra_closed.data)],
+                "extra_open": {d.isoformat(): h for d, h in _open_days(self.extra_open.data).items()}}
+
+    def fill_from(self, row) -> None:
+        self.name.data, self.tz.data, self.country.data = row.name, row.tz, row.country or ""
+        for day, field in enumerate(self.days()):
+            field.data = (row.weekly or {}).get(str(day), "")
+        self.extra_closed.data = "\n".join(row.extra_closed or [])
+        self.extra_open.data = "\n".join(f"{d} {h}" for d, h in sorted((row.extra_open or {}).items()))
+
+
+def _dates(text) -> list[date]:
+    return [date.fromisoformat(part) for part in re.split(r"[\s,;]+", text or "") if part]
+
+
+def _open_days(text) -> dict[date, str]:
+    out = {}
+    for line in filter(None, (line.strip() for line in (text or "").splitlines())):
+        day, _sep, hours = line.partition(" ")
+        if not hours.strip() or not parse_hours(hours.strip()):
+            raise ValueError(line)
+        out[date.fromisoformat(day)] = hours.strip().replace(" ", "")
+    return out

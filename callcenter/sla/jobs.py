@@ -18,3 +18,8 @@ def sweep() -> int:
 @app_job
 def retarget_policy(policy_id: int) -> int:
     return service.retarget_policy(policy_id)
+
+
+@app_job
+def recompute_calendar(calendar_id: int) -> int:
+    return service.recompute_calendar(calendar_id)

@@ -58,6 +58,10 @@ def calendar_named(name: str) -> BusinessCalendar:
     row = db.session.scalar(select(SlaCalendar).where(SlaCalendar.name == name))
     if row is None:
         return BusinessCalendar.twenty_four_seven()  # a policy naming a missing calendar still protects
+    return calendar_of(row)
+
+
+def calendar_of(row: SlaCalendar) -> BusinessCalendar:
     return _calendar_from(json.dumps({"tz": row.tz, "weekly": row.weekly, "country": row.country,
                                       "extra_closed": row.extra_closed, "extra_open": row.extra_open},
                                      sort_keys=True))
@@ -447,6 +451,40 @@ def retarget_policy(policy_id: int, now: datetime | None = None) -> int:
             db.session.commit()
         except Exception:
             log.exception("retargeting ticket %s failed; going on", ticket_id)
+            db.session.rollback()
+    return len(ticket_ids)
+
+
+def recompute_calendar(calendar_id: int, now: datetime | None = None) -> int:
+    """A business calendar was edited: the unfinished clocks on it get new due times (the
+    business time already used is recomputed on the new hours too); each move is audited."""
+    from ..tickets import lifecycle
+
+    now = now or utcnow()
+    row = db.session.get(SlaCalendar, calendar_id)
+    if row is None:
+        return 0
+    name = row.name
+    ticket_ids = db.session.scalars(select(SlaClock.ticket_id).distinct().join(Ticket, Ticket.id == SlaClock.ticket_id)
+                                    .where(SlaClock.calendar == name,
+                                           Ticket.status.in_(lifecycle.OPEN_STATUSES))).all()
+    db.session.rollback()
+    for ticket_id in ticket_ids:
+        try:
+            ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True}, populate_existing=True)
+            clocks = clocks_of(ticket)
+            for clock in clocks:
+                if clock.calendar != name or _last(clock) == STOP:
+                    continue
+                before = clock.due_at
+                _refresh(clock, ticket, now)
+                if clock.due_at != before:
+                    audit.record(ticket, "sla_due_moved", SYSTEM, clock=clock.name, field="due_at", before=before,
+                                 after=clock.due_at, calendar=name)
+            _sum_up(ticket, clocks)
+            db.session.commit()
+        except Exception:
+            log.exception("recomputing the clocks of ticket %s failed; going on", ticket_id)
             db.session.rollback()
     return len(ticket_ids)
 

@@ -125,12 +125,15 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
     if kind == "promise_broken":
         return _("broke the promise: %(text)s", text=data.get("description", ""))
     if kind in ("sla_warning", "sla_breached"):
-        return _("SLA %(clock)s: %(level)s", clock=data.get("clock", ""), level=data.get("level", ""))
+        return _("SLA %(clock)s: %(level)s", clock=sla_clock(data.get("clock", "")), level=data.get("level", ""))
     if kind == "sla_escalation_skipped":
         return _("SLA escalation to %(to)s skipped (%(reason)s)", to=data.get("to", ""), reason=data.get("reason", ""))
     if kind == "sla_retargeted":
-        return _("SLA %(clock)s target changed from %(before)s s to %(after)s s", clock=data.get("clock", ""),
+        return _("SLA %(clock)s target changed from %(before)s s to %(after)s s", clock=sla_clock(data.get("clock", "")),
                  before=event.before, after=event.after)
+    if kind == "sla_due_moved":
+        return _("SLA %(clock)s due time moved: calendar %(calendar)s changed", clock=sla_clock(data.get("clock", "")),
+                 calendar=data.get("calendar", ""))
     if kind == "sla_policy_applied":
         return _("SLA policy applied: %(policy)s", policy=data.get("policy", ""))
     if kind == "promise_cancelled":

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callcenter.sla.calendar import BusinessCalendar, NeverOpen, parse_hours
+from callcenter.sla.calendar import BusinessCalendar, NeverOpen, format_hours, parse_hours
 from callcenter.sla.holidays_source import country_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -128,3 +128,26 @@ def test_add_and_between_agree(start, seconds):
     end = cal.add(start, seconds)
     assert end > start
     assert abs(cal.between(start, end) - seconds) < 1e-6
+
+
+def test_format_hours_reads_back_what_parse_hours_reads():
+    for text in ("09:00-12:00,13:00-18:00", "22:00-06:00", "00:00-24:00", "08:30-17:45"):
+        assert format_hours(parse_hours(text)) == text
+
+
+def test_describe_days_names_holidays_make_up_days_and_our_own_dates():
+    from callcenter.sla.holidays_source import country_calendar, describe_days, holiday_names
+
+    weekly = {d: parse_hours("09:00-12:00,13:00-18:00") for d in range(5)}
+    closed, opened = [date(2026, 9, 30)], {date(2026, 10, 11): parse_hours("10:00-14:00")}
+    calendar = country_calendar("CN", [2026], "Asia/Shanghai", weekly, extra_closed=closed, extra_open=opened)
+    names = holiday_names("CN", [2026], "zh_CN")
+    days = describe_days(calendar, names, closed, opened, date(2026, 9, 28), 14)
+    by_day = {d.day: d for d in days}
+    assert len(days) == 14 and by_day[date(2026, 9, 28)].reason is None
+    assert by_day[date(2026, 9, 30)].reason == "closed" and by_day[date(2026, 9, 30)].hours == ()
+    assert by_day[date(2026, 10, 1)].reason == "holiday" and by_day[date(2026, 10, 1)].name == "国庆节"
+    assert by_day[date(2026, 10, 10)].reason == "makeup" and by_day[date(2026, 10, 10)].hours == weekly[0]
+    assert by_day[date(2026, 10, 11)].reason == "open" and by_day[date(2026, 10, 11)].hours == ((600, 840),)
+    only = describe_days(calendar, names, closed, opened, date(2026, 9, 28), 14, exceptions_only=True)
+    assert [d.reason for d in only] == ["closed"] + ["holiday"] * 6 + ["makeup", "open"]  # 10-04 is a Sunday anyway
