@@ -82,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     from .customers.api import blp as customers_api
     from .desk.views import bp as desk_bp
     from .health import bp as health_bp
+    from .kpi.api import blp as kpi_api
+    from .kpi.views import bp as kpi_bp
     from .portal.views import bp as portal_bp
     from .routing.api import blp as routing_api
     from .routing.offers_api import blp as offers_api
@@ -90,10 +92,11 @@ def _register_blueprints(app: Flask) -> None:
     from .sla.views import bp as sla_bp
     from .tickets.api import blp as tickets_api
 
-    for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api):
+    for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api,
+                kpi_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
-    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp):
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
 

@@ -131,7 +131,10 @@ def _escalations(clock: SlaClock, state: ClockState) -> list[tuple[str, datetime
 
 
 def _sum_up(ticket: Ticket, clocks: list[SlaClock]) -> None:
-    ticket.sla_state = max((c.state for c in clocks), key=lambda s: SEVERITY.get(s, 0), default=None)
+    """The ticket's SLA state: the worst of the clocks still running (a first response answered
+    late is history, not work), or of all of them once none runs (the final verdict)."""
+    live = [c for c in clocks if _last(c) != STOP]
+    ticket.sla_state = max((c.state for c in live or clocks), key=lambda s: SEVERITY.get(s, 0), default=None)
 
 
 def clocks_of(ticket: Ticket) -> list[SlaClock]:
@@ -495,7 +498,7 @@ def clock_summaries(ticket: Ticket, now: datetime | None = None) -> list[dict]:
     out = []
     for clock in clocks_of(ticket):
         state = _state(clock, now)
-        out.append({"name": clock.name, "state": state.state, "due_at": state.due_at,
+        out.append({"name": clock.name, "state": state.state, "stopped": _last(clock) == STOP, "due_at": state.due_at,
                     "remaining_seconds": round(state.remaining_seconds), "percent_used": state.percent_used,
                     "target_seconds": clock.target_seconds})
     return out

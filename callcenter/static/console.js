@@ -9,12 +9,20 @@
   var changes = 0;
 
   function show(message) {
+    if (body.dataset.quiet) return;  // a page that redraws itself (the wallboard) needs no banner
     text.textContent = message;
     banner.hidden = false;
   }
 
   var socket = io("/console", { transports: ["websocket", "polling"] });
-  socket.on("connect", function () { body.dataset.live = "on"; });
+  // Pages that redraw themselves listen for "console" DOM events instead of a second socket.
+  socket.onAny(function (name, data) {
+    document.dispatchEvent(new CustomEvent("console", { detail: { name: name, data: data } }));
+  });
+  socket.on("connect", function () {
+    body.dataset.live = "on";
+    document.dispatchEvent(new CustomEvent("console", { detail: { name: "connect", data: {} } }));
+  });
   socket.on("disconnect", function () { body.dataset.live = "off"; });
   socket.on("hello", function (data) { body.dataset.seq = data.seq; });
 

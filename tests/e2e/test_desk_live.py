@@ -6,15 +6,8 @@ import redis as redis_lib
 from playwright.sync_api import expect
 from rq.registry import ScheduledJobRegistry
 
-from tests.factories import PASSWORD, set_presence, ticket_body
-
-
-def _sign_in(page, email):
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/desk/")
+from tests.e2e.staff import sign_in as _sign_in
+from tests.factories import set_presence, ticket_body
 
 
 def test_an_agents_desk_hears_of_their_teams_new_tickets_only(page, app, api, world):

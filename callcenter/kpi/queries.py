@@ -1,0 +1,91 @@
+"""Aggregates for the wallboard, read from the database (read-only: no transactions to own)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ..actors import Actor
+from ..auth.models import Team
+from ..errors import Forbidden, ValidationFailed
+from ..extensions import db
+from ..sla.models import SlaFired
+from ..tickets import lifecycle
+from ..tickets.models import Ticket
+from ..tickets.queries import visible_tickets
+from . import formulas
+
+STATES = ("breached", "warning", "running", "paused", "met")
+
+
+def require_supervisor(actor: Actor) -> None:
+    if not actor.is_supervisor:
+        from flask_babel import gettext as _
+
+        raise Forbidden(_("Only supervisors and admins see the wallboard."))
+
+
+def _team_id(team: str | None) -> int | None:
+    if not team:
+        return None
+    team_id = db.session.scalar(select(Team.id).where(Team.name == team))
+    if team_id is None:
+        from flask_babel import gettext as _
+
+        raise ValidationFailed(_("No team with that name."), {"fields": {"team": ["unknown"]}})
+    return team_id
+
+
+def team_names() -> list[str]:
+    return list(db.session.scalars(select(Team.name).order_by(Team.name)))
+
+
+def _start_of_day(now: datetime, tz: str) -> datetime:
+    local = now.astimezone(ZoneInfo(tz)).date()
+    return datetime.combine(local, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, limit: int = 30) -> dict:
+    """Open tickets by SLA state, the ones at risk with their worst clock, and today's firings."""
+    from ..routing.service import queue_stats
+    from ..sla.service import clock_summaries
+
+    require_supervisor(actor)
+    team_id = _team_id(team)
+    open_tickets = visible_tickets(actor).where(Ticket.status.in_(lifecycle.OPEN_STATUSES))
+    if team_id is not None:
+        open_tickets = open_tickets.where(Ticket.team_id == team_id)
+    ids = open_tickets.with_only_columns(Ticket.id).subquery()
+    counts = dict(db.session.execute(select(Ticket.sla_state, func.count()).where(Ticket.id.in_(select(ids.c.id)))
+                                     .group_by(Ticket.sla_state)).all())
+    risky = db.session.scalars(open_tickets.where(Ticket.sla_state.in_(("warning", "breached")))
+                               .order_by(Ticket.sla_state.asc(), Ticket.id)  # "breached" sorts first
+                               .limit(limit * 2)).all()
+    entries = []
+    for ticket in risky:
+        clock = formulas.worst_clock(clock_summaries(ticket, now))
+        if clock is None:
+            continue
+        entries.append({"ticket_id": ticket.id, "reference": ticket.reference, "subject": ticket.subject,
+                        "priority": ticket.priority.value, "status": ticket.status.value,
+                        "team": ticket.team.name if ticket.team else None,
+                        "assignee": ticket.assignee.name if ticket.assignee else None,
+                        "clock": clock["name"], "state": clock["state"], "due_at": clock["due_at"],
+                        "remaining_seconds": clock["remaining_seconds"], "percent_used": clock["percent_used"]})
+    fired = select(SlaFired.level, func.count()).where(SlaFired.fired_at >= _start_of_day(now, tz))
+    if team_id is not None:  # today's firings on the team's tickets, open or since resolved
+        fired = fired.join(Ticket, Ticket.id == SlaFired.ticket_id).where(Ticket.team_id == team_id)
+    today = {"warnings": 0, "breaches": 0}
+    for level, n in db.session.execute(fired.group_by(SlaFired.level)).all():
+        if level.startswith("warning"):
+            today["warnings"] += n
+        elif level == "breach":
+            today["breaches"] += n
+    total = sum(counts.values())
+    at_risk = counts.get("warning", 0) + counts.get("breached", 0)
+    return {"generated_at": now, "team": team, "open": total,
+            "states": {state: counts.get(state, 0) for state in STATES},
+            "without_sla": counts.get(None, 0) + counts.get("none", 0),
+            "at_risk_share": formulas.share(at_risk, total),
+            "at_risk": formulas.at_risk_order(entries)[:limit], "today": today, "queue": queue_stats(now)}

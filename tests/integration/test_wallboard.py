@@ -1,0 +1,78 @@
+"""The wallboard's SLA panel: open tickets by SLA state, the ones at risk worst first, today's
+breaches, for supervisors only, per team."""
+from __future__ import annotations
+
+import time
+
+from callcenter.sla import service as sla
+from tests.factories import login, ticket_body
+
+
+def _policy(api, name, priority, first, warn_at):
+    r = api.post("/api/v1/sla-policies", who="admin", json={
+        "name": name, "match": {"priority": priority}, "position": 1, "warn_at": warn_at,
+        "targets": {"first_response_seconds": first, "resolution_seconds": 86400}})
+    assert r.status_code == 201, r.json
+
+
+def _board_world(app, api):
+    """One breached ticket (Billing), one in warning (Network), one on time (Billing)."""
+    _policy(api, "P1 one second", "P1", 1, [])
+    _policy(api, "P2 warn early", "P2", 30, [0.02])
+    _policy(api, "P3 relaxed", "P3", 3600, [0.75])
+    breached = api.post("/api/v1/tickets", json=ticket_body(priority="P1", subject="breached")).json
+    warning = api.post("/api/v1/tickets", json=ticket_body(priority="P2", category="network",
+                                                           subject="warning")).json
+    on_time = api.post("/api/v1/tickets", json=ticket_body(priority="P3", subject="on time")).json
+    time.sleep(1.2)
+    with app.app_context():
+        sla.sweep()
+    return breached, warning, on_time
+
+
+def test_the_board_counts_open_tickets_by_sla_state_and_lists_the_ones_at_risk_worst_first(app, api, world):
+    breached, warning, on_time = _board_world(app, api)
+    board = api.get("/api/v1/kpi/sla-board", who="boss").json
+    assert board["open"] == 3 and board["at_risk_share"] == round(2 / 3, 4)
+    assert board["states"] == {"breached": 1, "warning": 1, "running": 1, "paused": 0, "met": 0}
+    assert [e["ticket_id"] for e in board["at_risk"]] == [breached["id"], warning["id"]]
+    first, second = board["at_risk"]
+    assert first["state"] == "breached" and first["remaining_seconds"] <= 0 and first["clock"] == "first_response"
+    assert second["state"] == "warning" and 0 < second["remaining_seconds"] < 30 and second["team"] == "Network"
+    assert board["today"] == {"warnings": 1, "breaches": 1}
+    assert board["queue"]["waiting"] >= 0
+
+    network = api.get("/api/v1/kpi/sla-board?team=Network", who="boss").json
+    assert network["open"] == 1 and [e["ticket_id"] for e in network["at_risk"]] == [warning["id"]]
+    assert network["today"] == {"warnings": 1, "breaches": 0}
+    unknown = api.get("/api/v1/kpi/sla-board?team=Nowhere", who="boss")
+    assert unknown.status_code == 422 and unknown.json["error"]["details"]["fields"]["team"] == ["unknown"]
+
+    # A reply meets the breached ticket's first response: it leaves the at-risk list.
+    assert api.post(f"/api/v1/tickets/{breached['id']}/messages", who="boss",
+                    json={"body": "We are on it.", "internal": False}).status_code == 201
+    board = api.get("/api/v1/kpi/sla-board", who="boss").json
+    assert [e["ticket_id"] for e in board["at_risk"]] == [warning["id"]]
+    assert board["today"]["breaches"] == 1  # what happened today stays counted
+
+
+def test_only_supervisors_and_admins_see_the_wallboard(api, client, world):
+    assert api.get("/api/v1/kpi/sla-board", who="anna").status_code == 403
+    assert api.get("/api/v1/kpi/sla-board", who="admin").status_code == 200
+    assert api.get("/api/v1/kpi/sla-board", who=None).status_code == 401
+    login(client, "anna@test.cc")
+    assert client.get("/wallboard").status_code == 403
+    assert client.get("/wallboard/panel").status_code == 403
+
+
+def test_the_wallboard_page_and_its_panel_show_the_same_board(app, api, client, world):
+    breached, warning, _on_time = _board_world(app, api)
+    login(client, "boss@test.cc")
+    page = client.get("/wallboard", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert f'data-ticket-id="{breached["id"]}" data-state="breached"' in page
+    assert f'data-ticket-id="{warning["id"]}" data-state="warning"' in page
+    assert "今日超时" in page and "有风险的工单" in page  # the board speaks Chinese on a Chinese browser
+    panel = client.get("/wallboard/panel?team=Billing").get_data(as_text=True)
+    assert "<html" not in panel and f'data-ticket-id="{breached["id"]}"' in panel
+    assert f'data-ticket-id="{warning["id"]}"' not in panel
+    assert 'data-tile="breached"><span class="n">1<' in panel

@@ -1,0 +1,31 @@
+from callcenter.kpi.formulas import at_risk_order, share, worst_clock
+
+
+def test_share_is_none_rather_than_zero_when_there_is_nothing_to_share():
+    assert share(0, 0) is None
+    assert share(1, 3) == 0.3333 and share(0, 5) == 0.0
+
+
+def test_the_worst_clock_is_the_worst_state_then_the_least_time_left_and_never_a_met_one():
+    clocks = [{"name": "resolution", "state": "running", "remaining_seconds": 60},
+              {"name": "first_response", "state": "warning", "remaining_seconds": 300},
+              {"name": "final_response", "state": "warning", "remaining_seconds": 120},
+              {"name": "next_response", "state": "met", "remaining_seconds": -999}]
+    assert worst_clock(clocks)["name"] == "final_response"
+    assert worst_clock([*clocks, {"name": "promise:1", "state": "breached", "remaining_seconds": -5}])["name"] == "promise:1"
+    assert worst_clock([{"name": "x", "state": "met", "remaining_seconds": 0}]) is None
+    assert worst_clock([]) is None
+
+
+def test_at_risk_puts_breaches_first_and_the_most_overdue_on_top():
+    entries = [{"ticket_id": 1, "state": "warning", "remaining_seconds": 50},
+               {"ticket_id": 2, "state": "breached", "remaining_seconds": -10},
+               {"ticket_id": 3, "state": "breached", "remaining_seconds": -900},
+               {"ticket_id": 4, "state": "warning", "remaining_seconds": 5}]
+    assert [e["ticket_id"] for e in at_risk_order(entries)] == [3, 2, 4, 1]
+
+
+def test_a_clock_stopped_late_is_history_not_the_worst_clock():
+    clocks = [{"name": "first_response", "state": "breached", "stopped": True, "remaining_seconds": -60},
+              {"name": "resolution", "state": "running", "stopped": False, "remaining_seconds": 600}]
+    assert worst_clock(clocks)["name"] == "resolution"
