@@ -40,6 +40,7 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
     if data["calendar"] != "24x7" and not db.session.scalar(select(SlaCalendar.id).where(
             SlaCalendar.name == data["calendar"])):
         raise ValidationFailed(_("No business calendar with that name."), {"fields": {"calendar": ["unknown"]}})
+    _check_escalation_targets(data.get("escalation", []))
     for key, value in data.items():
         if key == "match":
             value = {k: v for k, v in value.items() if v not in (None, "", [])}
@@ -49,6 +50,24 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
         enqueue_on_commit("callcenter.sla.jobs.retarget_policy", policy_id, queue="default")
     db.session.commit()
     return policy
+
+
+def _check_escalation_targets(steps: list[dict]) -> None:
+    """A step that hands tickets to nobody would only show up at the first breach: refuse it now."""
+    from ..auth.models import Team, User
+
+    for step in steps:
+        kind, _sep, name = (step.get("reassign_to") or "supervisor").partition(":")
+        if kind == "user":
+            found = db.session.scalar(select(User.id).where(User.email == name.strip().lower(), User.active))
+        elif kind == "team":
+            found = db.session.scalar(select(Team.id).where(Team.name == name.strip()))
+        else:
+            continue
+        if found is None:
+            raise ValidationFailed(_("Escalation level %(level)s hands tickets to %(target)s, who does not exist.",
+                                     level=step["level"], target=step["reassign_to"]),
+                                   {"fields": {"escalation": [f"level {step['level']}: unknown {kind}"]}})
 
 
 def calendar(actor: Actor, calendar_id: int) -> SlaCalendar:

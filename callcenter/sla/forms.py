@@ -5,7 +5,7 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..tickets.lifecycle import STATUSES
 from .calendar import overlaps, parse_hours
@@ -21,6 +21,7 @@ class PolicyForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[Optional()])
     priority = SelectField(_l("Priority"), validators=[Optional()])
     tier = SelectField(_l("Customer tier"), validators=[Optional()])
+    channel = SelectField(_l("Channel"), validators=[Optional()])
     category = StringField(_l("Categories (codes, comma-separated)"), validators=[Optional(), Length(max=300)])
     calendar = SelectField(_l("Calendar"))
     first_response = _minutes(_l("First response (minutes)"), required=True)
@@ -32,6 +33,15 @@ class PolicyForm(FlaskForm):
                                  validators=[Length(max=200)])
     position = IntegerField(_l("Position (lower is checked first)"), default=100, validators=[NumberRange(0, 100_000)])
     active = BooleanField(_l("Active"), default=True)
+    # The escalation chain after a breach (level 1 is the breach: the assignee is told).
+    level2_after = IntegerField(_l("Level 2: business minutes after the breach"), default=30,
+                                validators=[Optional(), NumberRange(0, 43_200)])
+    level2_raise = BooleanField(_l("Level 2 raises the priority one step"), default=True)
+    level3_after = IntegerField(_l("Level 3: business minutes after the breach"), default=60,
+                                validators=[Optional(), NumberRange(0, 43_200)])
+    level3_to = StringField(_l("Level 3 hands the ticket to"), default="supervisor", validators=[
+        Optional(), Length(max=200),
+        Regexp(r"^(supervisor|user:\S+@\S+|team:.+)$", message=_l("supervisor, user:EMAIL or team:NAME"))])
 
     def __init__(self, *args, calendars=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +50,8 @@ class PolicyForm(FlaskForm):
                              ("inquiry", _l("Inquiry"))]
         self.priority.choices = [any_] + [(p, p) for p in ("P1", "P2", "P3", "P4")]
         self.tier.choices = [any_] + [(t, t) for t in ("VIP", "A", "B", "C")]
+        self.channel.choices = [any_, ("web", _l("Web form")), ("phone", _l("Phone")), ("email", _l("Email")),
+                                ("api", "API")]
         self.calendar.choices = [("24x7", "24x7")] + [(c, c) for c in calendars]
 
     def validate_warn_at(self, field):
@@ -50,12 +62,16 @@ class PolicyForm(FlaskForm):
         if any(not 1 <= v <= 99 for v in values):
             raise ValidationError(_l("Percentages, e.g. 75,90."))
 
+    def validate_level3_after(self, field):
+        if field.data is not None and self.level2_after.data is not None and field.data < self.level2_after.data:
+            raise ValidationError(_l("Level 3 comes after level 2."))
+
     def validate_pause_statuses(self, field):
         if any(s not in STATUSES for s in _csv(field.data)):
             raise ValidationError(_l("Unknown status."))
 
     def policy_data(self) -> dict:
-        match = {k: getattr(self, k).data for k in ("kind", "priority", "tier") if getattr(self, k).data}
+        match = {k: getattr(self, k).data for k in ("kind", "priority", "tier", "channel") if getattr(self, k).data}
         if _csv(self.category.data):
             match["category"] = _csv(self.category.data)
         targets = {f"{k}_seconds": getattr(self, k).data * 60
@@ -63,13 +79,23 @@ class PolicyForm(FlaskForm):
         return {"name": self.name.data.strip(), "match": match, "calendar": self.calendar.data, "targets": targets,
                 "warn_at": [int(v) / 100 for v in _csv(self.warn_at.data)],
                 "pause_statuses": _csv(self.pause_statuses.data), "position": self.position.data,
-                "active": self.active.data}
+                "active": self.active.data, "escalation": self._escalation()}
+
+    def _escalation(self) -> list[dict]:
+        steps = []
+        if self.level2_after.data is not None:
+            steps.append({"level": 2, "after_seconds": self.level2_after.data * 60, "notify": "supervisors",
+                          "raise_priority": bool(self.level2_raise.data)})
+        if self.level3_after.data is not None:
+            steps.append({"level": 3, "after_seconds": self.level3_after.data * 60, "notify": "supervisors",
+                          "reassign_to": (self.level3_to.data or "").strip() or "supervisor"})
+        return steps
 
     def fill_from(self, policy) -> None:
         match = policy.match or {}
         self.name.data, self.calendar.data, self.position.data, self.active.data = (
             policy.name, policy.calendar, policy.position, policy.active)
-        for key in ("kind", "priority", "tier"):
+        for key in ("kind", "priority", "tier", "channel"):
             value = match.get(key)
             getattr(self, key).data = value[0] if isinstance(value, list) else value
         category = match.get("category") or []
@@ -79,6 +105,12 @@ class PolicyForm(FlaskForm):
             getattr(self, key).data = seconds // 60 if seconds else None
         self.warn_at.data = ",".join(str(round(v * 100)) for v in policy.warn_at or [])
         self.pause_statuses.data = ",".join(policy.pause_statuses or [])
+        steps = {step["level"]: step for step in policy.escalation or []}
+        level2, level3 = steps.get(2), steps.get(3)
+        self.level2_after.data = level2["after_seconds"] // 60 if level2 else None
+        self.level2_raise.data = bool(level2 and level2.get("raise_priority"))
+        self.level3_after.data = level3["after_seconds"] // 60 if level3 else None
+        self.level3_to.data = (level3 or {}).get("reassign_to", "")
 
 
 def _csv(text):

@@ -43,15 +43,19 @@ def edit_policy(policy_id: int | None = None):
     form = PolicyForm(calendars=[c.name for c in admin.calendars(actor)])
     if request.method == "GET" and policy is not None:
         form.fill_from(policy)
+    other_steps = [step for step in (policy.escalation if policy else []) if step["level"] not in (2, 3)]
     if form.validate_on_submit():
+        data = form.policy_data()
+        data["escalation"] = sorted(data["escalation"] + other_steps, key=lambda step: step["level"])
         try:
-            admin.save_policy(form.policy_data(), actor, policy_id)
+            admin.save_policy(data, actor, policy_id)
         except DomainError as err:
             form.form_errors.append(err.message)
         else:
             flash(_("SLA policy saved."), "success")
             return redirect(url_for("sla.policies"))
-    return render_template("sla/policy_form.html", form=form, policy=policy), 400 if request.method == "POST" else 200
+    return render_template("sla/policy_form.html", form=form, policy=policy, other_steps=other_steps), (
+        400 if request.method == "POST" else 200)
 
 
 @bp.route("/sla-calendars/new", methods=["GET", "POST"])
