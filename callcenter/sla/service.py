@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..actors import SYSTEM
@@ -35,6 +38,7 @@ CLOCKS = (("first_response", "first_response_seconds"), ("resolution", "resoluti
 STARTED_WITH_TICKET = ("first_response", "resolution", "final_response")
 FINAL = ("resolved", "closed", "cancelled")
 SEVERITY = {None: 0, MET: 0, PAUSED: 1, "running": 1, WARNING: 2, BREACHED: 3}
+SWEEP_BATCH = 50  # clocks the sweep checks in one transaction
 
 
 # ---------------------------------------------------------------- calendars and policies
@@ -52,13 +56,36 @@ def _calendar_from(spec: str) -> BusinessCalendar:
     return BusinessCalendar(tz=row["tz"], weekly=weekly, closed=frozenset(closed), extra_open=extra)
 
 
+_calendars_read: ContextVar[dict[str, BusinessCalendar] | None] = ContextVar("sla_calendars_read", default=None)
+
+
+@contextmanager
+def _each_calendar_read_once():
+    """Inside this block calendar_named() reads each calendar row once: a check computes a
+    clock's state several times and a page of tickets has many clocks, each a SELECT without
+    it. The block is one check, sweep batch or page, so an edited calendar is seen next time."""
+    if _calendars_read.get() is not None:
+        yield
+        return
+    token = _calendars_read.set({})
+    try:
+        yield
+    finally:
+        _calendars_read.reset(token)
+
+
 def calendar_named(name: str) -> BusinessCalendar:
     if name == "24x7":
         return BusinessCalendar.twenty_four_seven()
+    read = _calendars_read.get()
+    if read is not None and name in read:
+        return read[name]
     row = db.session.scalar(select(SlaCalendar).where(SlaCalendar.name == name))
-    if row is None:
-        return BusinessCalendar.twenty_four_seven()  # a policy naming a missing calendar still protects
-    return calendar_of(row)
+    # a policy naming a missing calendar still protects
+    calendar = BusinessCalendar.twenty_four_seven() if row is None else calendar_of(row)
+    if read is not None:
+        read[name] = calendar
+    return calendar
 
 
 def calendar_of(row: SlaCalendar) -> BusinessCalendar:
@@ -96,11 +123,13 @@ def _fired(clock: SlaClock) -> set[str]:
                                                                SlaFired.cycle == clock.cycle)))
 
 
-def _refresh(clock: SlaClock, ticket: Ticket, now: datetime) -> ClockState:
-    """Cache the clock's state and due time, and schedule its next check."""
+def _refresh(clock: SlaClock, ticket: Ticket, now: datetime, fired: set[str] | None = None) -> ClockState:
+    """Cache the clock's state and due time, and schedule its next check. fired: the levels the
+    clock has fired in its cycle, when the caller knows them already."""
     state = _state(clock, now)
     clock.state, clock.due_at = state.state, state.due_at
-    fired = _fired(clock) if clock.id else set()
+    if fired is None:
+        fired = _fired(clock) if clock.id else set()
     pending = [at for fraction, at in state.warnings if at is not None and f"warning:{fraction}" not in fired]
     if state.due_at is not None and "breach" not in fired:
         pending.append(state.due_at)
@@ -309,18 +338,64 @@ def _pause_statuses(clock: SlaClock) -> list[str]:
 
 def check(clock_id: int, now: datetime | None = None) -> list[str]:
     """Fire what is due on this clock now and not fired yet; reschedule the next check."""
+    now = now or utcnow()
+    ticket_id = db.session.scalar(select(SlaClock.ticket_id).where(SlaClock.id == clock_id))
+    if ticket_id is None:
+        return []
+    [fired] = _check_many([(clock_id, ticket_id)], now)
+    db.session.commit()
+    return fired
+
+
+def _check_many(due: list[tuple[int, int]], now: datetime) -> list[list[str]]:
+    """Check clocks, given as (clock id, ticket id), in the caller's transaction: the levels
+    each fired, in order. Their tickets are locked first, in id order; their clocks and what
+    these fired are read in one query each. An escalation may lock agent rows, which come
+    after every ticket row: the list stops after a clock that escalated, and the caller
+    commits before checking the rest."""
+    ticket_ids = sorted({ticket_id for _clock_id, ticket_id in due})
+    tickets = {t.id: t for t in db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True))}
+    clocks: dict[int, list[SlaClock]] = {}
+    for clock in db.session.scalars(select(SlaClock).where(SlaClock.ticket_id.in_(ticket_ids))
+                                    .order_by(SlaClock.id).execution_options(populate_existing=True)):
+        clocks.setdefault(clock.ticket_id, []).append(clock)
+    by_id = {c.id: c for listed in clocks.values() for c in listed}
+    fired = _fired_levels([by_id[clock_id] for clock_id, _ticket_id in due if clock_id in by_id])
+    results: list[list[str]] = []
+    with _each_calendar_read_once():
+        for clock_id, ticket_id in due:
+            clock = by_id.get(clock_id)  # None: deleted with its ticket since the caller looked
+            results.append([] if clock is None else
+                           _check(tickets[ticket_id], clock, clocks[ticket_id], fired[clock_id], now))
+            if any(level.startswith("escalation:") for level in results[-1]):
+                break
+    return results
+
+
+def _fired_levels(clocks: list[SlaClock]) -> dict[int, set[str]]:
+    """What each clock has fired in its current cycle, for many clocks in one query."""
+    cycles = {c.id: c.cycle for c in clocks}
+    fired: dict[int, set[str]] = {clock_id: set() for clock_id in cycles}
+    if cycles:
+        for clock_id, cycle, level in db.session.execute(
+                select(SlaFired.clock_id, SlaFired.cycle, SlaFired.level).where(SlaFired.clock_id.in_(list(cycles)))):
+            if cycle == cycles[clock_id]:
+                fired[clock_id].add(level)
+    return fired
+
+
+def _check(ticket: Ticket, clock: SlaClock, clocks: list[SlaClock], already: set[str], now: datetime) -> list[str]:
+    """check() of one clock, its ticket locked. clocks: all the ticket's; already: the levels
+    the clock has fired in its cycle, kept up to date here for _refresh."""
     from ..tickets.services import rooms_for
 
-    now = now or utcnow()
-    clock = db.session.get(SlaClock, clock_id)
-    if clock is None:
-        return []
-    ticket = db.session.get(Ticket, clock.ticket_id, with_for_update={"key_share": True}, populate_existing=True)
-    clock = db.session.get(SlaClock, clock_id, populate_existing=True)
     state = _state(clock, now)
     fired_now = []
-    if not state.running and state.state == BREACHED and _last(clock) == PAUSE:
+    if not state.running and state.state == BREACHED and _last(clock) == PAUSE and "breach" not in already:
         # paused after its due time: the breach is a fact even though the clock waits now
+        already.add("breach")
         if _record(ticket, clock, "breach", now):
             fired_now.append("breach")
             audit.record(ticket, "sla_breached", SYSTEM, clock=clock.name, level="breach", due_at=None,
@@ -330,7 +405,6 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
                                             "percent_used": state.percent_used, "assignee_id": ticket.assignee_id},
                            rooms_for(ticket))
     if state.running:
-        already = _fired(clock)
         due = [(f"warning:{fraction}", at) for fraction, at in state.warnings if at is not None and at <= now]
         if state.state == BREACHED:
             due.append(("breach", state.due_at))
@@ -339,6 +413,7 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
         for level, _at in due:
             if level in already:
                 continue
+            already.add(level)  # recorded now, or by a concurrent job if _record says no
             if _record(ticket, clock, level, now):
                 fired_now.append(level)
                 if level in steps:
@@ -352,9 +427,8 @@ def check(clock_id: int, now: datetime | None = None) -> list[str]:
                                        "level": level, "due_at": state.due_at.isoformat() if state.due_at else None,
                                        "percent_used": state.percent_used, "assignee_id": ticket.assignee_id},
                                rooms_for(ticket))
-    _refresh(clock, ticket, now)
-    _sum_up(ticket, clocks_of(ticket))
-    db.session.commit()
+    _refresh(clock, ticket, now, already)
+    _sum_up(ticket, clocks)
     return fired_now
 
 
@@ -412,30 +486,46 @@ def _escalate(ticket: Ticket, step: dict) -> None:
 
 
 def _record(ticket: Ticket, clock: SlaClock, level: str, now: datetime) -> bool:
-    try:
-        with db.session.begin_nested():
-            db.session.add(SlaFired(ticket_id=ticket.id, clock_id=clock.id, level=level, cycle=clock.cycle,
-                                    fired_at=now))
-    except IntegrityError:
-        return False  # fired by a concurrent job: once is enough
-    return True
+    """Record the level as fired; False when it already was (by a concurrent job): once is enough.
+    One INSERT .. ON CONFLICT DO NOTHING: a savepoint around a plain INSERT took three statements."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (insert(SlaFired).values(ticket_id=ticket.id, clock_id=clock.id, level=level, cycle=clock.cycle, fired_at=now)
+            .on_conflict_do_nothing(index_elements=["clock_id", "level", "cycle"]).returning(SlaFired.id))
+    with db.session.no_autoflush:  # the other changes wait for the commit, flushed together with the batch's
+        return db.session.execute(stmt).first() is not None
 
 
 def sweep(now: datetime | None = None, limit: int = 5000) -> int:
     """Every clock whose next check is due: catches what a lost job (Redis flushed, worker
-    down) missed."""
+    down) missed. Up to SWEEP_BATCH clocks share a transaction (a commit per clock was most of
+    the time of a catch-up). A batch that fails is rolled back whole, its side effects with it,
+    and its clocks are checked again one per transaction: one broken clock blocks no other."""
     now = now or utcnow()
-    ids = db.session.scalars(select(SlaClock.id).where(SlaClock.next_check_at <= now)
+    due = db.session.execute(select(SlaClock.id, SlaClock.ticket_id).where(SlaClock.next_check_at <= now)
                              .order_by(SlaClock.next_check_at).limit(limit)).all()
     db.session.rollback()
     fired = 0
-    for clock_id in ids:
+    while due:
+        batch = due[:SWEEP_BATCH]
         try:
-            fired += len(check(clock_id, now))
-        except Exception:  # one broken clock must not block the safety net for the others
-            log.exception("SLA check of clock %s failed; the sweep goes on", clock_id)
+            results = _check_many(batch, now)
+            db.session.commit()
+        except Exception:
+            log.warning("SLA sweep: a batch of %d clocks failed; checking them one by one", len(batch), exc_info=True)
             db.session.rollback()
+            results = [_check_alone(clock_id, now) for clock_id, _ticket_id in batch]
+        fired += sum(len(levels) for levels in results)
+        due = due[len(results):]
     return fired
+
+
+def _check_alone(clock_id: int, now: datetime) -> list[str]:
+    try:
+        return check(clock_id, now)
+    except Exception:  # one broken clock must not block the safety net for the others
+        log.exception("SLA check of clock %s failed; the sweep goes on", clock_id)
+        db.session.rollback()
+        return []
 
 
 def retarget_policy(policy_id: int, now: datetime | None = None) -> int:

@@ -418,3 +418,37 @@ def test_a_broken_promise_after_resolution_does_not_reopen_the_ticket(app, api, 
         sla.check(clock.id, now=clock.due_at + timedelta(seconds=5))
     after = api.get(f"/api/v1/tickets/{t['id']}").json
     assert after["status"] == "resolved" and after["promises"][0]["status"] == "broken"
+
+
+def test_a_sweep_batch_with_a_broken_clock_is_redone_one_clock_at_a_time(app, api, world, monkeypatch):
+    """The sweep checks several clocks in one transaction; one whose check fails rolls that
+    batch back, and its clocks are checked again one by one: the others fire, each once."""
+    monkeypatch.setattr(sla, "SWEEP_BATCH", 3)
+    _policy(api, first=60, warn_at=[], escalation=[])
+    ids = [api.post("/api/v1/tickets", json=ticket_body()).json["id"] for _ in range(5)]
+    with app.app_context():
+        broken = db.session.scalar(select(SlaClock).where(SlaClock.ticket_id == ids[1],
+                                                          SlaClock.name == "first_response"))
+        broken.history = [["not an instant", "start"]]  # its check raises
+        db.session.commit()
+    now = _clock(app, ids[-1]).due_at + timedelta(seconds=1)
+    with app.app_context():
+        assert sla.sweep(now=now) == 4  # the first batch fired one breach before the broken clock: undone, redone
+        assert sla.sweep(now=now) == 0  # the broken clock still fails, alone
+    for i, ticket_id in enumerate(ids):
+        assert [level for level, _ in _fired(app, ticket_id)] == ([] if i == 1 else ["breach"])
+        events = [e["kind"] for e in api.get(f"/api/v1/tickets/{ticket_id}/events").json["items"]]
+        assert events.count("sla_breached") == (0 if i == 1 else 1)
+
+
+def test_the_sweep_commits_after_each_escalation_and_goes_on(app, api, world):
+    """An escalation may lock agent rows, which come after every ticket row: the sweep's batch
+    ends after the clock that escalated, and the rest are checked in the next one."""
+    _policy(api, first=60, warn_at=[], escalation=[{"level": 2, "after_seconds": 0, "reassign_to": "supervisor"}])
+    ids = [api.post("/api/v1/tickets", json=ticket_body()).json["id"] for _ in range(3)]
+    with app.app_context():
+        assert sla.sweep(now=_clock(app, ids[-1]).due_at + timedelta(seconds=1)) == 6
+    for ticket_id in ids:
+        assert [level for level, _ in _fired(app, ticket_id)] == ["breach", "escalation:2"]
+        assert api.get(f"/api/v1/tickets/{ticket_id}").json["assignee"]["id"] == world.id("boss")
+
