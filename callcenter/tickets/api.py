@@ -28,6 +28,7 @@ from .schemas import (
     TicketOut,
     TicketPatch,
     TransitionIn,
+    preload_sla,
 )
 
 blp = Blueprint("tickets_api", __name__, url_prefix="/api/v1/tickets",
@@ -47,7 +48,9 @@ def list_tickets(args):
     stmt = apply_filters(visible_tickets(current_actor()), args)
     stmt = stmt.options(selectinload(Ticket.customer), selectinload(Ticket.assignee), selectinload(Ticket.team),
                         selectinload(Ticket.promises)).order_by(Ticket.id.desc())
-    return paginate(db.session, stmt, args["page"], args["per_page"])
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    preload_sla(page["items"])
+    return page
 
 
 @blp.route("", methods=["POST"])

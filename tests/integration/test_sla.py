@@ -452,3 +452,34 @@ def test_the_sweep_commits_after_each_escalation_and_goes_on(app, api, world):
         assert [level for level, _ in _fired(app, ticket_id)] == ["breach", "escalation:2"]
         assert api.get(f"/api/v1/tickets/{ticket_id}").json["assignee"]["id"] == world.id("boss")
 
+
+def test_the_ticket_list_reads_the_clocks_of_a_page_in_one_query(app, api, world):
+    from sqlalchemy import event
+
+    week = {str(d): "09:00-18:00" for d in range(5)}
+    assert api.post("/api/v1/sla-calendars", who="admin", json={"name": "office", "weekly": week}).status_code == 201
+    _policy(api, calendar="office")
+    ids = [api.post("/api/v1/tickets", json=ticket_body()).json["id"] for _ in range(4)]
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            counts = {}
+            for per_page in (4, 1, 4):  # the first request of a token does more: counted again
+                statements.clear()
+                page = api.get(f"/api/v1/tickets?per_page={per_page}").json
+                counts[per_page] = len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert counts[4] == counts[1], counts  # no query per ticket (nor per clock for its calendar)
+    assert [t["id"] for t in page["items"]] == ids[::-1]
+    for t in page["items"]:
+        one = api.get(f"/api/v1/tickets/{t['id']}").json["sla"]
+        assert [(c["name"], c["due_at"], c["target_seconds"]) for c in t["sla"]["clocks"]] == \
+            [(c["name"], c["due_at"], c["target_seconds"]) for c in one["clocks"]] == \
+            [("first_response", t["sla"]["first_response_due_at"], 1800),
+             ("resolution", t["sla"]["resolution_due_at"], 14400)]
