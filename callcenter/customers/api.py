@@ -11,7 +11,7 @@ from ..extensions import db
 from ..schemas_common import PageArgs, page_schema, paginate
 from ..tickets.models import Category, Ticket
 from ..tickets.queries import visible_tickets
-from ..tickets.schemas import TicketOut
+from ..tickets.schemas import TicketOut, preload_sla
 from . import services
 from .models import Customer, Tier
 from .normalise import normalise_email, normalise_phone
@@ -73,6 +73,7 @@ def get_customer(customer_id):
     customer = services.get_visible(customer_id, actor)
     customer.tickets = db.session.scalars(
         visible_tickets(actor).where(Ticket.customer_id == customer.id).order_by(Ticket.id.desc())).all()
+    preload_sla(customer.tickets)  # one clock query for the whole history, not one per ticket
     return customer
 
 

@@ -49,22 +49,22 @@ def _start_of_day(now: datetime, tz: str) -> datetime:
 def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, limit: int = 30) -> dict:
     """Open tickets by SLA state, the ones at risk with their worst clock, and today's firings."""
     from ..routing.service import queue_stats
-    from ..sla.service import clock_summaries
+    from ..sla.service import clock_summaries_by_ticket
 
     require_supervisor(actor)
     team_id = _team_id(team)
     open_tickets = visible_tickets(actor).where(Ticket.status.in_(lifecycle.OPEN_STATUSES))
     if team_id is not None:
         open_tickets = open_tickets.where(Ticket.team_id == team_id)
-    ids = open_tickets.with_only_columns(Ticket.id).subquery()
-    counts = dict(db.session.execute(select(Ticket.sla_state, func.count()).where(Ticket.id.in_(select(ids.c.id)))
+    counts = dict(db.session.execute(open_tickets.with_only_columns(Ticket.sla_state, func.count())
                                      .group_by(Ticket.sla_state)).all())
     risky = db.session.scalars(open_tickets.where(Ticket.sla_state.in_(("warning", "breached")))
                                .order_by(Ticket.sla_state.asc(), Ticket.id)  # "breached" sorts first
                                .limit(limit * 2)).all()
     entries = []
+    summaries = clock_summaries_by_ticket(risky, now)
     for ticket in risky:
-        clock = formulas.worst_clock(clock_summaries(ticket, now))
+        clock = formulas.worst_clock(summaries[ticket.id])
         if clock is None:
             continue
         entries.append({"ticket_id": ticket.id, "reference": ticket.reference, "subject": ticket.subject,
