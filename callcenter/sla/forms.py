@@ -123,7 +123,7 @@ HOURS_HINT = _l("Hours like 09:00-12:00,13:00-18:00, or 22:00-06:00 past midnigh
 
 
 def _hours_field(label):
-    return StringField(label, validators=[Optional(), Length(max=200)], render_kw={"placeholder": "09:00-18:00"})
+    return StringField(label, validators=[Optional(), Length(max=200)], render_kw={"placeholder": _l("closed")})
 
 
 class CalendarForm(FlaskForm):
