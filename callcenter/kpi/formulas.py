@@ -1,7 +1,9 @@
 """KPI arithmetic. Pure: plain numbers and dicts in, numbers out; no Flask, no SQLAlchemy."""
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
 from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 # How bad a clock's state is, for ordering a board: the worst first.
 SEVERITY = {"breached": 3, "warning": 2, "running": 1, "paused": 0, "met": -1}
@@ -24,3 +26,10 @@ def worst_clock(clocks: Iterable[Mapping]) -> Mapping | None:
 def at_risk_order(entries: Iterable[Mapping]) -> list[Mapping]:
     """Breached before warning, and within each the most overdue (least time left) first."""
     return sorted(entries, key=lambda e: (-SEVERITY.get(e["state"], 0), e["remaining_seconds"]))
+
+
+def start_of_local_day(now: datetime, tz: str) -> datetime:
+    """Midnight of now's day where the desk is (UTC): "today" on a board in Shanghai starts at
+    16:00 UTC the evening before."""
+    zone = ZoneInfo(tz)
+    return datetime.combine(now.astimezone(zone).date(), time(0), zone).astimezone(timezone.utc)

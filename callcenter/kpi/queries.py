@@ -1,8 +1,7 @@
 """Aggregates for the wallboard, read from the database (read-only: no transactions to own)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -10,13 +9,14 @@ from ..actors import Actor
 from ..auth.models import Team
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from ..sla.models import SlaFired
+from ..sla.models import SlaClock, SlaFired
 from ..tickets import lifecycle
 from ..tickets.models import Ticket
 from ..tickets.queries import visible_tickets
 from . import formulas
 
 STATES = ("breached", "warning", "running", "paused", "met")
+AT_RISK = ("warning", "breached")
 
 
 def require_supervisor(actor: Actor) -> None:
@@ -41,11 +41,6 @@ def team_names() -> list[str]:
     return list(db.session.scalars(select(Team.name).order_by(Team.name)))
 
 
-def _start_of_day(now: datetime, tz: str) -> datetime:
-    local = now.astimezone(ZoneInfo(tz)).date()
-    return datetime.combine(local, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
-
-
 def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, limit: int = 30) -> dict:
     """Open tickets by SLA state, the ones at risk with their worst clock, and today's firings."""
     from ..routing.service import queue_stats
@@ -58,14 +53,19 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
         open_tickets = open_tickets.where(Ticket.team_id == team_id)
     counts = dict(db.session.execute(open_tickets.with_only_columns(Ticket.sla_state, func.count())
                                      .group_by(Ticket.sla_state)).all())
-    risky = db.session.scalars(open_tickets.where(Ticket.sla_state.in_(("warning", "breached")))
-                               .order_by(Ticket.sla_state.asc(), Ticket.id)  # "breached" sorts first
+    # Candidates: breached before warning, then by the earliest due time among their clocks in
+    # that state (a clock stopped late may lead that order: the exact order is worked out below).
+    earliest_due = (select(func.min(SlaClock.due_at)).where(SlaClock.ticket_id == Ticket.id,
+                                                           SlaClock.state.in_(AT_RISK))
+                    .correlate(Ticket).scalar_subquery())
+    risky = db.session.scalars(open_tickets.where(Ticket.sla_state.in_(AT_RISK))
+                               .order_by(Ticket.sla_state.asc(), earliest_due, Ticket.id)  # "breached" sorts first
                                .limit(limit * 2)).all()
     entries = []
     summaries = clock_summaries_by_ticket(risky, now)
     for ticket in risky:
         clock = formulas.worst_clock(summaries[ticket.id])
-        if clock is None:
+        if clock is None or clock["state"] not in AT_RISK:
             continue
         entries.append({"ticket_id": ticket.id, "reference": ticket.reference, "subject": ticket.subject,
                         "priority": ticket.priority.value, "status": ticket.status.value,
@@ -73,7 +73,11 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
                         "assignee": ticket.assignee.name if ticket.assignee else None,
                         "clock": clock["name"], "state": clock["state"], "due_at": clock["due_at"],
                         "remaining_seconds": clock["remaining_seconds"], "percent_used": clock["percent_used"]})
-    fired = select(SlaFired.level, func.count()).where(SlaFired.fired_at >= _start_of_day(now, tz))
+    # Counted by when they fell due (a late sweep does not move a weekend's breaches to Monday);
+    # levels carried into a reopened clock's new cycle are not new events.
+    fired = select(SlaFired.level, func.count()).where(
+        func.coalesce(SlaFired.due_at, SlaFired.fired_at) >= formulas.start_of_local_day(now, tz),
+        SlaFired.carried_over.is_(False))
     if team_id is not None:  # today's firings on the team's tickets, open or since resolved
         fired = fired.join(Ticket, Ticket.id == SlaFired.ticket_id).where(Ticket.team_id == team_id)
     today = {"warnings": 0, "breaches": 0}
@@ -88,4 +92,4 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
             "states": {state: counts.get(state, 0) for state in STATES},
             "without_sla": counts.get(None, 0) + counts.get("none", 0),
             "at_risk_share": formulas.share(at_risk, total),
-            "at_risk": formulas.at_risk_order(entries)[:limit], "today": today, "queue": queue_stats(now)}
+            "at_risk": formulas.at_risk_order(entries)[:limit], "today": today, "queue": queue_stats(now, team_id)}

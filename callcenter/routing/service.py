@@ -320,11 +320,13 @@ def request_sweep() -> None:
 
 # ---------------------------------------------------------------- queue view
 
-def queue_stats(now: datetime | None = None) -> dict:
+def queue_stats(now: datetime | None = None, team_id: int | None = None) -> dict:
     now = now or utcnow()
-    waiting, oldest = db.session.execute(
-        select(func.count(Ticket.id), func.min(func.coalesce(Ticket.waiting_since, Ticket.created_at)))
-        .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None))).one()
+    stmt = (select(func.count(Ticket.id), func.min(func.coalesce(Ticket.waiting_since, Ticket.created_at)))
+            .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None)))
+    if team_id is not None:
+        stmt = stmt.where(Ticket.team_id == team_id)
+    waiting, oldest = db.session.execute(stmt).one()
     if oldest is not None and oldest.tzinfo is None:
         from datetime import timezone
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db_types import UTCDateTime, utcnow
@@ -79,6 +80,11 @@ class SlaFired(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("sla_clocks.id", ondelete="CASCADE"))
-    level: Mapped[str] = mapped_column(String(20))  # warning:0.75 | warning:0.9 | breach
+    level: Mapped[str] = mapped_column(String(20))  # warning:0.75 | warning:0.9 | breach | escalation:N
     cycle: Mapped[int] = mapped_column()
-    fired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # when the desk acted
+    # When the level fell due: a sweep catching up after a stopped worker fires late, but a
+    # weekend's breaches still belong to the weekend.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Copied into a reopened clock's new cycle so it is not fired again: not a new event.
+    carried_over: Mapped[bool] = mapped_column(default=False, server_default=sa_false())

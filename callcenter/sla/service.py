@@ -50,6 +50,7 @@ def _calendar_from(spec: str) -> BusinessCalendar:
     closed = [date.fromisoformat(d) for d in row["extra_closed"]]
     extra = {date.fromisoformat(d): parse_hours(h) for d, h in row["extra_open"].items()}
     if row["country"]:
+        row["country"] = row["country"].upper()
         year = utcnow().year
         return country_calendar(row["country"], range(year - 1, year + 3), row["tz"], weekly,
                                 extra_closed=closed, extra_open=extra)
@@ -159,10 +160,12 @@ def _escalations(clock: SlaClock, state: ClockState) -> list[tuple[str, datetime
             for step in sorted(steps, key=lambda s: s["level"])]
 
 
-def _sum_up(ticket: Ticket, clocks: list[SlaClock]) -> None:
+def _sum_up(ticket: Ticket, clocks: list[SlaClock], status: str | None = None) -> None:
     """The ticket's SLA state: the worst of the clocks still running (a first response answered
-    late is history, not work), or of all of them once none runs (the final verdict)."""
-    live = [c for c in clocks if _last(c) != STOP]
+    late is history, not work), or of all of them once none runs or the ticket is finished (the
+    final verdict: a promise still running after resolution does not hide a breach)."""
+    status = status or ticket.status.value  # on_status runs before the ticket takes its new status
+    live = [c for c in clocks if _last(c) != STOP] if status not in FINAL else []
     ticket.sla_state = max((c.state for c in live or clocks), key=lambda s: SEVERITY.get(s, 0), default=None)
 
 
@@ -222,7 +225,7 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime) -> None:
         elif before in pause_in and after not in pause_in and last == PAUSE:
             _append(clock, RESUME, now)  # also when it was already over its target
         _refresh(clock, ticket, now)
-    _sum_up(ticket, clocks)
+    _sum_up(ticket, clocks, after)
 
 
 def _last(clock: SlaClock) -> str | None:
@@ -233,20 +236,22 @@ def _last(clock: SlaClock) -> str | None:
 
 def _reopen(clock: SlaClock, state: ClockState, now: datetime) -> None:
     """Reopened: the resolution clock runs again in a new cycle, with the time used still used.
-    Levels it had already crossed are recorded for the new cycle at once, so a reopen does not
-    fire them (or raise the priority) a second time."""
-    crossed = {level for level in _fired(clock)}
+    Levels it had already crossed are carried into the new cycle at once (as they happened, and
+    marked as carried over, so nobody counts them twice): a reopen does not fire them (or raise
+    the priority) a second time."""
+    crossed = db.session.scalars(select(SlaFired).where(SlaFired.clock_id == clock.id,
+                                                        SlaFired.cycle == clock.cycle)).all()
     _append(clock, START, now)
     clock.cycle += 1
-    for level in crossed:
-        _record_quietly(clock, level, now)
+    for fired in crossed:
+        _carry_over(clock, fired)
 
 
-def _record_quietly(clock: SlaClock, level: str, now: datetime) -> None:
+def _carry_over(clock: SlaClock, fired: SlaFired) -> None:
     try:
         with db.session.begin_nested():
-            db.session.add(SlaFired(ticket_id=clock.ticket_id, clock_id=clock.id, level=level, cycle=clock.cycle,
-                                    fired_at=now))
+            db.session.add(SlaFired(ticket_id=clock.ticket_id, clock_id=clock.id, level=fired.level, cycle=clock.cycle,
+                                    fired_at=fired.fired_at, due_at=fired.due_at, carried_over=True))
     except IntegrityError:
         pass
 
@@ -396,7 +401,7 @@ def _check(ticket: Ticket, clock: SlaClock, clocks: list[SlaClock], already: set
     if not state.running and state.state == BREACHED and _last(clock) == PAUSE and "breach" not in already:
         # paused after its due time: the breach is a fact even though the clock waits now
         already.add("breach")
-        if _record(ticket, clock, "breach", now):
+        if _record(ticket, clock, "breach", now, state.due_at or clock.due_at):
             fired_now.append("breach")
             audit.record(ticket, "sla_breached", SYSTEM, clock=clock.name, level="breach", due_at=None,
                          percent=state.percent_used)
@@ -410,11 +415,11 @@ def _check(ticket: Ticket, clock: SlaClock, clocks: list[SlaClock], already: set
             due.append(("breach", state.due_at))
             due += [(level, at) for level, at, _step in _escalations(clock, state) if at <= now]
         steps = {level: step for level, _at, step in _escalations(clock, state)}
-        for level, _at in due:
+        for level, at in due:
             if level in already:
                 continue
             already.add(level)  # recorded now, or by a concurrent job if _record says no
-            if _record(ticket, clock, level, now):
+            if _record(ticket, clock, level, now, at):
                 fired_now.append(level)
                 if level in steps:
                     _escalate(ticket, steps[level])
@@ -464,6 +469,7 @@ def _escalate(ticket: Ticket, step: dict) -> None:
         audit.record(ticket, "sla_escalation_skipped", SYSTEM, reason="ticket_not_open", to=target)
         return  # a promise broken after resolution: tell people, do not reopen by the back door
     kind, _sep, name = target.partition(":")
+    name = name.strip()
     if kind == "team":
         from ..auth.models import Team
 
@@ -485,11 +491,13 @@ def _escalate(ticket: Ticket, step: dict) -> None:
         apply_assignment(ticket, agent, SYSTEM, rule="sla_escalation", level=target)
 
 
-def _record(ticket: Ticket, clock: SlaClock, level: str, now: datetime) -> bool:
-    """Record the level as fired; False when it already was (by a concurrent job): once is enough.
-    One INSERT .. ON CONFLICT DO NOTHING: a savepoint around a plain INSERT took three statements."""
+def _record(ticket: Ticket, clock: SlaClock, level: str, now: datetime, due_at: datetime | None) -> bool:
+    """Record the level as fired (now) and when it fell due; False when it already was (by a
+    concurrent job): once is enough. One INSERT .. ON CONFLICT DO NOTHING: a savepoint around a
+    plain INSERT took three statements."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = (insert(SlaFired).values(ticket_id=ticket.id, clock_id=clock.id, level=level, cycle=clock.cycle, fired_at=now)
+    stmt = (insert(SlaFired).values(ticket_id=ticket.id, clock_id=clock.id, level=level, cycle=clock.cycle, fired_at=now,
+                                    due_at=due_at)
             .on_conflict_do_nothing(index_elements=["clock_id", "level", "cycle"]).returning(SlaFired.id))
     with db.session.no_autoflush:  # the other changes wait for the commit, flushed together with the batch's
         return db.session.execute(stmt).first() is not None

@@ -125,7 +125,7 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
     if kind == "promise_broken":
         return _("broke the promise: %(text)s", text=data.get("description", ""))
     if kind in ("sla_warning", "sla_breached"):
-        return _("SLA %(clock)s: %(level)s", clock=sla_clock(data.get("clock", "")), level=data.get("level", ""))
+        return _("SLA %(clock)s: %(level)s", clock=sla_clock(data.get("clock", "")), level=sla_level(data.get("level", "")))
     if kind == "sla_escalation_skipped":
         return _("SLA escalation to %(to)s skipped (%(reason)s)", to=data.get("to", ""), reason=data.get("reason", ""))
     if kind == "sla_retargeted":
@@ -146,6 +146,18 @@ def sla_clock(name: str) -> str:
         return _("Promise")
     return {"first_response": _("First response"), "next_response": _("Next response"),
             "resolution": _("Resolution"), "final_response": _("Final response")}.get(name, name)
+
+
+def sla_level(level: str) -> str:
+    """'warning:0.75' -> 'warning at 75%', 'breach' -> 'breached', 'escalation:2' -> 'escalation level 2'."""
+    kind, _sep, value = level.partition(":")
+    if kind == "warning" and value:
+        return _("warning at %(percent)s", percent=f"{round(float(value) * 100)}%")
+    if kind == "escalation" and value:
+        return _("escalation level %(level)s", level=value)
+    if kind == "breach":
+        return _("breached")
+    return level
 
 
 def sla_state(state: str | None) -> str:

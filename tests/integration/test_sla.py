@@ -445,9 +445,22 @@ def test_the_sweep_commits_after_each_escalation_and_goes_on(app, api, world):
     """An escalation may lock agent rows, which come after every ticket row: the sweep's batch
     ends after the clock that escalated, and the rest are checked in the next one."""
     _policy(api, first=60, warn_at=[], escalation=[{"level": 2, "after_seconds": 0, "reassign_to": "supervisor"}])
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
     ids = [api.post("/api/v1/tickets", json=ticket_body()).json["id"] for _ in range(3)]
+    commits = []
+
+    def counted(_session):
+        commits.append(1)
+
     with app.app_context():
-        assert sla.sweep(now=_clock(app, ids[-1]).due_at + timedelta(seconds=1)) == 6
+        event.listen(Session, "after_commit", counted)
+        try:
+            assert sla.sweep(now=_clock(app, ids[-1]).due_at + timedelta(seconds=1)) == 6
+        finally:
+            event.remove(Session, "after_commit", counted)
+    assert len(commits) == 3  # one transaction per escalating clock, though all three fit one batch
     for ticket_id in ids:
         assert [level for level, _ in _fired(app, ticket_id)] == ["breach", "escalation:2"]
         assert api.get(f"/api/v1/tickets/{ticket_id}").json["assignee"]["id"] == world.id("boss")
@@ -483,3 +496,19 @@ def test_the_ticket_list_reads_the_clocks_of_a_page_in_one_query(app, api, world
             [(c["name"], c["due_at"], c["target_seconds"]) for c in one["clocks"]] == \
             [("first_response", t["sla"]["first_response_due_at"], 1800),
              ("resolution", t["sla"]["resolution_due_at"], 14400)]
+
+
+def test_a_resolved_ticket_keeps_its_breach_though_a_promise_still_runs(app, api, world):
+    from datetime import datetime, timezone
+
+    _policy(api, first=1, warn_at=[], match={"kind": "service_request"})
+    t = api.post("/api/v1/tickets", json=ticket_body(kind="service_request")).json
+    due = datetime.now(timezone.utc) + timedelta(days=2)
+    api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Call back", "due_at": due.isoformat()})
+    time.sleep(1.2)
+    with app.app_context():
+        assert "breach" in sla.check(_clock(app, t["id"]).id)
+    api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("anna")})
+    r = api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "resolved"})
+    assert r.status_code == 200, r.json
+    assert api.get(f"/api/v1/tickets/{t['id']}").json["sla"]["state"] == "breached"

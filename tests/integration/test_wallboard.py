@@ -40,11 +40,11 @@ def test_the_board_counts_open_tickets_by_sla_state_and_lists_the_ones_at_risk_w
     assert first["state"] == "breached" and first["remaining_seconds"] <= 0 and first["clock"] == "first_response"
     assert second["state"] == "warning" and 0 < second["remaining_seconds"] < 30 and second["team"] == "Network"
     assert board["today"] == {"warnings": 1, "breaches": 1}
-    assert board["queue"]["waiting"] >= 0
+    assert board["queue"]["waiting"] == 3  # every agent is offline: all three wait
 
     network = api.get("/api/v1/kpi/sla-board?team=Network", who="boss").json
     assert network["open"] == 1 and [e["ticket_id"] for e in network["at_risk"]] == [warning["id"]]
-    assert network["today"] == {"warnings": 1, "breaches": 0}
+    assert network["today"] == {"warnings": 1, "breaches": 0} and network["queue"]["waiting"] == 1
     unknown = api.get("/api/v1/kpi/sla-board?team=Nowhere", who="boss")
     assert unknown.status_code == 422 and unknown.json["error"]["details"]["fields"]["team"] == ["unknown"]
 
@@ -76,3 +76,43 @@ def test_the_wallboard_page_and_its_panel_show_the_same_board(app, api, client, 
     assert "<html" not in panel and f'data-ticket-id="{breached["id"]}"' in panel
     assert f'data-ticket-id="{warning["id"]}"' not in panel
     assert 'data-tile="breached"><span class="n">1<' in panel
+
+
+def test_a_reopen_does_not_count_a_breach_again(app, api, world):
+    from tests.factories import run_jobs
+
+    _policy(api, "P1 one second", "P1", 1, [])
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P1", kind="service_request")).json
+    time.sleep(1.2)
+    with app.app_context():
+        sla.sweep()
+    assert api.get("/api/v1/kpi/sla-board", who="boss").json["today"]["breaches"] == 1
+    api.post(f"/api/v1/tickets/{t['id']}/assign", who="boss", json={"agent_id": world.id("anna")})
+    for step in ("resolved", "in_progress"):
+        r = api.post(f"/api/v1/tickets/{t['id']}/transitions", who="boss", json={"to": step, "reason": "again"})
+        assert r.status_code == 200, r.json
+    run_jobs(app)
+    with app.app_context():
+        sla.sweep()
+    assert api.get("/api/v1/kpi/sla-board", who="boss").json["today"]["breaches"] == 1
+
+
+def test_breaches_count_on_the_day_they_fell_due_however_late_the_sweep(app, api, world):
+    """The worker was down overnight: the morning's sweep fires yesterday's breach, which is
+    yesterday's on the board, not today's."""
+    from datetime import timedelta
+
+    from callcenter.actors import Actor
+    from callcenter.kpi.formulas import start_of_local_day
+    from callcenter.kpi.queries import sla_board
+    from tests.integration.test_sla import _clock
+
+    _policy(api, "P1 one minute", "P1", 60, [])
+    t = api.post("/api/v1/tickets", json=ticket_body(priority="P1")).json
+    due = _clock(app, t["id"]).due_at
+    next_morning = start_of_local_day(due, "Asia/Shanghai") + timedelta(days=1, hours=8)
+    boss = Actor(kind="agent", name="Boss", user_id=world.id("boss"), role="supervisor")
+    with app.app_context():
+        assert sla.sweep(now=next_morning) == 3  # the breach and both default escalation levels
+        assert sla_board(boss, next_morning, "Asia/Shanghai")["today"]["breaches"] == 0
+        assert sla_board(boss, due + timedelta(seconds=30), "Asia/Shanghai")["today"]["breaches"] == 1

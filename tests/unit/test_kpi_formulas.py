@@ -29,3 +29,17 @@ def test_a_clock_stopped_late_is_history_not_the_worst_clock():
     clocks = [{"name": "first_response", "state": "breached", "stopped": True, "remaining_seconds": -60},
               {"name": "resolution", "state": "running", "stopped": False, "remaining_seconds": 600}]
     assert worst_clock(clocks)["name"] == "resolution"
+
+
+def test_today_starts_at_the_desks_midnight_not_utcs():
+    from datetime import datetime, timezone
+
+    from callcenter.kpi.formulas import start_of_local_day
+
+    shanghai_half_past_midnight = datetime(2026, 11, 23, 16, 30, tzinfo=timezone.utc)
+    assert start_of_local_day(shanghai_half_past_midnight, "Asia/Shanghai") == datetime(
+        2026, 11, 23, 16, 0, tzinfo=timezone.utc)
+    assert start_of_local_day(datetime(2026, 11, 23, 15, 59, tzinfo=timezone.utc), "Asia/Shanghai") == datetime(
+        2026, 11, 22, 16, 0, tzinfo=timezone.utc)
+    assert start_of_local_day(datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc), "America/New_York") == datetime(
+        2026, 3, 8, 5, 0, tzinfo=timezone.utc)  # the day daylight saving starts: midnight was still EST
