@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..actors import Actor
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..events import enqueue_on_commit
 from ..extensions import db
-from .models import SlaCalendar, SlaClock, SlaPolicy
+from .models import SlaCalendar, SlaPolicy
 
 
 def require_reader(actor: Actor) -> None:
@@ -40,7 +40,7 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
     if data["calendar"] != "24x7" and not db.session.scalar(select(SlaCalendar.id).where(
             SlaCalendar.name == data["calendar"])):
         raise ValidationFailed(_("No business calendar with that name."), {"fields": {"calendar": ["unknown"]}})
-    _check_escalation_targets(data.get("escalation", []))
+    data = {**data, "escalation": _checked_escalation(data.get("escalation", []))}
     for key, value in data.items():
         if key == "match":
             value = {k: v for k, v in value.items() if v not in (None, "", [])}
@@ -52,22 +52,34 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
     return policy
 
 
-def _check_escalation_targets(steps: list[dict]) -> None:
-    """A step that hands tickets to nobody would only show up at the first breach: refuse it now."""
+def _checked_escalation(steps: list[dict]) -> list[dict]:
+    """Steps with their targets written the way escalation looks them up ('user:EMAIL' in lower
+    case, 'team:NAME' trimmed). A step that hands tickets to nobody would only show up at the
+    first breach: it is refused now."""
     from ..auth.models import Team, User
 
+    out = []
     for step in steps:
-        kind, _sep, name = (step.get("reassign_to") or "supervisor").partition(":")
-        if kind == "user":
-            found = db.session.scalar(select(User.id).where(User.email == name.strip().lower(), User.active))
-        elif kind == "team":
-            found = db.session.scalar(select(Team.id).where(Team.name == name.strip()))
-        else:
+        step = dict(step)
+        out.append(step)
+        if not step.get("reassign_to"):
             continue
+        kind, _sep, name = step["reassign_to"].strip().partition(":")
+        if kind == "user":
+            name = name.strip().lower()
+            found = db.session.scalar(select(User.id).where(User.email == name, User.active))
+        elif kind == "team":
+            name = name.strip()
+            found = db.session.scalar(select(Team.id).where(Team.name == name))
+        else:
+            step["reassign_to"] = kind
+            continue
+        step["reassign_to"] = f"{kind}:{name}"
         if found is None:
             raise ValidationFailed(_("Escalation level %(level)s hands tickets to %(target)s, who does not exist.",
                                      level=step["level"], target=step["reassign_to"]),
                                    {"fields": {"escalation": [f"level {step['level']}: unknown {kind}"]}})
+    return out
 
 
 def calendar(actor: Actor, calendar_id: int) -> SlaCalendar:
@@ -79,8 +91,9 @@ def calendar(actor: Actor, calendar_id: int) -> SlaCalendar:
 
 
 def save_calendar(data: dict, actor: Actor, calendar_id: int | None = None) -> SlaCalendar:
-    """Create or replace a business calendar. Policies and clocks name their calendar, so a
-    rename follows through to them; open tickets on an edited calendar get new due times."""
+    """Create or replace a business calendar; open tickets on an edited calendar get new due
+    times. A calendar keeps its name: policies and running clocks refer to it by name, and a
+    check racing a rename would read no calendar at all."""
     require_writer(actor)
     row = SlaCalendar() if calendar_id is None else db.session.get(SlaCalendar, calendar_id)
     if row is None:
@@ -89,15 +102,15 @@ def save_calendar(data: dict, actor: Actor, calendar_id: int | None = None) -> S
                                                            SlaCalendar.id != (calendar_id or 0)))
     if data["name"] == "24x7" or taken:
         raise ValidationFailed(_("A calendar with that name exists already."), {"fields": {"name": ["taken"]}})
-    old_name = row.name
-    row.name, row.tz, row.weekly, row.country = data["name"], data["tz"], data["weekly"], data.get("country") or None
+    if calendar_id is not None and data["name"] != row.name:
+        raise ValidationFailed(_("A calendar keeps its name: policies and running clocks refer to it. Create a new "
+                                 "calendar and point the policies to it instead."), {"fields": {"name": ["fixed"]}})
+    row.name, row.tz, row.weekly = data["name"], data["tz"], data["weekly"]
+    row.country = (data.get("country") or "").upper() or None
     row.extra_closed = sorted(d.isoformat() for d in data.get("extra_closed", []))
     row.extra_open = {d.isoformat(): h for d, h in sorted(data.get("extra_open", {}).items())}
     db.session.add(row)
     if calendar_id is not None:
-        if old_name != row.name:
-            db.session.execute(update(SlaPolicy).where(SlaPolicy.calendar == old_name).values(calendar=row.name))
-            db.session.execute(update(SlaClock).where(SlaClock.calendar == old_name).values(calendar=row.name))
         enqueue_on_commit("callcenter.sla.jobs.recompute_calendar", row.id, queue="default")
     db.session.commit()
     return row

@@ -84,10 +84,10 @@ class PolicyForm(FlaskForm):
     def _escalation(self) -> list[dict]:
         steps = []
         if self.level2_after.data is not None:
-            steps.append({"level": 2, "after_seconds": self.level2_after.data * 60, "notify": "supervisors",
+            steps.append({"level": 2, "after_seconds": self.level2_after.data * 60,
                           "raise_priority": bool(self.level2_raise.data)})
         if self.level3_after.data is not None:
-            steps.append({"level": 3, "after_seconds": self.level3_after.data * 60, "notify": "supervisors",
+            steps.append({"level": 3, "after_seconds": self.level3_after.data * 60,
                           "reassign_to": (self.level3_to.data or "").strip() or "supervisor"})
         return steps
 

@@ -43,10 +43,13 @@ def edit_policy(policy_id: int | None = None):
     form = PolicyForm(calendars=[c.name for c in admin.calendars(actor)])
     if request.method == "GET" and policy is not None:
         form.fill_from(policy)
-    other_steps = [step for step in (policy.escalation if policy else []) if step["level"] not in (2, 3)]
+    saved_steps = {step["level"]: step for step in (policy.escalation if policy else [])}
+    other_steps = [step for level, step in saved_steps.items() if level not in (2, 3)]
     if form.validate_on_submit():
         data = form.policy_data()
-        data["escalation"] = sorted(data["escalation"] + other_steps, key=lambda step: step["level"])
+        # The page edits part of levels 2 and 3; what it does not show (set through the API) stays.
+        edited = [{"notify": "supervisors", **saved_steps.get(step["level"], {}), **step} for step in data["escalation"]]
+        data["escalation"] = sorted(edited + other_steps, key=lambda step: step["level"])
         try:
             admin.save_policy(data, actor, policy_id)
         except DomainError as err:

@@ -8,8 +8,10 @@
   var here = body.dataset.ticketId ? parseInt(body.dataset.ticketId, 10) : null;
   var changes = 0;
 
-  function show(message) {
-    if (body.dataset.quiet) return;  // a page that redraws itself (the wallboard) needs no banner
+  // A page that redraws itself (the wallboard) needs no "something changed" banner; messages
+  // for this person alone (an offer) still show.
+  function show(message, personal) {
+    if (body.dataset.quiet && !personal) return;
     text.textContent = message;
     banner.hidden = false;
   }
@@ -44,6 +46,6 @@
     });
   });
   socket.on("ticket.offered", function (data) {
-    if (String(data.agent_id) === body.dataset.userId) show(banner.dataset.offer.replace("%(reference)s", data.reference));
+    if (String(data.agent_id) === body.dataset.userId) show(banner.dataset.offer.replace("%(reference)s", data.reference), true);
   });
 })();

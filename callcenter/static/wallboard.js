@@ -3,8 +3,8 @@
 (function () {
   var panel = document.getElementById("sla-panel");
   if (!panel) return;
-  var WATCHED = ["connect", "sla.warning", "sla.breached", "ticket.updated", "ticket.assigned", "queue.stats",
-                 "presence.changed"];
+  var WATCHED = ["connect", "sla.warning", "sla.breached", "ticket.updated", "ticket.assigned", "ticket.message",
+                 "queue.stats", "presence.changed"];
   var timer = null, inflight = false, again = false;
 
   function redraw() {
@@ -12,7 +12,12 @@
     if (inflight) { again = true; return; }
     inflight = true;
     fetch(panel.dataset.panelUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (r) {
+        // Signed out (the session ended): show the sign-in page itself, never inside the panel.
+        if (r.redirected || r.status === 401 || r.status === 403) { window.location.reload(); throw new Error("signed out"); }
+        if (!r.ok) throw new Error(r.status);
+        return r.text();
+      })
       .then(function (html) {
         panel.innerHTML = html;
         panel.dataset.redraws = String(parseInt(panel.dataset.redraws || "0", 10) + 1);

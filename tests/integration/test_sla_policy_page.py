@@ -56,3 +56,27 @@ def test_editing_on_the_page_keeps_further_steps_set_through_the_api(api, client
     assert _post(client, path, name="Deep chain", level3_after="", level3_to="").status_code == 302
     steps = api.get("/api/v1/sla-policies", who="admin").json["items"][0]["escalation"]
     assert [s["level"] for s in steps] == [2, 4] and steps[1]["reassign_to"] == "user:boss@test.cc"
+
+
+def test_escalation_targets_are_stored_the_way_escalation_looks_them_up(api, world):
+    r = api.post("/api/v1/sla-policies", who="admin", json={
+        "name": "x", "targets": {"first_response_seconds": 60, "resolution_seconds": 600},
+        "escalation": [{"level": 2, "after_seconds": 0, "reassign_to": "team: Network "},
+                       {"level": 3, "after_seconds": 60, "reassign_to": "user:Boss@Test.cc "}]})
+    assert r.status_code == 201, r.json
+    assert [s["reassign_to"] for s in r.json["escalation"]] == ["team:Network", "user:boss@test.cc"]
+
+
+def test_saving_on_the_page_keeps_what_the_page_does_not_show_of_levels_2_and_3(api, client, world):
+    created = api.post("/api/v1/sla-policies", who="admin", json={
+        "name": "API chain", "targets": {"first_response_seconds": 60, "resolution_seconds": 600},
+        "escalation": [{"level": 2, "after_seconds": 600, "notify": "assignee", "reassign_to": "team:Network"},
+                       {"level": 3, "after_seconds": 1200, "raise_priority": True, "reassign_to": "supervisor"}]}).json
+    login(client, "admin@test.cc")
+    path = f"/desk/sla-policies/{created['id']}"
+    assert _post(client, path, name="API chain", level2_after="10", level2_raise="y", level3_after="20",
+                 level3_to="supervisor").status_code == 302
+    level2, level3 = api.get("/api/v1/sla-policies", who="admin").json["items"][0]["escalation"]
+    assert level2 == {"level": 2, "after_seconds": 600, "notify": "assignee", "reassign_to": "team:Network",
+                      "raise_priority": True}
+    assert level3["raise_priority"] is True and level3["reassign_to"] == "supervisor"
