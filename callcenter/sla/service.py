@@ -425,8 +425,11 @@ def _check(ticket: Ticket, clock: SlaClock, clocks: list[SlaClock], already: set
                     _escalate(ticket, steps[level])
                 if level == "breach" and clock.name.startswith(PROMISE):
                     _break_promise(ticket, int(clock.name[len(PROMISE):]), now)
-                event = "sla.breached" if level == "breach" else "sla.warning"
-                audit.record(ticket, event.replace(".", "_"), SYSTEM, clock=clock.name, level=level, due_at=state.due_at,
+                # An escalation follows a breach: it travels as sla.breached with its level, and
+                # has its own audit kind so the timeline and reports can tell them apart.
+                event = "sla.warning" if level.startswith("warning") else "sla.breached"
+                kind = "sla_escalated" if level in steps else event.replace(".", "_")
+                audit.record(ticket, kind, SYSTEM, clock=clock.name, level=level, due_at=state.due_at,
                              percent=state.percent_used)
                 emit_on_commit(event, {"ticket_id": ticket.id, "reference": ticket.reference, "clock": clock.name,
                                        "level": level, "due_at": state.due_at.isoformat() if state.due_at else None,

@@ -124,7 +124,7 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
         return _("kept the promise: %(text)s", text=data.get("description", ""))
     if kind == "promise_broken":
         return _("broke the promise: %(text)s", text=data.get("description", ""))
-    if kind in ("sla_warning", "sla_breached"):
+    if kind in ("sla_warning", "sla_breached", "sla_escalated"):
         return _("SLA %(clock)s: %(level)s", clock=sla_clock(data.get("clock", "")), level=sla_level(data.get("level", "")))
     if kind == "sla_escalation_skipped":
         return _("SLA escalation to %(to)s skipped (%(reason)s)", to=data.get("to", ""), reason=data.get("reason", ""))

@@ -163,6 +163,9 @@ def test_a_breach_escalates_to_supervisors_with_a_raised_priority_then_to_a_supe
     after = api.get(f"/api/v1/tickets/{t['id']}").json
     assert after["assignee"]["id"] == world.id("boss") and after["priority"] == "P2"
     assert [level for level, _ in _fired(app, t["id"])] == ["breach", "escalation:2", "escalation:3"]
+    events = api.get(f"/api/v1/tickets/{t['id']}/events").json["items"]
+    assert [e["data"]["level"] for e in events if e["kind"] == "sla_escalated"] == ["escalation:2", "escalation:3"]
+    assert [e["kind"] for e in events].count("sla_breached") == 1
 
 
 def test_a_priority_change_retargets_the_clocks(app, api, world):
