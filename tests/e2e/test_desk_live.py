@@ -39,3 +39,19 @@ def test_closing_the_last_desk_page_starts_the_away_timer(page, app, world):
         time.sleep(0.2)
     else:
         raise AssertionError("no away timer after the page closed")
+
+
+def test_an_agents_desk_announces_a_breach_on_their_ticket_as_it_fires(page, app, api, world):
+    from callcenter.sla import service as sla
+
+    assert api.post("/api/v1/sla-policies", who="admin", json={
+        "name": "fast", "warn_at": [], "targets": {"first_response_seconds": 1, "resolution_seconds": 86400}}
+    ).status_code == 201
+    _sign_in(page, "anna@test.cc")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    ticket = api.post("/api/v1/tickets", json=ticket_body()).json
+    api.post(f"/api/v1/tickets/{ticket['id']}/assign", json={"agent_id": world.id("anna")})
+    time.sleep(1.2)
+    with app.app_context():
+        assert sla.sweep() >= 1
+    expect(page.locator("#live-banner [data-text]")).to_have_text(f"SLA 超时：{ticket['reference']}")
