@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..actors import Actor
 from ..auth.models import Team
@@ -60,6 +61,7 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
                     .correlate(Ticket).scalar_subquery())
     risky = db.session.scalars(open_tickets.where(Ticket.sla_state.in_(AT_RISK))
                                .order_by(Ticket.sla_state.asc(), earliest_due, Ticket.id)  # "breached" sorts first
+                               .options(selectinload(Ticket.team), selectinload(Ticket.assignee))
                                .limit(limit * 2)).all()
     entries = []
     summaries = clock_summaries_by_ticket(risky, now)
@@ -75,9 +77,8 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
                         "remaining_seconds": clock["remaining_seconds"], "percent_used": clock["percent_used"]})
     # Counted by when they fell due (a late sweep does not move a weekend's breaches to Monday);
     # levels carried into a reopened clock's new cycle are not new events.
-    fired = select(SlaFired.level, func.count()).where(
-        func.coalesce(SlaFired.due_at, SlaFired.fired_at) >= formulas.start_of_local_day(now, tz),
-        SlaFired.carried_over.is_(False))
+    fired = select(SlaFired.level, func.count()).where(SlaFired.due_at >= formulas.start_of_local_day(now, tz),
+                                                       SlaFired.carried_over.is_(False))
     if team_id is not None:  # today's firings on the team's tickets, open or since resolved
         fired = fired.join(Ticket, Ticket.id == SlaFired.ticket_id).where(Ticket.team_id == team_id)
     today = {"warnings": 0, "breaches": 0}

@@ -500,7 +500,7 @@ def _record(ticket: Ticket, clock: SlaClock, level: str, now: datetime, due_at: 
     plain INSERT took three statements."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (insert(SlaFired).values(ticket_id=ticket.id, clock_id=clock.id, level=level, cycle=clock.cycle, fired_at=now,
-                                    due_at=due_at)
+                                    due_at=due_at or now)
             .on_conflict_do_nothing(index_elements=["clock_id", "level", "cycle"]).returning(SlaFired.id))
     with db.session.no_autoflush:  # the other changes wait for the commit, flushed together with the batch's
         return db.session.execute(stmt).first() is not None

@@ -24,6 +24,7 @@ def upgrade():
         batch_op.add_column(sa.Column('due_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('carried_over', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index(batch_op.f('ix_sla_fired_due_at'), ['due_at'], unique=False)
+    op.execute("UPDATE sla_fired SET due_at = fired_at WHERE due_at IS NULL")  # the best known for old rows
     _recompute_open_tickets_state()
 
 
