@@ -32,8 +32,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _bind_extensions(app)
     _register_blueprints(app)
-    from . import cli, errors, i18n
+    from . import cli, errors, i18n, log_redaction
     from .auth import api_auth
+
+    log_redaction.install((app.logger.name,))
 
     errors.register(app)  # after api.init_app: these handlers replace flask-smorest's
     api_auth.register(app)
@@ -85,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from .kpi.api import blp as kpi_api
     from .kpi.views import bp as kpi_bp
     from .portal.views import bp as portal_bp
+    from .privacy.api import blp as privacy_api
+    from .privacy.views import bp as privacy_bp
     from .routing.api import blp as routing_api
     from .routing.offers_api import blp as offers_api
     from .routing.views import bp as routing_bp
@@ -93,10 +97,10 @@ def _register_blueprints(app: Flask) -> None:
     from .tickets.api import blp as tickets_api
 
     for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api,
-                kpi_api):
+                kpi_api, privacy_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
-    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp):
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
 

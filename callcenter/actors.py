@@ -35,3 +35,5 @@ class Actor:
 
 
 SYSTEM = Actor(kind="system", name="system")
+# An operator at the command line (flask --app wsgi ...): may do what an admin may.
+CLI = Actor(kind="system", name="command line", role="admin")

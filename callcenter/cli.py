@@ -90,8 +90,73 @@ def worker(burst, fork):
     w.work(with_scheduler=True, burst=burst)
 
 
+customers_cli = AppGroup("customers", help="Customers' personal data: export and erase (audited).")
+privacy_cli = AppGroup("privacy", help="Retention of personal data.")
+
+
+@customers_cli.command("export")
+@click.argument("customer_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="file to write (default: stdout)")
+@click.option("--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", help="language of the readable file")
+def export_customer(customer_id, fmt, output, lang):
+    """Everything held about a customer, as JSON or a readable HTML file."""
+    import json
+
+    from flask_babel import force_locale
+
+    from .actors import CLI
+    from .privacy import services
+    from .privacy.readable import render_export
+
+    try:
+        data = services.export_customer(customer_id, CLI)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    if fmt == "html":
+        with current_app.test_request_context(), force_locale(lang):
+            text = render_export(data)
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@customers_cli.command("erase")
+@click.argument("customer_id", type=int)
+@click.option("--yes", is_flag=True, help="do not ask to confirm")
+def erase_customer(customer_id, yes):
+    """Anonymise a customer and their tickets; the statistics stay. Cannot be undone."""
+    from .actors import CLI
+    from .privacy import services
+
+    if not yes:
+        click.confirm(f"Erase customer {customer_id} and the personal data of their tickets?", abort=True)
+    try:
+        result = services.erase_customer(customer_id, CLI)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"erased customer {customer_id}: {result['tickets_anonymised']} ticket(s) anonymised", err=True)
+
+
+@privacy_cli.command("retention")
+def run_retention():
+    """Anonymise now the closed tickets past RETENTION_DAYS (the hourly job does the same)."""
+    from .privacy.jobs import retention
+
+    click.echo(f"{retention()} ticket(s) anonymised (RETENTION_DAYS={current_app.config['RETENTION_DAYS']})",
+               err=True)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
+    app.cli.add_command(customers_cli)
+    app.cli.add_command(privacy_cli)

@@ -47,6 +47,9 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SUBMIT = os.environ.get("RATELIMIT_SUBMIT", "20 per minute")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # Asking for a lost status link again: per client address, and per ticket reference.
+    RATELIMIT_LINK_RESEND = os.environ.get("RATELIMIT_LINK_RESEND", "5 per hour")
+    RATELIMIT_LINK_RESEND_PER_REFERENCE = os.environ.get("RATELIMIT_LINK_RESEND_PER_REFERENCE", "3 per hour")
     REMEMBER_COOKIE_HTTPONLY = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -60,6 +63,16 @@ class BaseConfig:
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "desk@callcenter.local")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")  # log | http
+    SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+    # How the desk is reached, shown where a customer's link no longer opens their ticket.
+    DESK_CONTACT_PHONE = os.environ.get("DESK_CONTACT_PHONE", "")
+    DESK_CONTACT_EMAIL = os.environ.get("DESK_CONTACT_EMAIL", "")
+    # Personal data (docs/PRIVACY.md): status links open a ticket for this many days after it
+    # is closed or cancelled; closed tickets' personal data is anonymised after RETENTION_DAYS
+    # (0 keeps it until erased by hand).
+    STATUS_LINK_DAYS_AFTER_CLOSE = int(os.environ.get("STATUS_LINK_DAYS_AFTER_CLOSE", "90"))
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "1095"))
     SOCKETIO_CHANNEL = "flask-socketio"
     # An agent whose last console closed is away after this, and offline after that much more.
     PRESENCE_AWAY_AFTER_SECONDS = int(os.environ.get("PRESENCE_AWAY_AFTER_SECONDS", "30"))
@@ -85,6 +98,8 @@ class TestingConfig(BaseConfig):
     # reaches; the rate-limit tests lower them for themselves.
     RATELIMIT_SUBMIT = "10000 per minute"
     RATELIMIT_LOGIN = "10000 per minute"
+    RATELIMIT_LINK_RESEND = "10000 per minute"
+    RATELIMIT_LINK_RESEND_PER_REFERENCE = "10000 per minute"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for test users only
 
     @classmethod

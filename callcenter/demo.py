@@ -147,10 +147,10 @@ def _ensure_rules() -> None:
 
 
 def _ensure_customer_tiers() -> None:
-    from .customers.services import find_or_create
+    from .customers.services import Contact, resolve
 
     for name, phone, email, tier, language in CUSTOMERS:
-        customer = find_or_create(name, phone, email, language)
+        customer = resolve(Contact(name, phone, email), trusted=True, language=language).customer
         customer.tier = tier
     db.session.commit()
 

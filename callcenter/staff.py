@@ -15,6 +15,12 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str = "/desk") -> B
     def _signed_in():
         return None
 
+    @bp.after_request
+    def _not_cached(response):
+        # Staff pages show customers' details (and, once, a new status link): no cache keeps them.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     return bp
 
 

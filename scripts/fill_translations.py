@@ -1,5 +1,7 @@
 """Fill zh catalog entries from a JSON file of {msgid: msgstr}; list what is still missing.
 
+Plural entries are keyed by their singular msgid.
+
 Usage: python scripts/fill_translations.py [translations.json]
 """
 import json
@@ -19,11 +21,13 @@ def main() -> int:
     for message in catalog:
         if not message.id:
             continue
-        if message.id in new:
-            message.string = new[message.id]
+        # A plural entry is keyed by its singular; Chinese has one form for every count.
+        key = message.id[0] if message.pluralizable else message.id
+        if key in new:
+            message.string = (new[key],) if message.pluralizable else new[key]
             message.flags.discard("fuzzy")
-        elif not message.string or message.fuzzy:
-            missing.append(message.id)
+        elif not (message.string if not message.pluralizable else all(message.string)) or message.fuzzy:
+            missing.append(key)
     with CATALOG.open("wb") as f:
         write_po(f, catalog, width=100)
     for msgid in missing:

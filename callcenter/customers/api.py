@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..auth.api_auth import current_actor
 from ..extensions import db
@@ -55,14 +55,31 @@ def search_customers(args):
     """Find customers by name, phone (any format) or email."""
     stmt = services.visible_customers(current_actor()).order_by(Customer.id.desc())
     if args.get("q"):
-        q = args["q"].strip()
-        conditions = [Customer.name.ilike(f"%{q}%")]
-        if normalise_phone(q):
-            conditions.append(Customer.phone_norm.like(f"%{normalise_phone(q)}%"))
-        if "@" in q:
-            conditions.append(Customer.email_norm == normalise_email(q))
-        stmt = stmt.where(or_(*conditions))
+        stmt = stmt.where(services.text_matches(args["q"]))
     return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+class MatchArgs(Schema):
+    phone = fields.String(validate=validate.Length(max=40))
+    email = fields.String(validate=validate.Length(max=254))
+
+
+class CustomerMatchRow(Schema):
+    customer = fields.Nested(CustomerOut)
+    matched_on = fields.List(fields.String())
+    tickets = fields.Integer(metadata={"description": "how many tickets the record has"})
+
+
+@blp.route("/customers/matches")
+@blp.arguments(MatchArgs, location="query")
+@blp.response(200, CustomerMatchRow(many=True))
+def customer_matches(args):
+    """Staff only: the records holding this phone (however typed) or email, best match first, so that
+    whoever logs a call or a ticket can choose the person (or a new contact) before saving."""
+    current_actor()  # any signed-in staff member or token: the desk's phone form shows the same
+    found = services.candidates(normalise_phone(args.get("phone")), normalise_email(args.get("email")))
+    counts = services.ticket_counts([c.id for c, _on in found])
+    return [{"customer": c, "matched_on": list(on), "tickets": counts.get(c.id, 0)} for c, on in found]
 
 
 @blp.route("/customers/<int(max=2147483647):customer_id>")

@@ -93,6 +93,7 @@ def phone():
     form = PhoneTicketForm()
     if request.method == "GET":
         form.language.data = language_code()  # most callers speak the agent's language
+    matches: list = []
     if form.validate_on_submit():
         data = form.ticket_data("phone")
         data["priority"] = form.priority.data or None
@@ -100,6 +101,18 @@ def phone():
         data["language"] = form.language.data
         if (form.promise.data or "").strip():
             data["promises"] = [{"description": form.promise.data, "due_at": _local_to_utc(form.promise_due.data)}]
+        contact = customers.Contact.of(data["customer"])
+        matches = _matches(contact)
+        choice = _customer_choice(request.form.get("customer_choice"), matches)
+        if matches and choice is None:
+            # Who is calling is the agent's call to make, before anything is saved.
+            if request.form.get("customer_choice"):
+                form.form_errors.append(_("Choose one of the records below, or a new contact."))
+            return render_template("desk/phone.html", form=form, matches=matches), 200
+        if choice == "new":
+            data["customer"]["new"] = True
+        elif choice is not None:
+            data["customer"]["id"] = choice
         try:
             ticket, _created = tickets.create_ticket(data, _actor())
         except DomainError as err:
@@ -109,10 +122,25 @@ def phone():
             if not can_view(_actor(), ticket.team_id, ticket.assignee_id):
                 return redirect(url_for("desk.index"))  # another team's ticket now: back to the list
             return redirect(url_for("desk.ticket", ticket_id=ticket.id))
-    return render_template("desk/phone.html", form=form), 400 if request.method == "POST" else 200
+    return render_template("desk/phone.html", form=form, matches=matches), 400 if request.method == "POST" else 200
 
 
-def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
+def _matches(contact) -> list[dict]:
+    """The records holding the caller's phone or email, with what the agent needs to decide."""
+    found = customers.candidates(contact.phone_norm, contact.email_norm)
+    counts = customers.ticket_counts([c.id for c, _on in found])
+    return [{"customer": c, "matched": labels.matched_on(on), "tickets": counts.get(c.id, 0)} for c, on in found]
+
+
+def _customer_choice(raw: str | None, matches: list[dict]) -> int | str | None:
+    """"new", the id of one of the records shown, or None (not chosen, or not one of them)."""
+    if raw == "new":
+        return "new"
+    ids = {m["customer"].id for m in matches}
+    return int(raw) if raw and raw.isdigit() and int(raw) in ids else None
+
+
+def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = None, **forms):
     ticket = tickets.get_visible(ticket_id, _actor())
     messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
                                   .order_by(TicketMessage.id)).all()
@@ -133,8 +161,14 @@ def _ticket_page(ticket_id: int, http_status: int = 200, **forms):
         promise_form=forms.get("promise_form") or PromiseForm(), assign_form=assign_form,
         can_assign_others=current_user.is_supervisor,
         close_fields=lifecycle.COMPLAINT_CLOSE_FIELDS if ticket.kind.value == "complaint" else (),
-        public_url=url_for("portal.status", token=ticket.public_token, _external=True),
+        matches=_ticket_matches(ticket), matched_on=labels.matched_on, new_link=new_link,
     ), http_status
+
+
+def _ticket_matches(ticket: Ticket) -> list[dict]:
+    found = tickets.pending_matches(ticket.id)
+    counts = customers.ticket_counts([m.customer_id for m in found])
+    return [{"match": m, "customer": m.customer, "tickets": counts.get(m.customer_id, 0)} for m in found]
 
 
 @bp.route("/tickets/<int(max=2147483647):ticket_id>")
@@ -202,6 +236,37 @@ def promise_kept(ticket_id: int, promise_id: int):
     try:
         tickets.settle_promise(ticket_id, promise_id, "kept", _actor())
         flash(_("Promise marked as kept."), "success")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("desk.ticket", ticket_id=ticket_id))
+
+
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/customer-matches/<int(max=2147483647):match_id>/<any(confirm, reject):decision>",
+          methods=["POST"])
+def decide_match(ticket_id: int, match_id: int, decision: str):
+    try:
+        if decision == "confirm":
+            tickets.confirm_match(ticket_id, match_id, _actor())
+            flash(_("The ticket is now on the customer's record."), "success")
+        else:
+            tickets.reject_match(ticket_id, match_id, _actor())
+            flash(_("Suggestion rejected."), "info")
+    except DomainError as err:
+        flash(err.message, "error")
+    return redirect(url_for("desk.ticket", ticket_id=ticket_id))
+
+
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/status-link", methods=["POST"])
+def status_link(ticket_id: int):
+    """A fresh link to the customer's status page, shown once (to read out on the phone)."""
+    try:
+        if request.form.get("revoke"):
+            tickets.revoke_status_links(ticket_id, _actor())
+            flash(_("Every link to this ticket's status page stopped working."), "success")
+        else:
+            token = tickets.new_status_link(ticket_id, _actor())
+            # Shown on this page only: a flash would carry it in the session cookie.
+            return _ticket_page(ticket_id, new_link=url_for("portal.status", token=token, _external=True))
     except DomainError as err:
         flash(err.message, "error")
     return redirect(url_for("desk.ticket", ticket_id=ticket_id))

@@ -10,6 +10,7 @@ from ..db_types import utcnow
 from ..events import enqueue_on_commit
 from ..extensions import db
 from ..jobs import app_job
+from ..tickets import status_links
 from . import delivery
 from .models import OutboundMessage, OutboundStatus
 from .services import DELIVER_JOB
@@ -44,7 +45,11 @@ def deliver(message_id: int) -> str:
     if message is None:
         return "not-claimed"
     try:
-        delivery.send(current_app.config, message.recipient, message.subject, message.body)
+        body = _with_status_link(message)
+        if message.channel == "sms":
+            delivery.send_sms(current_app.config, message.recipient, body)
+        else:
+            delivery.send(current_app.config, message.recipient, message.subject, body)
     except Exception as exc:  # record the failure, then let RQ see the job fail too
         message.status = OutboundStatus.failed
         message.last_error = str(exc)[:2000]
@@ -54,6 +59,17 @@ def deliver(message_id: int) -> str:
     message.sent_at = utcnow()
     db.session.commit()
     return "sent"
+
+
+def _with_status_link(message: OutboundMessage) -> str:
+    """The body with its marker replaced by a link issued now (committed before sending, so the
+    link works when it arrives; a retried delivery sends another one, which is harmless)."""
+    if not message.link_marker or message.ticket_id is None:
+        return message.body
+    token = status_links.issue(message.ticket_id)
+    db.session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return message.body.replace(message.link_marker, f"{base}/t/{token}")
 
 
 @app_job

@@ -1,4 +1,4 @@
-"""Messages to customers (email acknowledgements, status changes), sent by an RQ job."""
+"""Messages to customers (email, or SMS for a status link asked for by phone), sent by an RQ job."""
 from __future__ import annotations
 
 import enum
@@ -27,6 +27,8 @@ class OutboundMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    # Where the body takes the status-page link: replaced by a fresh link when it is sent.
+    link_marker: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[OutboundStatus] = mapped_column(
         Enum(OutboundStatus, native_enum=False, length=10), default=OutboundStatus.queued
     )

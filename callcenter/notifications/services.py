@@ -1,10 +1,15 @@
 """Queue messages to a ticket's customer. Callers own the transaction.
 
-Each message is a row first; the delivery job is enqueued only after that row commits.
+Each message is a row first; the delivery job is enqueued only after that row commits. A
+message goes to the contact given with the ticket (never to another address a customer
+record holds) and greets the name given with it. Where it carries the status-page link,
+the body holds a marker that the delivery job replaces with a fresh link, so no usable
+link is stored with the message.
 """
 from __future__ import annotations
 
-from flask import current_app
+import secrets
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -20,48 +25,61 @@ def _locale(ticket) -> str:
     return "zh_CN" if (ticket.language or "").startswith("zh") else "en"
 
 
-def _status_link(ticket) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/t/{ticket.public_token}"
+def _marker() -> str:
+    return f"[[status-link:{secrets.token_hex(6)}]]"
 
 
-def _queue_email(ticket, subject: str, body: str) -> OutboundMessage | None:
-    # The address given with this ticket: the person who wrote it, even if the phone they typed
-    # belongs to a customer record with another email.
-    recipient = ticket.contact_email or (ticket.customer.email if ticket.customer_verified else None)
+def _queue(ticket, channel: str, recipient: str | None, subject: str, body: str,
+           marker: str | None) -> OutboundMessage | None:
     if not recipient:
         return None
-    message = OutboundMessage(ticket_id=ticket.id, channel="email", recipient=recipient,
-                              subject=subject, body=body)
+    message = OutboundMessage(ticket_id=ticket.id, channel=channel, recipient=recipient, subject=subject,
+                              body=body, link_marker=marker)
     db.session.add(message)
     db.session.flush()
     enqueue_on_commit(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}")
     return message
 
 
+def _queue_email(ticket, subject: str, body: str, marker: str | None) -> OutboundMessage | None:
+    return _queue(ticket, "email", ticket.contact_email, subject, body, marker)
+
+
 def acknowledge(ticket) -> OutboundMessage | None:
+    marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("We received your request %(reference)s", reference=ticket.reference)
         body = _("Hello %(name)s,\n\nWe have received your request \"%(subject)s\" as %(reference)s.\n"
                  "Follow its progress and reply here: %(link)s\n",
-                 name=ticket.customer.name, subject=ticket.subject, reference=ticket.reference,
-                 link=_status_link(ticket))
-    return _queue_email(ticket, subject, body)
+                 name=ticket.contact_name, subject=ticket.subject, reference=ticket.reference, link=marker)
+    return _queue_email(ticket, subject, body, marker)
 
 
 def status_changed(ticket) -> OutboundMessage | None:
+    marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("Update on %(reference)s", reference=ticket.reference)
         body = _("Hello %(name)s,\n\nYour request %(reference)s is now: %(status)s.\n"
                  "Details and replies: %(link)s\n",
-                 name=ticket.customer.name, reference=ticket.reference,
-                 status=customer_status(ticket.status.value), link=_status_link(ticket))
-    return _queue_email(ticket, subject, body)
+                 name=ticket.contact_name, reference=ticket.reference,
+                 status=customer_status(ticket.status.value), link=marker)
+    return _queue_email(ticket, subject, body, marker)
 
 
 def agent_replied(ticket, message) -> OutboundMessage | None:
+    marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("New reply on %(reference)s", reference=ticket.reference)
         body = _("Hello %(name)s,\n\n%(body)s\n\nReply here: %(link)s\n",
-                 name=ticket.customer.name, body=message.body, link=_status_link(ticket))
-    return _queue_email(ticket, subject, body)
+                 name=ticket.contact_name, body=message.body, link=marker)
+    return _queue_email(ticket, subject, body, marker)
+
+
+def status_link(ticket, channel: str) -> OutboundMessage | None:
+    """The status-page link again, to the ticket's email or phone (channel "email" or "sms")."""
+    marker = _marker()
+    with force_locale(_locale(ticket)):
+        subject = _("Your link for %(reference)s", reference=ticket.reference)
+        body = _("Your request %(reference)s: %(link)s", reference=ticket.reference, link=marker)
+    recipient = ticket.contact_email if channel == "email" else ticket.contact_phone
+    return _queue(ticket, channel, recipient, subject, body, marker)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms_common import ContactFields, category_choices, kind_choices
@@ -15,3 +15,10 @@ class SubmitForm(ContactFields, FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write a message first.")), Length(max=20000)])
+
+
+class LostLinkForm(FlaskForm):
+    reference = StringField(_l("Reference"), validators=[DataRequired(_l("Give the reference, like CC-2026-000123.")),
+                                                         Length(max=40)])
+    contact = StringField(_l("The phone or email you gave"), validators=[
+        DataRequired(_l("Give the phone number or email you gave with the request.")), Length(max=254)])

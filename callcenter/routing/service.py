@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..actors import SYSTEM
 from ..auth.models import Presence, Role, User
+from ..customers.identity import effective_tier
 from ..customers.models import Customer
 from ..db_types import utcnow
 from ..events import emit_on_commit, enqueue_on_commit
@@ -78,20 +79,20 @@ def _locked_facts(ticket: Ticket) -> engine.TicketFacts:
 
 
 def _tier(ticket: Ticket) -> str:
-    return ticket.customer.tier.value if ticket.customer_verified else "C"
+    return ticket.effective_tier
 
 
 def waiting_facts() -> list[engine.TicketFacts]:
     """Every ticket waiting in the queue, as the engine sees it (one query)."""
     pending = select(Offer.ticket_id).where(Offer.status == OfferStatus.pending)
     rows = db.session.execute(
-        select(Ticket, Customer.tier).join(Customer, Customer.id == Ticket.customer_id)
+        select(Ticket, Customer.tier).outerjoin(Customer, Customer.id == Ticket.customer_id)  # unlinked tickets wait too
         .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None), Ticket.id.not_in(pending))).all()
     declined: dict[int, set[int]] = {}
     for ticket_id, agent_id in db.session.execute(select(Offer.ticket_id, Offer.agent_id).where(
             Offer.status.in_([OfferStatus.rejected, OfferStatus.expired]), Offer.ticket_id.in_([t.id for t, _ in rows]))):
         declined.setdefault(ticket_id, set()).add(agent_id)
-    return [_facts(t, tier.value if t.customer_verified else "C", frozenset(declined.get(t.id, ())))
+    return [_facts(t, effective_tier(tier.value if tier else None, t.customer_verified), frozenset(declined.get(t.id, ())))
             for t, tier in rows]
 
 

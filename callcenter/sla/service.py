@@ -551,7 +551,7 @@ def retarget_policy(policy_id: int, now: datetime | None = None) -> int:
     for ticket_id in ticket_ids:
         try:
             ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True}, populate_existing=True)
-            retarget(ticket, ticket.customer.tier.value if ticket.customer_verified else "C", now)
+            retarget(ticket, ticket.effective_tier, now)
             db.session.commit()
         except Exception:
             log.exception("retargeting ticket %s failed; going on", ticket_id)

@@ -16,7 +16,9 @@ from .models import Ticket, TicketEvent, TicketMessage
 from .queries import apply_filters, visible_tickets
 from .schemas import (
     AssignIn,
+    CustomerMatchOut,
     EventOut,
+    MatchDecisionIn,
     MessageIn,
     MessageOut,
     PromiseIn,
@@ -145,6 +147,24 @@ def add_promise(data, ticket_id):
 def settle_promise(data, ticket_id, promise_id):
     """Mark a promise kept or cancelled."""
     return services.settle_promise(ticket_id, promise_id, data["outcome"], current_actor())
+
+
+@blp.route("/<int(max=2147483647):ticket_id>/customer-matches")
+@blp.response(200, CustomerMatchOut(many=True))
+def customer_matches(ticket_id):
+    """Customer records holding the phone or email of a ticket from an unverified source, undecided."""
+    services.get_visible(ticket_id, current_actor())
+    return services.pending_matches(ticket_id)
+
+
+@blp.route("/<int(max=2147483647):ticket_id>/customer-matches/<int(max=2147483647):match_id>", methods=["POST"])
+@blp.arguments(MatchDecisionIn)
+@blp.response(200, TicketOut)
+def decide_customer_match(data, ticket_id, match_id):
+    """Confirm (the ticket joins that customer's record, tier and history) or reject a suggestion; audited."""
+    if data["decision"] == "confirm":
+        return services.confirm_match(ticket_id, match_id, current_actor())
+    return services.reject_match(ticket_id, match_id, current_actor())
 
 
 __all__ = ["blp"]

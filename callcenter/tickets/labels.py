@@ -41,6 +41,17 @@ def field_name(field: str) -> str:
     return labels.get(field, field)
 
 
+def matched_on(fields) -> str:
+    """What a customer record has in common with a ticket's contact."""
+    if set(fields) >= {"phone", "email"}:
+        return _("same phone and email")
+    if "phone" in fields:
+        return _("same phone")
+    if "email" in fields:
+        return _("same email")
+    return ""
+
+
 def reason(code: str | None) -> str | None:
     """Reasons the system records are codes; reasons people type are shown as typed."""
     labels = {
@@ -138,6 +149,25 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
         return _("SLA policy applied: %(policy)s", policy=data.get("policy", ""))
     if kind == "promise_cancelled":
         return _("cancelled the promise: %(text)s", text=data.get("description", ""))
+    if kind == "customer_match_suggested":
+        return _("found %(count)s customer record(s) with this phone or email; staff decide if it is them",
+                 count=len(data.get("matches") or []))
+    if kind == "customer_linked":
+        if data.get("new_record"):
+            return _("recorded the contact as a new customer")
+        return _("confirmed the customer record (%(matched)s)", matched=matched_on(data.get("matched_on") or []))
+    if kind == "customer_match_rejected":
+        return _("rejected a suggested customer record")
+    if kind == "status_link_issued":
+        return _("issued a new status-page link")
+    if kind == "status_links_revoked":
+        return _("revoked the status-page links")
+    if kind == "status_link_resent":
+        return _("the customer asked for the status-page link again")
+    if kind == "personal_data_erased":
+        return _("erased the customer's personal data")
+    if kind == "personal_data_retention":
+        return _("personal data anonymised after the retention period")
     return kind
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Team, User
+from ..customers.identity import effective_tier
 from ..customers.models import Customer
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
@@ -93,7 +94,6 @@ class Ticket(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
-    public_token: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[Kind] = mapped_column(_enum(Kind))
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.new, index=True)
@@ -104,11 +104,18 @@ class Ticket(db.Model):
     description: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(10), default="zh")
     required_skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    # The contact given with this ticket (mail goes there), and whether the giver proved to be
-    # the customer on record (staff channels, or every identifier on record matched).
+    # The customer record, once a trusted source linked it or staff confirmed a suggestion;
+    # None while a ticket from the public form waits for that (see CustomerMatch).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    # The contact given with this ticket: what the status page, every message to the customer
+    # and the acknowledgement use, whatever record it is linked to.
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_phone_norm: Mapped[str | None] = mapped_column(String(32), index=True)
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_email_norm: Mapped[str | None] = mapped_column(String(254), index=True)
+    # Linked by staff or a trusted integration (so the record's tier counts), not merely
+    # claimed by whoever typed a phone number.
     customer_verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
@@ -138,8 +145,10 @@ class Ticket(db.Model):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     sla_state: Mapped[str | None] = mapped_column(String(12))  # the worst of its clocks
+    # Personal data removed (erasure or retention); the statistics stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    customer: Mapped[Customer] = relationship()
+    customer: Mapped[Customer | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     team: Mapped[Team | None] = relationship()
@@ -149,6 +158,18 @@ class Ticket(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (Status.resolved, Status.closed, Status.cancelled)
+
+    @property
+    def effective_tier(self) -> str:
+        """The tier routing, SLA and priority use: the record's, only once it is truly theirs."""
+        return effective_tier(self.customer.tier.value if self.customer else None, self.customer_verified)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the ticket was closed or cancelled (a resolved ticket can still reopen)."""
+        if self.status not in (Status.closed, Status.cancelled):
+            return None
+        return self.closed_at or self.cancelled_at
 
 
 class AuthorKind(str, enum.Enum):
@@ -212,6 +233,19 @@ class Promise(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ticket: Mapped[Ticket] = relationship(back_populates="promises")
+
+
+class StatusLink(db.Model):
+    """A customer's private link to their ticket's status page. Only the token's SHA-256 is
+    stored, as for API tokens: a copy of the database opens no status page."""
+
+    __tablename__ = "status_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class IdempotencyKey(db.Model):

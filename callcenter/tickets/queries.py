@@ -6,6 +6,7 @@ from sqlalchemy import false, or_, select
 from ..actors import Actor
 from ..auth.models import Team
 from ..customers.models import Customer
+from ..customers.normalise import LIKE_ESCAPE, like_contains, phone_query
 from .models import Ticket
 
 
@@ -33,8 +34,27 @@ def apply_filters(stmt, args: dict):
     if args.get("team"):
         stmt = stmt.join(Team, Team.id == Ticket.team_id).where(Team.name == args["team"])
     if args.get("q"):
-        like = f"%{args['q'].strip()}%"
-        stmt = stmt.join(Customer, Customer.id == Ticket.customer_id).where(or_(
-            Ticket.reference.ilike(like), Ticket.subject.ilike(like), Ticket.description.ilike(like),
-            Customer.name.ilike(like), Customer.phone.ilike(like), Customer.email.ilike(like)))
+        stmt = stmt.where(text_matches(args["q"]))
     return stmt
+
+
+def text_matches(q: str):
+    """The search box: reference, subject, description, the contact given and the linked record.
+
+    A phone number is searched by its digits however it was typed ('+86 138 0013 8000',
+    '138-0013-8000'), on the ticket's contact and on the record; '%' and '_' are literal.
+    """
+    q = q.strip()
+    like = like_contains(q)
+    linked = select(Customer.id).where(or_(Customer.name.ilike(like, escape=LIKE_ESCAPE),
+                                           Customer.email_norm.like(like_contains(q.lower()), escape=LIKE_ESCAPE)))
+    conditions = [Ticket.reference.ilike(like, escape=LIKE_ESCAPE), Ticket.subject.ilike(like, escape=LIKE_ESCAPE),
+                  Ticket.description.ilike(like, escape=LIKE_ESCAPE), Ticket.contact_name.ilike(like, escape=LIKE_ESCAPE),
+                  Ticket.contact_email_norm.like(like_contains(q.lower()), escape=LIKE_ESCAPE)]
+    digits = phone_query(q)
+    if digits:
+        conditions.append(Ticket.contact_phone_norm.like(like_contains(digits), escape=LIKE_ESCAPE))
+        linked = linked.union(select(Customer.id).where(Customer.phone_norm.like(like_contains(digits),
+                                                                                 escape=LIKE_ESCAPE)))
+    conditions.append(Ticket.customer_id.in_(linked))
+    return or_(*conditions)

@@ -38,6 +38,11 @@ class CustomerIn(Schema):
     name = fields.String(required=True, validate=_trimmed(1, 120))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    id = fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1), metadata={
+        "description": "link this customer record (staff and integrations); else the record holding the "
+                       "phone or email is linked, or a new one recorded"})
+    new = fields.Boolean(load_default=False, metadata={
+        "description": "record a new customer even if another record holds this phone or email"})
 
     @validates("phone")
     def _phone(self, value, **_kw):
@@ -136,6 +141,19 @@ class CustomerRef(Schema):
     tier = fields.Function(lambda c: c.tier.value)
 
 
+def _customer(ticket) -> dict:
+    """The linked record; a ticket not yet linked (an unconfirmed web submission) shows its contact."""
+    if ticket.customer is None:
+        return {"id": None, "name": ticket.contact_name, "tier": "C"}
+    return {"id": ticket.customer.id, "name": ticket.customer.name, "tier": ticket.customer.tier.value}
+
+
+class ContactOut(Schema):
+    name = fields.String(attribute="contact_name")
+    phone = fields.String(attribute="contact_phone", allow_none=True)
+    email = fields.String(attribute="contact_email", allow_none=True)
+
+
 class PromiseOut(Schema):
     id = fields.Integer()
     description = fields.String()
@@ -184,7 +202,11 @@ class TicketOut(Schema):
     description = fields.String()
     language = fields.String()
     required_skills = fields.Dict(keys=fields.String(), values=fields.Integer())
-    customer = fields.Nested(CustomerRef)
+    customer = fields.Function(_customer, metadata={"type": "object", "description": "id null until linked"})
+    customer_verified = fields.Boolean(metadata={
+        "description": "linked by staff or an integration, or confirmed by staff: the record's tier counts"})
+    contact = fields.Function(lambda t: ContactOut().dump(t), metadata={
+        "type": "object", "description": "the contact given with this ticket: messages go there"})
     assignee = fields.Nested(PersonRef, allow_none=True)
     team = fields.Function(lambda t: t.team.name if t.team else None)
     created_at = fields.DateTime(format="iso")
@@ -201,6 +223,18 @@ class TicketOut(Schema):
     promises = fields.List(fields.Nested(PromiseOut))
     allowed_transitions = fields.Function(lambda t: list(lifecycle.allowed_transitions(t.status.value)))
     sla = fields.Function(_sla, metadata={"type": "object"})
+
+
+class CustomerMatchOut(Schema):
+    id = fields.Integer()
+    customer = fields.Nested(CustomerRef)
+    matched_on = fields.List(fields.String())
+    status = fields.Function(lambda m: m.status.value)
+    created_at = fields.DateTime(format="iso")
+
+
+class MatchDecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["confirm", "reject"]))
 
 
 class MessageOut(Schema):

@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,16 +19,18 @@ from sqlalchemy.exc import IntegrityError
 from ..actors import SYSTEM, Actor
 from ..auth.models import Role, User
 from ..customers import services as customers
-from ..customers.normalise import identity_verified, normalise_email, normalise_phone
+from ..customers.identity import TRUSTED_SOURCES, effective_tier
+from ..customers.models import Customer, CustomerMatch, MatchStatus
+from ..customers.normalise import normalise_email, normalise_phone
 from ..db_types import utcnow
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..events import emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..notifications import services as notify
 from ..routing import service as routing
 from ..routing.offers import withdraw_for_ticket as withdraw_offers
 from ..sla import service as sla
-from . import audit, labels, lifecycle, permissions, triage
+from . import audit, labels, lifecycle, permissions, status_links, triage
 from .models import (
     AuthorKind,
     Category,
@@ -62,10 +64,19 @@ def get_visible(ticket_id: int, actor: Actor, *, lock: bool = False) -> Ticket:
     return ticket
 
 
-def get_by_token(token: str) -> Ticket:
-    ticket = db.session.scalar(select(Ticket).where(Ticket.public_token == token))
+class LinkExpired(DomainError):
+    status = 410
+    code = "link_expired"
+
+
+def get_by_token(token: str, *, lock: bool = False) -> Ticket:
+    """The ticket a customer's status link opens; unknown and expired links say so."""
+    ticket = status_links.ticket_for(token, lock=lock)
     if ticket is None:
         raise NotFound(_("No ticket found for this link."))
+    days = current_app.config["STATUS_LINK_DAYS_AFTER_CLOSE"]
+    if status_links.expired(ticket, utcnow(), days):
+        raise LinkExpired(_("This link has expired: the request ended more than %(days)s days ago.", days=days))
     return ticket
 
 
@@ -114,7 +125,12 @@ def _replay(actor: Actor, key: str, request_hash: str) -> Ticket | None:
         raise ValidationFailed(
             _("This Idempotency-Key was already used with a different request."),
             {"idempotency_key": key}, code="idempotency_key_reused")
-    return db.session.get(Ticket, row.ticket_id)
+    ticket = db.session.get(Ticket, row.ticket_id)
+    if ticket is not None and not permissions.can_view(actor, ticket.team_id, ticket.assignee_id):
+        # The key proves who sent the first request, not that they may still read its ticket.
+        raise Forbidden(_("The ticket created with this Idempotency-Key is no longer one you may see."),
+                        code="idempotent_replay_forbidden")
+    return ticket
 
 
 def _category(code: str | None) -> Category | None:
@@ -127,10 +143,13 @@ def _category(code: str | None) -> Category | None:
     return category
 
 
-def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | None = None) -> tuple[Ticket, bool]:
+def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | None = None,
+                  with_status_link: bool = False) -> tuple[Ticket, bool]:
     """Create a ticket from validated input. Returns (ticket, created).
 
-    With an idempotency key a retry returns the first ticket and created=False.
+    With an idempotency key a retry returns the first ticket and created=False. With
+    with_status_link the new ticket carries a fresh status-page token in `status_token`
+    (not stored: only its hash is), for the page that shows it to the customer.
     """
     request_hash = _request_hash(data)
     if idempotency_key and actor.user_id:
@@ -139,6 +158,7 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
             return existing, False
     try:
         ticket = _insert_ticket(data, actor)
+        ticket.status_token = status_links.issue(ticket.id) if with_status_link else None
         if idempotency_key and actor.user_id:
             db.session.add(IdempotencyKey(user_id=actor.user_id, key=idempotency_key,
                                           request_hash=request_hash, ticket_id=ticket.id))
@@ -173,18 +193,21 @@ def _enqueue_now(func: str, *args) -> None:
 
 def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
     person = data["customer"]
-    customer = customers.find_or_create(person["name"], person.get("phone"), person.get("email"),
-                                        data.get("language"))
+    contact = customers.Contact.of(person)
+    trusted = actor.kind in TRUSTED_SOURCES
+    choice = person.get("id") or ("new" if person.get("new") else None)
+    found = customers.resolve(contact, trusted=trusted, choice=choice if trusted else None,
+                              language=data.get("language"))
+    customer, verified = found.customer, found.verified
     category = _category(data.get("category"))
     kind = data["kind"]
-    verified = actor.is_staff or identity_verified(
-        customer.phone_norm, customer.email_norm, normalise_phone(person.get("phone")),
-        normalise_email(person.get("email")))
-    tier = customer.tier.value if verified else "C"  # privileges only for a proven identity
+    tier = effective_tier(customer.tier.value if customer else None, verified)  # privileges only for a trusted link
     severity = data.get("severity") or triage.classify_severity(kind, f"{data['subject']} {data['description']}")
     priority = data.get("priority") or triage.default_priority(kind, severity, tier)
+    # A trusted link completes the contact from the record, so replies reach the person on record.
+    phone = contact.phone or (customer.phone if verified and customer else None)
+    email = contact.email or (customer.email if verified and customer else None)
     ticket = Ticket(
-        public_token=secrets.token_urlsafe(24),
         kind=Kind(kind),
         channel=Channel(data["channel"]),
         status=Status.new,
@@ -193,11 +216,14 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
         category=category,
         subject=data["subject"].strip(),
         description=data["description"].strip(),
-        language=data.get("language") or customer.language or "zh",
+        language=data.get("language") or (customer.language if customer else None) or "zh",
         required_skills=dict(data.get("required_skills") or ({category.skill: 1} if category and category.skill else {})),
         customer=customer,
-        contact_phone=person.get("phone"),
-        contact_email=person.get("email"),
+        contact_name=contact.name,
+        contact_phone=phone,
+        contact_phone_norm=normalise_phone(phone),
+        contact_email=email,
+        contact_email_norm=normalise_email(email),
         customer_verified=verified,
         team_id=category.team_id if category else None,
         created_by_id=actor.user_id,
@@ -210,8 +236,9 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
     audit.record(ticket, "created", actor, after={
         "reference": ticket.reference, "kind": kind, "channel": data["channel"], "priority": priority,
         "severity": severity, "category": ticket.category_code, "team_id": ticket.team_id,
-        "customer_id": customer.id, "customer_verified": verified,
+        "customer_id": customer.id if customer else None, "customer_verified": verified,
     })
+    _suggest(ticket, found.suggestions)
     routing.apply_rules(ticket, tier, explicit_priority=bool(data.get("priority")),
                         explicit_skills=bool(data.get("required_skills")))
     sla.start_clocks(ticket, tier, ticket.created_at)
@@ -288,11 +315,8 @@ def add_message(ticket_id: int, body: str, internal: bool, actor: Actor) -> Tick
 
 
 def customer_reply(token: str, body: str) -> TicketMessage:
-    ticket = db.session.scalars(select(Ticket).where(Ticket.public_token == token).with_for_update(key_share=True)
-                                .execution_options(populate_existing=True)).first()
-    if ticket is None:
-        raise NotFound(_("No ticket found for this link."))
-    return _append_message(ticket, body, False, Actor.customer(ticket.customer.name))
+    ticket = get_by_token(token, lock=True)
+    return _append_message(ticket, body, False, Actor.customer(ticket.contact_name))
 
 
 def _append_message(ticket: Ticket, body: str, internal: bool, actor: Actor) -> TicketMessage:
@@ -425,8 +449,7 @@ def update_fields(ticket_id: int, changes: dict[str, Any], actor: Actor) -> Tick
     if changed:
         _emit_updated(ticket, "fields")
         if {"priority", "category", "severity"} & set(changes):
-            tier = ticket.customer.tier.value if ticket.customer_verified else "C"
-            sla.retarget(ticket, tier, utcnow())
+            sla.retarget(ticket, ticket.effective_tier, utcnow())
         if routing.is_waiting(ticket):  # new skills, team or priority may find an agent now
             enqueue_on_commit(routing.ROUTE_TICKET_JOB, ticket.id, queue="high")
     db.session.commit()
@@ -474,6 +497,124 @@ def settle_promise(ticket_id: int, promise_id: int, outcome: str, actor: Actor) 
     _emit_updated(ticket, "promise")
     db.session.commit()
     return promise
+
+
+# ---------------------------------------------------------------- who the ticket is from
+
+def _suggest(ticket: Ticket, suggestions: list[tuple[Customer, tuple[str, ...]]]) -> None:
+    """Records that hold the phone or email of a ticket from an unverified source, for staff to decide."""
+    for customer, matched in suggestions:
+        db.session.add(CustomerMatch(ticket_id=ticket.id, customer_id=customer.id, matched_on=list(matched)))
+    if suggestions:
+        audit.record(ticket, "customer_match_suggested", SYSTEM,
+                     matches=[{"customer_id": c.id, "matched_on": list(m)} for c, m in suggestions])
+
+
+def pending_matches(ticket_id: int) -> list[CustomerMatch]:
+    return list(db.session.scalars(select(CustomerMatch).where(
+        CustomerMatch.ticket_id == ticket_id, CustomerMatch.status == MatchStatus.pending).order_by(CustomerMatch.id)))
+
+
+def _locked_match(ticket_id: int, match_id: int, actor: Actor) -> tuple[Ticket, CustomerMatch]:
+    ticket = get_visible(ticket_id, actor, lock=True)
+    if not actor.is_staff:
+        raise Forbidden(_("Only staff decide who a ticket is from."))
+    match = db.session.get(CustomerMatch, match_id)
+    if match is None or match.ticket_id != ticket.id:
+        raise NotFound(_("No such suggestion on this ticket."))
+    if match.status is not MatchStatus.pending:
+        raise Conflict(_("This suggestion was already decided."), {"status": match.status.value},
+                       code="match_decided")
+    return ticket, match
+
+
+def confirm_match(ticket_id: int, match_id: int, actor: Actor) -> Ticket:
+    """Staff confirm the ticket is from the person on record: it joins their history and tier."""
+    ticket, match = _locked_match(ticket_id, match_id, actor)
+    now = utcnow()
+    for other in pending_matches(ticket.id):
+        other.status = MatchStatus.confirmed if other.id == match.id else MatchStatus.rejected
+        other.decided_at, other.decided_by_id = now, actor.user_id
+    _link(ticket, match.customer, actor, now, matched_on=match.matched_on)
+    db.session.commit()
+    return ticket
+
+
+def reject_match(ticket_id: int, match_id: int, actor: Actor) -> Ticket:
+    """Not this person. When no suggestion is left, the ticket's contact becomes a record of its own."""
+    ticket, match = _locked_match(ticket_id, match_id, actor)
+    now = utcnow()
+    match.status, match.decided_at, match.decided_by_id = MatchStatus.rejected, now, actor.user_id
+    audit.record(ticket, "customer_match_rejected", actor, customer_id=match.customer_id)
+    if ticket.customer_id is None and not pending_matches(ticket.id):
+        _link_new_contact(ticket, actor, now)
+    db.session.commit()
+    return ticket
+
+
+def _link_new_contact(ticket: Ticket, actor: Actor, now: datetime) -> None:
+    contact = customers.Contact(ticket.contact_name, ticket.contact_phone, ticket.contact_email)
+    _link(ticket, customers.create(contact, ticket.language), actor, now, matched_on=[], new=True)
+
+
+def _link(ticket: Ticket, customer: Customer, actor: Actor, now: datetime, *, matched_on: list[str],
+          new: bool = False) -> None:
+    """Link and audit; the record's tier now counts, so priority, SLA and routing follow it."""
+    ticket.customer, ticket.customer_id, ticket.customer_verified = customer, customer.id, True
+    audit.record(ticket, "customer_linked", actor, field="customer_id", before=None, after=customer.id,
+                 matched_on=matched_on, new_record=new)
+    tier = ticket.effective_tier
+    if ticket.is_open:
+        wanted = triage.default_priority(ticket.kind.value, ticket.severity.value if ticket.severity else None, tier)
+        if triage.PRIORITIES.index(wanted) < triage.PRIORITIES.index(ticket.priority.value):
+            audit.set_field(ticket, "priority", Priority(wanted), actor)  # a confirmed VIP is raised, never lowered
+        sla.retarget(ticket, tier, now)
+        if routing.is_waiting(ticket):
+            enqueue_on_commit(routing.ROUTE_TICKET_JOB, ticket.id, queue="high")
+    _emit_updated(ticket, "customer")
+
+
+# ---------------------------------------------------------------- status links
+
+def new_status_link(ticket_id: int, actor: Actor) -> str:
+    """Staff issue a fresh link to read to the caller (shown once)."""
+    ticket = get_visible(ticket_id, actor, lock=True)
+    token = status_links.issue(ticket.id)
+    audit.record(ticket, "status_link_issued", actor)
+    db.session.commit()
+    return token
+
+
+def revoke_status_links(ticket_id: int, actor: Actor) -> int:
+    """Someone else has the link: every link of the ticket stops working."""
+    ticket = get_visible(ticket_id, actor, lock=True)
+    count = status_links.revoke_all(ticket.id, utcnow())
+    audit.record(ticket, "status_links_revoked", actor, count=count)
+    db.session.commit()
+    return count
+
+
+def resend_status_link(reference: str, contact: str) -> bool:
+    """A customer who lost the link asks for it by reference and the phone or email on the ticket.
+
+    The link goes to that contact only. The caller answers the same whatever this returns,
+    so the form tells nobody which references or contacts exist.
+    """
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == (reference or "").strip().upper()))
+    if ticket is None or ticket.anonymised_at is not None:
+        return False
+    if status_links.expired(ticket, utcnow(), current_app.config["STATUS_LINK_DAYS_AFTER_CLOSE"]):
+        return False
+    email, phone = normalise_email(contact), normalise_phone(contact)
+    if "@" in (contact or "") and email and email == ticket.contact_email_norm:
+        queued = notify.status_link(ticket, "email")
+    elif phone and phone == ticket.contact_phone_norm:
+        queued = notify.status_link(ticket, "sms")
+    else:
+        return False
+    audit.record(ticket, "status_link_resent", SYSTEM, channel=queued.channel if queued else None)
+    db.session.commit()
+    return queued is not None
 
 
 __all__ = ["create_ticket", "transition", "add_message", "customer_reply", "assign", "apply_assignment",

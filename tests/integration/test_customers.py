@@ -78,7 +78,7 @@ def test_categories_speak_the_callers_language(api, world):
     assert en[0]["name"] == "Billing"
 
 
-def test_a_vip_phone_typed_on_the_public_form_gets_no_vip_privileges(app, api, client, world):
+def test_a_vip_phone_typed_on_the_public_form_is_a_suggestion_not_a_link(app, api, client, world):
     from sqlalchemy import select
 
     from callcenter.extensions import db
@@ -95,23 +95,14 @@ def test_a_vip_phone_typed_on_the_public_form_gets_no_vip_privileges(app, api, c
         from callcenter.tickets.models import Ticket
 
         t = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
-        assert t.customer_id == vip["customer"]["id"]  # the history stays in one place
-        assert not t.customer_verified and t.priority.value == "P4"  # but no VIP bump
+        assert t.customer_id is None and not t.customer_verified and t.priority.value == "P4"  # no VIP bump
         recipients = db.session.scalars(select(OutboundMessage.recipient).where(OutboundMessage.ticket_id == t.id)).all()
         assert recipients == ["someone.else@example.com"]  # mail goes to who wrote, not to the VIP
-
-
-def test_the_customer_giving_phone_and_email_on_record_is_recognised(app, api, client, world):
-    from tests.factories import csrf_from
-
-    vip = _create(api, {"name": "刘洋", "phone": "13800138000", "email": "liu@example.cn"}, kind="inquiry")
-    api.patch(f"/api/v1/customers/{vip['customer']['id']}", json={"tier": "VIP"})
-    token = csrf_from(client.get("/submit").get_data(as_text=True))
-    client.post("/submit", data={"csrf_token": token, "kind": "inquiry", "name": "刘洋", "phone": "+86 138 0013 8000",
-                                 "email": "LIU@example.cn", "category": "billing", "subject": "hi",
-                                 "description": "a question"})
-    newest = api.get("/api/v1/tickets").json["items"][0]
-    assert newest["customer"]["tier"] == "VIP" and newest["priority"] == "P3"
+    matches = api.get(f"/api/v1/tickets/{t.id}/customer-matches").json
+    assert [(m["customer"]["id"], m["matched_on"]) for m in matches] == [(vip["customer"]["id"], ["phone"])]
+    shown = api.get(f"/api/v1/tickets/{t.id}").json
+    assert shown["customer"] == {"id": None, "name": "Someone", "tier": "C"}
+    assert shown["contact"] == {"name": "Someone", "phone": "13800138000", "email": "someone.else@example.com"}
 
 
 def test_agents_cannot_look_up_customers_of_other_teams(api, world):

@@ -11,41 +11,77 @@ def test_migrations_build_exactly_the_models_schema(app):
     assert diff == []
 
 
-UPGRADE_0004 = """
-import json
+# Rows written with SQL in the shape of an old revision: the models describe today's schema.
+OLD_ROWS = """
+import json, sys
+from datetime import datetime
+import sqlalchemy as sa
 from flask_migrate import upgrade
 from callcenter import create_app
-from callcenter.actors import SYSTEM
 from callcenter.extensions import db
-from callcenter.sla.models import SlaClock
-from callcenter.tickets import services as tickets
-from callcenter.tickets.models import Status, Ticket
-from tests.factories import ticket_body
+
+NOW = datetime(2026, 11, 23, 8, 0)  # naive UTC, as the old rows hold it
+ISO = "2026-11-23T08:00:00+00:00"
+
+
+def insert(table, **values):
+    t = sa.Table(table, sa.MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as conn:
+        return conn.execute(t.insert().values(**values)).inserted_primary_key[0]
+
+
+def ticket(customer_id, status, token, **extra):
+    return insert("tickets", public_token=token, reference=f"CC-2026-{token[-6:]}", kind="complaint",
+                  channel="web", status=status, priority="P3", subject="s", description="d", language="zh",
+                  required_skills={}, customer_id=customer_id, reopen_count=0, created_at=NOW, updated_at=NOW,
+                  **extra)
+
 
 app = create_app("testing")
 with app.app_context():
-    upgrade(revision="0003")  # tickets and clocks have their present shape already
-    ids = []
-    for status in (Status.in_progress, Status.resolved):
-        body = {k: v for k, v in ticket_body(kind="inquiry").items() if k != "category"}  # none seeded here
-        ticket, _ = tickets.create_ticket(body, SYSTEM)
-        ids.append(ticket.id)
-        ticket = db.session.get(Ticket, ticket.id)
-        ticket.status, ticket.sla_state = status, "breached"
-        for name, state, last in (("first_response", "breached", "stop"), ("resolution", "running", "start")):
-            db.session.add(SlaClock(ticket_id=ticket.id, name=name, calendar="24x7", target_seconds=60, warn_at=[],
-                                    state=state, history=[["2026-11-23T08:00:00+00:00", "start"],
-                                                          ["2026-11-23T08:05:00+00:00", last]]))
-        db.session.commit()
-    upgrade(revision="0004")
-    print(json.dumps([db.session.get(Ticket, i, populate_existing=True).sla_state for i in ids]))
+    exec(sys.argv[1])
+"""
+
+AT_0004 = """
+upgrade(revision="0003")
+customer = insert("customers", name="刘洋", phone="138 0013 8000", phone_norm="13800138000", tier="VIP", created_at=NOW)
+ids = []
+for status, token in (("in_progress", "tok-open-000001"), ("resolved", "tok-done-000002")):
+    tid = ticket(customer, status, token, sla_state="breached")
+    ids.append(tid)
+    for name, state, last in (("first_response", "breached", "stop"), ("resolution", "running", "start")):
+        insert("sla_clocks", ticket_id=tid, name=name, calendar="24x7", target_seconds=60, warn_at=[],
+               state=state, cycle=0, updated_at=NOW, history=[[ISO, "start"], ["2026-11-23T08:05:00+00:00", last]])
+upgrade(revision="0004")
+with db.engine.connect() as conn:
+    print(json.dumps([conn.execute(sa.text("SELECT sla_state FROM tickets WHERE id = :i"), {"i": i}).scalar()
+                      for i in ids]))
+"""
+
+AT_0005 = """
+upgrade(revision="0004")
+vip = insert("customers", name="刘洋", phone="138 0013 8000", phone_norm="13800138000", email="liu@example.cn",
+             email_norm="liu@example.cn", tier="VIP", created_at=NOW)
+staff = ticket(vip, "new", "old-token-staff-0001", customer_verified=True)
+web = ticket(vip, "new", "old-token-web-00002", customer_verified=False, contact_phone="13800138000",
+             contact_email="someone@example.com")
+upgrade(revision="0005")
+from callcenter.tickets import status_links
+from callcenter.tickets.models import Ticket
+out = {}
+for key, tid in (("staff", staff), ("web", web)):
+    t = db.session.get(Ticket, tid)
+    out[key] = [t.contact_name, t.contact_phone_norm, t.contact_email, t.customer_id == vip]
+out["old_links_open"] = [status_links.ticket_for(tok).id for tok in ("old-token-staff-0001", "old-token-web-00002")]
+db.session.remove()  # (its transaction holds SQLite's write lock)
+with db.engine.connect() as conn:
+    out["token_columns"] = [c["name"] for c in sa.inspect(conn).get_columns("tickets") if "token" in c["name"]]
+print(json.dumps(out, ensure_ascii=False))
 """
 
 
-def test_upgrading_to_0004_sums_open_tickets_up_from_their_running_clocks(app, tmp_path):
-    """Tickets cached 'breached' for a first response answered late read their running clocks.
-    On a database of its own, in a process of its own (one app per process)."""
-    import json
+def _run_old(app, tmp_path, script: str) -> str:
+    """On a database of its own, in a process of its own (one app per process)."""
     import os
     import subprocess
     import sys
@@ -54,7 +90,26 @@ def test_upgrading_to_0004_sums_open_tickets_up_from_their_running_clocks(app, t
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "CALLCENTER_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/old.db",
            "REDIS_URL": app.config["REDIS_URL"]}
-    out = subprocess.run([sys.executable, "-c", UPGRADE_0004], cwd=root, env=env, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([sys.executable, "-c", OLD_ROWS, script], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["running", "breached"]  # finished keeps its verdict
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_upgrading_to_0004_sums_open_tickets_up_from_their_running_clocks(app, tmp_path):
+    """Tickets cached 'breached' for a first response answered late read their running clocks."""
+    import json
+
+    assert json.loads(_run_old(app, tmp_path, AT_0004)) == ["running", "breached"]  # finished keeps its verdict
+
+
+def test_upgrading_to_0005_keeps_each_tickets_contact_and_its_status_link(app, tmp_path):
+    """Tickets get the contact they were given (a trusted one completed from the record), and the
+    links customers already hold keep opening their page, with only the hash kept."""
+    import json
+
+    out = json.loads(_run_old(app, tmp_path, AT_0005))
+    assert out["staff"] == ["刘洋", "13800138000", "liu@example.cn", True]
+    assert out["web"] == ["刘洋", "13800138000", "someone@example.com", True]  # its own email, not the record's
+    assert out["old_links_open"] == [1, 2]
+    assert out["token_columns"] == []

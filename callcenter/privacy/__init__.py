@@ -1,0 +1,1 @@
+"""Personal data: export everything held about a customer, erase them, and retention."""
