@@ -23,6 +23,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     profile = config_module.load(config_name)
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
                 instance_path=str(config_module.INSTANCE_DIR))
+    from .input_guard import GuardedJSONProvider
+
+    app.json = GuardedJSONProvider(app)
     app.config.from_object(profile)
     app.config["SECRET_KEY"] = profile.secret_key()
     app.config.update(overrides or {})
@@ -32,13 +35,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _bind_extensions(app)
     _register_blueprints(app)
-    from . import cli, errors, i18n, log_redaction
+    from . import cli, errors, i18n, input_guard, log_redaction, security_headers
     from .auth import api_auth
 
     log_redaction.install((app.logger.name,))
-
     errors.register(app)  # after api.init_app: these handlers replace flask-smorest's
+    input_guard.register(app)  # before authentication: unstorable text never reaches a query
     api_auth.register(app)
+    security_headers.register(app)
     i18n.register(app)
     cli.register(app)
     return app
@@ -79,6 +83,7 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .agents.api import blp as agents_api
     from .agents.api import teams_blp as teams_api
+    from .auth.token_views import bp as tokens_bp
     from .auth.views import bp as auth_bp
     from .console.socket import register_namespace
     from .customers.api import blp as customers_api
@@ -100,9 +105,29 @@ def _register_blueprints(app: Flask) -> None:
                 kpi_api, privacy_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
-    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp):
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp, tokens_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
+    _document_errors()
+
+
+def _document_errors() -> None:
+    """Every operation may answer 401 (no or bad token) and 403 (not allowed), one on an id 404,
+    all in the {"error": {...}} shape: the OpenAPI document says so for each."""
+    for path, operations in api.spec._paths.items():
+        if path.endswith("/openapi.json"):
+            continue
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or method == "parameters":
+                continue
+            responses = operation.setdefault("responses", {})
+            wanted = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "413": "REQUEST_ENTITY_TOO_LARGE",
+                      "429": "TOO_MANY_REQUESTS", "503": "SERVICE_UNAVAILABLE"}
+            if "{" in path:
+                wanted["404"] = "NOT_FOUND"
+            for status, name in wanted.items():
+                responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+                api.spec.components.get_ref("response", name)  # registers the lazy component
 
 
 @event.listens_for(Engine, "connect")
@@ -125,6 +150,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin(conn) -> None:
     """SQLite ignores SELECT ... FOR UPDATE. BEGIN IMMEDIATE takes the write lock up front,
     so a read-then-write (an assignment, a transition) cannot act on a stale row: writers
-    queue one behind the other, as FOR UPDATE makes them do on PostgreSQL."""
+    queue one behind the other, as FOR UPDATE makes them do on PostgreSQL. Reads (GET
+    requests) begin deferred and never wait for a writer (db_mode.py)."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        from .db_mode import begins_writer
+
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if begins_writer() else "BEGIN")

@@ -1,4 +1,4 @@
-"""flask --app wsgi users create | tokens create | seed-demo | worker"""
+"""flask --app wsgi users create | tokens create/list/revoke | customers export/erase | seed-demo | worker"""
 from __future__ import annotations
 
 import getpass
@@ -50,17 +50,53 @@ def create_user(email, role, name, teams, skills, capacity, languages):
     click.echo(f"created {user.role.value} {user.email} (id {user.id})", err=True)
 
 
-@tokens_cli.command("create")
-@click.argument("email")
-@click.option("--label", default="cli")
-def create_token(email, label):
-    """Print a new API token for the user on stdout, and nothing else."""
+def _user(email: str) -> User:
     from .extensions import db
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no user {email}")
-    click.echo(auth.create_token(user, label))
+    return user
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--label", default="cli")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="stop working after N days")
+def create_token(email, label, expires_days):
+    """Print a new API token for the user on stdout, and nothing else."""
+    click.echo(auth.create_token(_user(email), label, expires_days))
+
+
+@tokens_cli.command("list")
+@click.argument("email", required=False)
+def list_tokens(email):
+    """The tokens (of one user, or everyone's): id, user, label, created, last used, expires, state."""
+    for row in auth.tokens(_user(email).id if email else None):
+        state = "revoked" if row.revoked_at else ("expired" if row.expires_at and row.expires_at <= _now() else "live")
+        click.echo("\t".join([str(row.id), row.user.email, row.label or "-", _iso(row.created_at),
+                              _iso(row.last_used_at), _iso(row.expires_at), state]))
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id):
+    """The token stops working at once."""
+    try:
+        row = auth.revoke_token(token_id)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"revoked token {row.id} of {row.user.email}", err=True)
+
+
+def _iso(value) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
+
+
+def _now():
+    from .db_types import utcnow
+
+    return utcnow()
 
 
 @click.command("seed-demo")

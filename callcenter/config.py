@@ -43,6 +43,14 @@ class BaseConfig:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
     WTF_CSRF_TIME_LIMIT = None
+    # Bodies larger than this are refused (413) before anything reads them.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))
+    # Signing in: an account refuses sign-in for a while after this many failures in a row,
+    # from whatever addresses they come.
+    LOGIN_FAILURES_BEFORE_LOCKOUT = int(os.environ.get("LOGIN_FAILURES_BEFORE_LOCKOUT", "5"))
+    LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+    # The rate limiter's storage is Redis: if Redis is down, requests go on unlimited rather than fail.
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SUBMIT = os.environ.get("RATELIMIT_SUBMIT", "20 per minute")

@@ -112,6 +112,8 @@ def register(app: Flask) -> None:
             retry = getattr(err, "retry_after", None)
             if retry:
                 response.headers["Retry-After"] = str(retry)
+        if status == 405 and getattr(err, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
         return response
 
     @app.errorhandler(CSRFError)

@@ -11,6 +11,7 @@ from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,13 +29,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "a stable code, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "in the caller's language"})
+    details = fields.Dict(required=True, metadata={"description": "e.g. fields: {name: [problems]}"})
+
+
+class Error(Schema):
+    """What every error on /api looks like (errors.py sends it)."""
+
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class DeskApi(Api):
+    ERROR_SCHEMA = Error
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+api = DeskApi()
 socketio = SocketIO()
 
 

@@ -1,6 +1,8 @@
 """Which language and time zone a page speaks, and the switch in the header."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Flask,
     current_app,
@@ -47,10 +49,17 @@ def select_timezone() -> str:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: '//host' and 'https://host' are refused (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only a path on this site. Refused: '//host', 'https://host', a backslash, and any control
+    character or space (browsers drop a tab or newline, so '/\t/host' would become '//host';
+    a newline in a Location header is a 500)."""
+    if not target or not target.startswith("/") or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7f for c in target):
+        return default
+    if target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def language_code() -> str:
@@ -66,7 +75,11 @@ def register(app: Flask) -> None:
         locale = _supported(code) or "en"
         session["locale"] = locale
         if current_user.is_authenticated:
-            set_locale(current_user, locale)
+            from .db_mode import writing
+
+            user_id = current_user.id
+            with writing():  # a GET that writes: the read transaction ends first
+                set_locale(user_id, locale)
         return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
 
     @app.context_processor

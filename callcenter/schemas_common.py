@@ -1,7 +1,15 @@
 """Schema pieces shared by every API package."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 (reads as a field type)
+    """An id given by a caller: a positive 32-bit integer, so no number reaches the database
+    beyond what its columns hold (a 422, not a 500)."""
+    return fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 class PageArgs(Schema):
@@ -42,3 +50,35 @@ def page_of(items: list, page: int, per_page: int) -> dict:
     """The list shape for a list already in memory (ordered by the caller)."""
     return {"items": items[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
             "total": len(items)}
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the desk's calendar; anything beyond is a typo
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time with its UTC offset, returned in UTC. Offsets stay within the world's
+    (-12:00 to +14:00) and years within 2000-2100, so no conversion overflows later."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from datetime import timedelta, timezone
+
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        offset = moment.utcoffset()
+        if offset is None or not timedelta(hours=-12) <= offset <= timedelta(hours=14):
+            raise ValidationError("a UTC offset between -12:00 and +14:00")
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValidationError(f"a time between {FIRST_YEAR} and {LAST_YEAR}")
+        return moment.astimezone(timezone.utc)
+
+
+class Day(fields.Date):
+    """A calendar day between 2000 and 2100."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValidationError(f"a day between {FIRST_YEAR} and {LAST_YEAR}")
+        return day

@@ -1,18 +1,20 @@
 """What every staff page shares: sign-in required, and the signed-in user as an Actor."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
 from .actors import Actor
 
 
-def staff_blueprint(name: str, import_name: str, url_prefix: str = "/desk") -> Blueprint:
+def staff_blueprint(name: str, import_name: str, url_prefix: str = "/desk", *, admins_only: bool = False) -> Blueprint:
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
 
     @bp.before_request
     @login_required
     def _signed_in():
+        if admins_only and current_user.role.value != "admin":
+            abort(403)
         return None
 
     @bp.after_request

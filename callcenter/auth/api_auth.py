@@ -7,9 +7,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..actors import Actor
+from ..db_mode import writing
 from ..errors import DomainError
 from ..extensions import csrf
-from .services import user_for_token
+from .services import mark_token_used, token_for, token_use_due
 
 PUBLIC_API_PATHS = {"/api/v1/openapi.json"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -35,9 +36,13 @@ def authenticate_api_request() -> None:
         return
     token = _bearer()
     if token is not None:
-        user = user_for_token(token)
-        if user is None:
-            raise Unauthorized(_("The token is not valid."))
+        row = token_for(token)
+        if row is None:
+            raise Unauthorized(_("The token is not valid (unknown, revoked or expired)."))
+        user = row.user
+        if token_use_due(row):
+            with writing():  # a GET too: its read transaction ends, a writer begins
+                mark_token_used(row.id)
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
         if request.method not in SAFE_METHODS:

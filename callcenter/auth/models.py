@@ -75,6 +75,9 @@ class User(UserMixin, db.Model):
     presence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Signed-in sessions carry the version they began with; signing out (or a password
+    # change) moves it on, so a copy of an old session cookie no longer signs anyone in.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     teams: Mapped[list[Team]] = relationship(secondary=user_teams, back_populates="members", order_by=Team.name)
     skills: Mapped[list["AgentSkill"]] = relationship(
@@ -128,6 +131,7 @@ class ApiToken(db.Model):
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()

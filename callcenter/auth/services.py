@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db_types import utcnow
-from ..errors import ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from .models import AgentSkill, ApiToken, Presence, Role, Team, User
 
@@ -67,35 +70,86 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, label: str = "") -> str:
+def create_token(user: User, label: str = "", expires_days: int | None = None) -> str:
     """A new API token for the user; only its hash is kept, so show it now or never."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label))
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, expires_at=expires))
     db.session.commit()
     return token
 
 
-def user_for_token(token: str) -> User | None:
+def token_for(token: str) -> ApiToken | None:
+    """The live token row: not revoked, not expired, its user active."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
                                                    ApiToken.revoked_at.is_(None)))
-    if row is None or not row.user.active:
+    if row is None or not row.user.active or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
-    return row.user
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    row = token_for(token)
+    return row.user if row else None
+
+
+def tokens(user_id: int | None = None) -> list[ApiToken]:
+    stmt = select(ApiToken).order_by(ApiToken.id)
+    if user_id is not None:
+        stmt = stmt.where(ApiToken.user_id == user_id)
+    return list(db.session.scalars(stmt))
+
+
+def revoke_token(token_id: int) -> ApiToken:
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(_("No such token."))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    db.session.commit()
+    return row
+
+
+# The hash an unknown email is checked against, so that it costs what a known one does.
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")  # the same work as for a real account
+        return None
+    if not user.check_password(password or "") or not user.active:
         return None
     return user
 
 
-def set_locale(user: User, locale: str) -> None:
-    user.locale = locale
+def end_sessions(user: User) -> None:
+    """Every session of the user stops working (signing out ends them all)."""
+    user.session_version = (user.session_version or 1) + 1
     db.session.commit()
 
 
-def mark_token_used(user_id: int) -> None:
-    """Best effort; not worth a write on every request, so callers may skip it."""
-    db.session.execute(
-        ApiToken.__table__.update().where(ApiToken.user_id == user_id).values(last_used_at=utcnow()))
+def set_locale(user_id: int, locale: str) -> None:
+    db.session.execute(User.__table__.update().where(User.id == user_id).values(locale=locale))
+    db.session.commit()
+
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_use_due(row: ApiToken) -> bool:
+    """When a token was last used is kept to the minute: not worth a write on every request."""
+    return row.last_used_at is None or utcnow() - row.last_used_at >= TOKEN_USE_RESOLUTION
+
+
+def mark_token_used(token_id: int) -> None:
+    db.session.execute(ApiToken.__table__.update().where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+    db.session.commit()

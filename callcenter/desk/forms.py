@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -10,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms_base import Form
 from ..forms_common import ContactFields, category_choices, kind_choices
 
 
@@ -22,7 +22,7 @@ def severity_choices():
             ("critical", _l("Critical"))]
 
 
-class PhoneTicketForm(ContactFields, FlaskForm):
+class PhoneTicketForm(ContactFields, Form):
     language = SelectField(_l("Caller's language"), choices=[("zh", "中文"), ("en", "English")])
     priority = SelectField(_l("Priority"), validators=[Optional()])
     severity = SelectField(_l("Severity (complaints)"), validators=[Optional()])
@@ -45,12 +45,12 @@ class PhoneTicketForm(ContactFields, FlaskForm):
         return ok
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=20000)])
     internal = BooleanField(_l("Internal note (the customer does not see it)"))
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     to = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
     resolution_summary = TextAreaField(_l("Resolution summary"), validators=[Optional(), Length(max=10000)])
@@ -58,10 +58,10 @@ class TransitionForm(FlaskForm):
     responsible_department = StringField(_l("Responsible department"), validators=[Optional(), Length(max=120)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
 
 
-class PromiseForm(FlaskForm):
+class PromiseForm(Form):
     description = StringField(_l("Promise"), validators=[DataRequired(_l("What was promised?")), Length(max=500)])
     due_at = DateTimeLocalField(_l("Due"), validators=[DataRequired(_l("When is it due?"))])

@@ -3,28 +3,24 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from ..customers import services as customers
+from ..db_mode import writing
 from ..errors import DomainError
 from ..staff import page_actor, staff_blueprint
 from . import services
 from .readable import render_export
 
-bp = staff_blueprint("privacy", __name__, url_prefix="/desk/customers")
-
-
-@bp.before_request
-def _admins_only():
-    if not current_user.is_authenticated or current_user.role.value != "admin":
-        abort(403)
+bp = staff_blueprint("privacy", __name__, url_prefix="/desk/customers", admins_only=True)
 
 
 @bp.route("/<int(max=2147483647):customer_id>/export.<any(json, html):fmt>")
 def export(customer_id: int, fmt: str):
-    data = services.export_customer(customer_id, page_actor())
+    actor = page_actor()
+    with writing():  # the export is logged
+        data = services.export_customer(customer_id, actor)
     if fmt == "html":
         body, mimetype = render_export(data), "text/html"
     else:

@@ -22,9 +22,13 @@ def _admin_only(actor: Actor) -> None:
         raise Forbidden(_("Only admins change routing rules."))
 
 
-def list_rules(actor: Actor) -> list[RoutingRule]:
+def require_reader(actor: Actor) -> None:
     if not actor.is_supervisor:
         raise Forbidden(_("Only supervisors and admins see routing rules."))
+
+
+def list_rules(actor: Actor) -> list[RoutingRule]:
+    require_reader(actor)
     return db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
 
 

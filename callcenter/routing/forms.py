@@ -1,17 +1,17 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.services import parse_skills
 from ..errors import DomainError
+from ..forms_base import Form
 
 
 def _csv(text: str | None) -> list[str]:
     return [v.strip() for v in (text or "").split(",") if v.strip()]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the rule a name.")), Length(max=120)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     category = StringField(_l("Categories (codes, comma-separated)"), validators=[Optional(), Length(max=300)])

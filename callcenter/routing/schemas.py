@@ -18,13 +18,22 @@ def _one_or_many(choices):
     return check
 
 
+def _one_or_many_doc(choices) -> dict:
+    """How the OpenAPI document shows a value that is one of choices, or a list of them."""
+    one = {"type": "string", "enum": list(choices)}
+    return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+
+
 class RuleMatch(Schema):
-    kind = fields.Raw(validate=_one_or_many(KINDS))
-    category = fields.Raw()
-    channel = fields.Raw(validate=_one_or_many(CHANNELS))
-    tier = fields.Raw(validate=_one_or_many(TIERS))
-    language = fields.Raw(validate=_one_or_many(LANGUAGES))
-    priority = fields.Raw(validate=_one_or_many(PRIORITIES))
+    kind = fields.Raw(validate=_one_or_many(KINDS), metadata=_one_or_many_doc(KINDS))
+    category = fields.Raw(metadata={"oneOf": [{"type": "string", "minLength": 1},
+                                              {"type": "array", "items": {"type": "string", "minLength": 1},
+                                               "minItems": 1}],
+                                    "description": "category codes (GET /api/v1/categories)"})
+    channel = fields.Raw(validate=_one_or_many(CHANNELS), metadata=_one_or_many_doc(CHANNELS))
+    tier = fields.Raw(validate=_one_or_many(TIERS), metadata=_one_or_many_doc(TIERS))
+    language = fields.Raw(validate=_one_or_many(LANGUAGES), metadata=_one_or_many_doc(LANGUAGES))
+    priority = fields.Raw(validate=_one_or_many(PRIORITIES), metadata=_one_or_many_doc(PRIORITIES))
     keywords = fields.List(fields.String(validate=validate.Length(1, 100)), validate=validate.Length(min=1))
 
     @validates("category")

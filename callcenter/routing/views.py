@@ -30,6 +30,7 @@ def rules():
 @bp.route("/routing-rules/new", methods=["GET", "POST"])
 @bp.route("/routing-rules/<int(max=2147483647):rule_id>", methods=["GET", "POST"])
 def edit_rule(rule_id: int | None = None):
+    admin.require_reader(_actor())  # agents see no rules at all: 403, not a filled-in form
     rule = db.session.get(RoutingRule, rule_id) if rule_id else None
     if rule_id and rule is None:
         return render_template("error.html", title=_("Not found."), message=_("No such routing rule.")), 404

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..auth.api_auth import current_actor
 from ..routing.schemas import RuleMatch
-from ..schemas_common import PageArgs, page_of, page_schema
+from ..schemas_common import Day, PageArgs, page_of, page_schema
 from ..tickets.lifecycle import STATUSES
 from . import admin
 from .calendar import overlaps, parse_hours
 from .models import DEFAULT_ESCALATION
+from .service import never_open_stretch
 
 blp = Blueprint("sla_api", __name__, url_prefix="/api/v1", description="SLA policies and business calendars.")
 
@@ -58,15 +59,18 @@ class PolicyOut(Schema):
     active = fields.Boolean()
 
 
+WeeklyHours = Schema.from_dict({str(d): fields.String(validate=validate.Length(max=200)) for d in range(7)},
+                               name="WeeklyHours")
+
+
 class CalendarIn(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 80))
     tz = fields.String(load_default="Asia/Shanghai")
-    weekly = fields.Dict(keys=fields.String(validate=validate.OneOf([str(d) for d in range(7)])),
-                         values=fields.String(), required=True,
-                         metadata={"description": 'weekday (0 = Monday) -> "09:00-12:00,13:00-18:00"'})
+    weekly = fields.Nested(WeeklyHours, required=True,
+                           metadata={"description": 'weekday (0 = Monday) -> "09:00-12:00,13:00-18:00"'})
     country = fields.String(allow_none=True, validate=validate.Length(2, 8))
-    extra_closed = fields.List(fields.Date(), load_default=list)
-    extra_open = fields.Dict(keys=fields.Date(), values=fields.String(), load_default=dict)
+    extra_closed = fields.List(Day(), load_default=list, validate=validate.Length(max=2000))
+    extra_open = fields.Dict(keys=Day(), values=fields.String(), load_default=dict, validate=validate.Length(max=2000))
 
     @validates("tz")
     def _tz(self, value, **_kw):
@@ -96,6 +100,15 @@ class CalendarIn(Schema):
                 parse_hours(hours)
         except ValueError as err:
             raise ValidationError(str(err)) from None
+
+    @validates_schema
+    def _opens(self, data, **_kw):
+        """A calendar whose open hours are all closed dates would leave clocks never due: refused."""
+        stretch = never_open_stretch(data)
+        if stretch:
+            start, days = stretch
+            raise ValidationError(f"closed for {days} days in a row from {start.isoformat()}: clocks on it "
+                                  f"would never fall due", "extra_closed")
 
     @validates("country")
     def _country(self, value, **_kw):

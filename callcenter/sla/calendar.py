@@ -103,6 +103,29 @@ class BusinessCalendar:
         return first[0] <= at < first[1]
 
 
+def closed_stretch(calendar: BusinessCalendar, start: date) -> tuple[date, int] | None:
+    """Where the calendar stays shut for MAX_DAYS or more from some day after start (so a
+    clock started then could never fall due), as (first day, length); None if it always
+    reopens. Days past the last exception repeat the week, so the search ends there."""
+    if calendar.always_open:
+        return None
+    exceptions = [*calendar.closed, *calendar.extra_open]
+    last = max([d for d in exceptions if d >= start], default=start)
+    run_start, run = None, 0
+    day = start
+    while day <= last + timedelta(days=MAX_DAYS + 7):
+        if calendar.hours_on(day):
+            if day > last:
+                return None  # open again after every exception: it always reopens
+            run_start, run = None, 0
+        else:
+            run_start, run = run_start or day, run + 1
+            if run >= MAX_DAYS - 1:
+                return run_start, run
+        day += timedelta(days=1)
+    return (run_start, run) if run else None
+
+
 def _aware(value: datetime) -> None:
     if value.tzinfo is None:
         raise ValueError("business time needs aware datetimes")

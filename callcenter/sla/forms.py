@@ -3,10 +3,10 @@ from datetime import date
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..forms_base import Form
 from ..tickets.lifecycle import STATUSES
 from .calendar import overlaps, parse_hours
 
@@ -16,7 +16,7 @@ def _minutes(label, required=False):
     return IntegerField(label, validators=[*checks, NumberRange(1, 525_600)])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the policy a name.")), Length(max=120)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     priority = SelectField(_l("Priority"), validators=[Optional()])
@@ -126,7 +126,7 @@ def _hours_field(label):
     return StringField(label, validators=[Optional(), Length(max=200)], render_kw={"placeholder": _l("closed")})
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(Form):
     """A business calendar: opening hours per weekday, a country's holidays, dates of our own."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the calendar a name.")), Length(max=80)])

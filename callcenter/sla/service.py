@@ -25,7 +25,7 @@ from ..extensions import db
 from ..routing.rules import matches
 from ..tickets import audit
 from ..tickets.models import Ticket
-from .calendar import BusinessCalendar, parse_hours
+from .calendar import BusinessCalendar, closed_stretch, parse_hours
 from .clock import BREACHED, MET, PAUSE, PAUSED, RESUME, START, STOP, WARNING, ClockEvent, ClockState, clock_state
 from .holidays_source import country_calendar
 from .models import DEFAULT_ESCALATION, SlaCalendar, SlaClock, SlaFired, SlaPolicy
@@ -52,9 +52,16 @@ def _calendar_from(spec: str) -> BusinessCalendar:
     if row["country"]:
         row["country"] = row["country"].upper()
         year = utcnow().year
-        return country_calendar(row["country"], range(year - 1, year + 3), row["tz"], weekly,
-                                extra_closed=closed, extra_open=extra)
-    return BusinessCalendar(tz=row["tz"], weekly=weekly, closed=frozenset(closed), extra_open=extra)
+        calendar = country_calendar(row["country"], range(year - 1, year + 3), row["tz"], weekly,
+                                    extra_closed=closed, extra_open=extra)
+    else:
+        calendar = BusinessCalendar(tz=row["tz"], weekly=weekly, closed=frozenset(closed), extra_open=extra)
+    if closed_stretch(calendar, utcnow().date()):
+        # Saved before calendars were checked for this: its clocks would never fall due. Like a
+        # policy naming a missing calendar, the tickets stay protected around the clock.
+        log.error("business calendar %s never opens; its clocks run around the clock", spec[:120])
+        return BusinessCalendar.twenty_four_seven()
+    return calendar
 
 
 _calendars_read: ContextVar[dict[str, BusinessCalendar] | None] = ContextVar("sla_calendars_read", default=None)
@@ -73,6 +80,23 @@ def _each_calendar_read_once():
         yield
     finally:
         _calendars_read.reset(token)
+
+
+def never_open_stretch(data: dict) -> tuple[date, int] | None:
+    """For a calendar about to be saved (validated fields): where it would stay shut too long."""
+    try:
+        weekly = {int(k): parse_hours(v) for k, v in data.get("weekly", {}).items()}
+        extra = {d: parse_hours(h) for d, h in data.get("extra_open", {}).items()}
+    except (ValueError, TypeError):
+        return None  # the field validators say what is wrong
+    closed = list(data.get("extra_closed", []))
+    if data.get("country"):
+        year = utcnow().year
+        calendar = country_calendar(data["country"].upper(), range(year - 1, year + 3), data.get("tz", "UTC"),
+                                    weekly, extra_closed=closed, extra_open=extra)
+    else:
+        calendar = BusinessCalendar(tz=data.get("tz", "UTC"), weekly=weekly, closed=frozenset(closed), extra_open=extra)
+    return closed_stretch(calendar, utcnow().date())
 
 
 def calendar_named(name: str) -> BusinessCalendar:
@@ -294,16 +318,21 @@ def on_customer_message(ticket: Ticket, now: datetime) -> None:
 PROMISE = "promise:"
 
 
-def start_promise(ticket: Ticket, promise, now: datetime) -> None:
-    """A promise to the customer is a clock to its due time (24x7): it warns, breaks, escalates."""
-    target = max(1, int((promise.due_at - now).total_seconds()))
-    policy = db.session.get(SlaPolicy, next((c.policy_id for c in clocks_of(ticket) if c.policy_id), None) or 0)
-    clock = SlaClock(ticket_id=ticket.id, name=f"{PROMISE}{promise.id}", policy_id=policy.id if policy else None,
-                     calendar="24x7", target_seconds=target, warn_at=[0.75], history=[[now.isoformat(), START]])
-    db.session.add(clock)
+def start_promises(ticket: Ticket, promises: list, now: datetime) -> None:
+    """Each promise to the customer is a clock to its due time (24x7): it warns, breaks,
+    escalates. The ticket's clocks are read, and its state summed up, once for all of them."""
+    if not promises:
+        return
+    existing = clocks_of(ticket)
+    policy_id = next((c.policy_id for c in existing if c.policy_id), None)
+    clocks = [SlaClock(ticket_id=ticket.id, name=f"{PROMISE}{p.id}", policy_id=policy_id, calendar="24x7",
+                       target_seconds=max(1, int((p.due_at - now).total_seconds())), warn_at=[0.75],
+                       history=[[now.isoformat(), START]]) for p in promises]
+    db.session.add_all(clocks)
     db.session.flush()
-    _refresh(clock, ticket, now)
-    _sum_up(ticket, clocks_of(ticket))
+    for clock in clocks:
+        _refresh(clock, ticket, now, fired=set())  # new: nothing fired yet
+    _sum_up(ticket, existing + clocks)
 
 
 def settle_promise(ticket: Ticket, promise, now: datetime) -> None:

@@ -1,6 +1,8 @@
 """What the ticket API reads and writes. Validation lives here, not in the views."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from flask import g
 from marshmallow import (
     Schema,
@@ -12,7 +14,7 @@ from marshmallow import (
 )
 
 from ..customers.normalise import is_phone
-from ..schemas_common import PageArgs, PersonRef
+from ..schemas_common import Id, Instant, PageArgs, PersonRef
 from . import lifecycle
 from .models import Channel, Kind, Priority, Severity
 
@@ -30,15 +32,16 @@ def _not_blank(value: str) -> None:
         raise ValidationError("must not be blank")
 
 
-def _trimmed(min_len: int, max_len: int) -> validate.Validator:
-    return validate.And(validate.Length(min=min_len, max=max_len), _not_blank)
+def _trimmed(min_len: int, max_len: int) -> list:
+    # A list rather than validate.And, so the OpenAPI document shows minLength and maxLength.
+    return [validate.Length(min=min_len, max=max_len), _not_blank]
 
 
 class CustomerIn(Schema):
     name = fields.String(required=True, validate=_trimmed(1, 120))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    id = fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1), metadata={
+    id = Id(strict=True, metadata={
         "description": "link this customer record (staff and integrations); else the record holding the "
                        "phone or email is linked, or a new one recorded"})
     new = fields.Boolean(load_default=False, metadata={
@@ -55,9 +58,21 @@ class CustomerIn(Schema):
             raise ValidationError("give a phone number or an email", "phone")
 
 
+MAX_PROMISES = 20  # on one new ticket
+PROMISE_HORIZON = timedelta(days=5 * 366)
+
+
 class PromiseIn(Schema):
     description = fields.String(required=True, validate=_trimmed(1, 500))
-    due_at = fields.AwareDateTime(required=True, format="iso")
+    due_at = Instant(required=True, metadata={"description": "in the future, within five years"})
+
+    @validates("due_at")
+    def _due(self, value, **_kw):
+        now = datetime.now(timezone.utc)
+        if value <= now:
+            raise ValidationError("must be in the future")
+        if value > now + PROMISE_HORIZON:
+            raise ValidationError("more than five years ahead")
 
 
 class TicketCreate(Schema):
@@ -65,13 +80,14 @@ class TicketCreate(Schema):
     channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
     subject = fields.String(required=True, validate=_trimmed(1, 200))
     description = fields.String(required=True, validate=_trimmed(1, 20000))
-    category = fields.String(allow_none=True, validate=validate.Length(max=50))
+    category = fields.String(allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "a code from GET /api/v1/categories (else 422)"})
     priority = fields.String(allow_none=True, validate=validate.OneOf(PRIORITIES))
     severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
     required_skills = SkillMap
     customer = fields.Nested(CustomerIn, required=True)
-    promises = fields.List(fields.Nested(PromiseIn))
+    promises = fields.List(fields.Nested(PromiseIn), validate=validate.Length(max=MAX_PROMISES))
 
 
 class TicketPatch(Schema):
@@ -108,7 +124,7 @@ class MessageIn(Schema):
 
 
 class AssignIn(Schema):
-    agent_id = fields.Integer(required=True, strict=True)
+    agent_id = Id(required=True, strict=True)
     override = fields.Boolean(load_default=False, metadata={
         "description": "supervisors only: assign even though the agent is at capacity"})
     pin = fields.Boolean(load_default=False, metadata={
@@ -121,11 +137,11 @@ class PromiseSettleIn(Schema):
 
 class TicketListArgs(PageArgs):
     status = fields.String(metadata={"description": "one status or several, comma-separated"})
-    assignee_id = fields.Integer()
+    assignee_id = Id()
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     team = fields.String()
-    customer_id = fields.Integer()
+    customer_id = Id()
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "text in reference, subject, description or customer"})
 
     @validates("status")

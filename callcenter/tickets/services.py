@@ -242,8 +242,7 @@ def _insert_ticket(data: dict[str, Any], actor: Actor) -> Ticket:
     routing.apply_rules(ticket, tier, explicit_priority=bool(data.get("priority")),
                         explicit_skills=bool(data.get("required_skills")))
     sla.start_clocks(ticket, tier, ticket.created_at)
-    for promise in data.get("promises") or []:
-        _add_promise(ticket, promise["description"], promise["due_at"], actor)
+    _add_promises(ticket, [(p["description"], p["due_at"]) for p in data.get("promises") or []], actor)
     notify.acknowledge(ticket)
     _emit_updated(ticket, "created")
     return ticket
@@ -456,15 +455,17 @@ def update_fields(ticket_id: int, changes: dict[str, Any], actor: Actor) -> Tick
     return ticket
 
 
-def _add_promise(ticket: Ticket, description: str, due_at: datetime, actor: Actor) -> Promise:
-    promise = Promise(ticket_id=ticket.id, description=description.strip(), due_at=due_at,
-                      created_by_id=actor.user_id)
-    db.session.add(promise)
+def _add_promises(ticket: Ticket, given: list[tuple[str, datetime]], actor: Actor) -> list[Promise]:
+    """Promises with their audit rows and clocks; the ticket's own work is done once for all."""
+    promises = [Promise(ticket_id=ticket.id, description=description.strip(), due_at=due_at,
+                        created_by_id=actor.user_id) for description, due_at in given]
+    db.session.add_all(promises)
     db.session.flush()
-    audit.record(ticket, "promise_made", actor, promise_id=promise.id, description=promise.description,
-                 due_at=due_at)
-    sla.start_promise(ticket, promise, utcnow())
-    return promise
+    for promise in promises:
+        audit.record(ticket, "promise_made", actor, promise_id=promise.id, description=promise.description,
+                     due_at=promise.due_at)
+    sla.start_promises(ticket, promises, utcnow())
+    return promises
 
 
 def add_promise(ticket_id: int, description: str, due_at: datetime, actor: Actor) -> Promise:
@@ -472,7 +473,7 @@ def add_promise(ticket_id: int, description: str, due_at: datetime, actor: Actor
     if not ticket.is_open:
         raise Conflict(_("Promises are made on open tickets only."), {"status": ticket.status.value},
                        code="ticket_not_open")
-    promise = _add_promise(ticket, description, due_at, actor)
+    [promise] = _add_promises(ticket, [(description, due_at)], actor)
     _emit_updated(ticket, "promise")
     db.session.commit()
     return promise

@@ -3,14 +3,14 @@ from sqlalchemy import select
 
 from callcenter.extensions import db
 from callcenter.tickets.models import Ticket
-from tests.factories import create_ticket, csrf_from, login
+from tests.factories import create_ticket, csrf_from, login, logout
 
 
 def test_login_and_logout(client, world):
     r = login(client, "anna@test.cc")
     assert r.status_code == 302 and r.headers["Location"].endswith("/desk/")
     assert client.get("/desk/").status_code == 200
-    client.get("/logout")
+    logout(client)
     assert client.get("/desk/").status_code == 302
 
 
@@ -131,7 +131,7 @@ def test_customer_page_shows_history_and_supervisors_change_the_tier(app, client
     token = csrf_from(client.get("/desk/phone").get_data(as_text=True))
     client.post(f"/desk/customers/{cid}/tier", data={"csrf_token": token, "tier": "VIP"})
     assert 'data-tier="C"' in client.get(f"/desk/customers/{cid}").get_data(as_text=True)  # agents may not
-    client.get("/logout")
+    logout(client)
     login(client, "boss@test.cc")
     html = client.get(f"/desk/customers/{cid}").get_data(as_text=True)
     assert refs[1] in html

@@ -10,7 +10,7 @@ from callcenter.db_types import utcnow
 from callcenter.extensions import db
 from callcenter.notifications.models import OutboundMessage
 from callcenter.tickets.models import StatusLink, Ticket, TicketEvent
-from tests.factories import csrf_from, login, run_jobs, ticket_body
+from tests.factories import csrf_from, login, logout, run_jobs, ticket_body
 
 
 def _staff_ticket(api, customer, who="boss", **kw):
@@ -267,7 +267,7 @@ def test_a_revoked_link_no_longer_opens_the_page(app, api, client, world):
     new = client.post(f"/desk/tickets/{tid}/status-link", data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
     fresh = re.search(r"<code>http://[^/]+(/t/[\w-]+)</code>", new).group(1)
     client.post(f"/desk/tickets/{tid}/status-link", data={"csrf_token": csrf_from(page), "revoke": "1"})
-    client.get("/logout")
+    logout(client)
     assert client.get(location).status_code == 404 and client.get(fresh).status_code == 404
 
 

@@ -9,7 +9,7 @@ from callcenter.db_types import utcnow
 from callcenter.extensions import db
 from callcenter.sla.models import SlaClock
 from callcenter.tickets.models import Ticket, TicketEvent
-from tests.factories import csrf_from, login, run_jobs, ticket_body
+from tests.factories import csrf_from, login, logout, run_jobs, ticket_body
 
 NAME, PHONE, EMAIL = "刘洋", "+86 138-0013-8000", "Liu.Yang@example.cn"
 FOUND_AS = ("刘洋", "13800138000", "138 0013 8000", "138-0013-8000", "liu.yang@example.cn")
@@ -131,11 +131,11 @@ def test_an_erased_persons_status_links_stop_working(app, api, client, world):
 
 def test_admins_export_and_erase_from_the_customer_page(app, api, client, world):
     cid, _other = _person(app, api, client)
-    client.get("/logout")
+    logout(client)
     login(client, "boss@test.cc")
     assert "export (JSON)" not in client.get(f"/desk/customers/{cid}").get_data(as_text=True)
     assert client.get(f"/desk/customers/{cid}/export.json").status_code == 403
-    client.get("/logout")
+    logout(client)
     login(client, "admin@test.cc")
     page = client.get(f"/desk/customers/{cid}").get_data(as_text=True)
     assert "export (JSON)" in page and "erase" in page

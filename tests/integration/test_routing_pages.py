@@ -4,7 +4,7 @@ from sqlalchemy import select
 from callcenter.auth.models import User
 from callcenter.extensions import db
 from callcenter.routing.models import RoutingRule
-from tests.factories import create_ticket, csrf_from, login
+from tests.factories import create_ticket, csrf_from, login, logout
 
 
 def test_supervisors_see_the_queue_with_reasons_and_agents_do_not(app, client, world):
@@ -13,7 +13,7 @@ def test_supervisors_see_the_queue_with_reasons_and_agents_do_not(app, client, w
     login(client, "boss@test.cc")
     html = client.get("/desk/queue").get_data(as_text=True)
     assert t.reference in html and 'data-reason="no_agent_online"' in html
-    client.get("/logout")
+    logout(client)
     login(client, "anna@test.cc")
     assert client.get("/desk/queue").status_code == 403
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from callcenter.extensions import db
 from callcenter.sla import service as sla
 from callcenter.sla.models import SlaClock, SlaFired
-from tests.factories import ticket_body
+from tests.factories import logout, ticket_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -328,7 +328,7 @@ def test_an_admin_writes_an_sla_policy_on_the_page(app, api, client, world):
     assert policy["targets"] == {"first_response_seconds": 900, "resolution_seconds": 14400}
     t = api.post("/api/v1/tickets", json=ticket_body(priority="P1")).json
     assert _clock(app, t["id"]).target_seconds == 900
-    client.get("/logout")
+    logout(client)
     login(client, "boss@test.cc")
     assert "P1 fast" in client.get("/desk/sla-policies").get_data(as_text=True)
     token = csrf_from(client.get("/desk/sla-policies/new").get_data(as_text=True))

@@ -12,7 +12,7 @@ from callcenter.sla.calendar import parse_hours
 from callcenter.sla.holidays_source import country_calendar
 from callcenter.sla.models import SlaClock
 from callcenter.tickets.models import TicketEvent
-from tests.factories import csrf_from, login, run_jobs, ticket_body
+from tests.factories import csrf_from, login, logout, run_jobs, ticket_body
 
 WEEKDAYS = {f"day_{d}": "09:00-12:00,13:00-18:00" for d in range(5)}
 
@@ -100,7 +100,7 @@ def test_the_calendar_page_shows_the_coming_holidays_and_our_own_dates(app, clie
     token = csrf_from(client.get("/desk/sla-calendars/new").get_data(as_text=True))
     assert client.post("/desk/sla-calendars/new", data=_form(
         token, extra_closed=ours.isoformat())).status_code == 302
-    client.get("/logout")
+    logout(client)
     login(client, "boss@test.cc")
     html = client.get("/desk/sla-policies").get_data(as_text=True)
     assert "Guangzhou office" in html
