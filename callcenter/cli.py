@@ -8,7 +8,6 @@ import click
 import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from rq import SimpleWorker, Worker
 from sqlalchemy import select
 
 from .auth import services as auth
@@ -115,15 +114,11 @@ def seed_demo():
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 @click.option("--fork/--no-fork", default=False, help="fork a child per job (slower, isolates crashes)")
 def worker(burst, fork):
-    """An RQ worker with the scheduler, on the high, default and low queues."""
-    from .schedule import ensure_scheduled
+    """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
+    schedule by itself after Redis loses it (callcenter/worker.py)."""
+    from .worker import run
 
-    connection = redis.Redis.from_url(current_app.config["REDIS_URL"])
-    if not burst:
-        ensure_scheduled(connection)
-    cls = Worker if fork else SimpleWorker
-    w = cls(current_app.config["RQ_QUEUES"], connection=connection)
-    w.work(with_scheduler=True, burst=burst)
+    run(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]), burst=burst, fork=fork)
 
 
 customers_cli = AppGroup("customers", help="Customers' personal data: export and erase (audited).")

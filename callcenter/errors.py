@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 
@@ -122,6 +123,22 @@ def register(app: Flask) -> None:
         if _is_api():
             return jsonify(error_body("csrf_failed", message)), 400
         return render_template("error.html", title=_http_message(400), message=message), 400
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def handle_database_away(err: Exception):
+        """The database is down, restarting or busy: say so (503 and when to retry), not 500.
+        Nothing was committed; the pool's pre-ping reconnects once it is back."""
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, type(err).__name__)
+        message = _("The database is unavailable; nothing was saved. Try again in a moment.")
+        if _is_api():
+            response = jsonify(error_body("database_unavailable", message))
+        else:
+            response = app.make_response((render_template("error.html", title=_http_message(503), message=message)))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

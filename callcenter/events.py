@@ -7,6 +7,7 @@ A rollback drops them, so no client hears of, and no job reads, a row that never
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,17 @@ def emit_on_commit(name: str, payload: dict[str, Any], rooms: list[str]) -> None
     _pending(db.session()).append(PendingEmit(name, dict(payload), list(dict.fromkeys(rooms))))
 
 
+@dataclass
+class PendingCall:
+    func: Any
+    args: tuple
+
+
+def call_on_commit(func, *args) -> None:
+    """Run func(*args) once the transaction commits (moving live sockets between rooms, say)."""
+    _pending(db.session()).append(PendingCall(func, args))
+
+
 def enqueue_on_commit(func: str, *args, queue: str = "default", job_id: str | None = None,
                       at=None, unique: bool = False, **kwargs) -> None:
     """Queue an RQ job (dotted path, ids as arguments), enqueued after commit."""
@@ -65,11 +77,36 @@ def enqueue_on_commit(func: str, *args, queue: str = "default", job_id: str | No
 
 
 def next_seq() -> int:
-    """A strictly increasing sequence shared by every process, for client resync."""
-    return int(redis_client().incr(SEQ_KEY))
+    """A strictly increasing sequence shared by every process, for client resync.
+
+    It lives in Redis, which may lose it (flushed, restarted with no persistence): a counter
+    that starts again starts from the clock, in microseconds, so it never goes back below a
+    number already handed out (that would take over a million events a second).
+    """
+    return int(redis_client().eval(_NEXT_SEQ, 1, SEQ_KEY, seq_floor(time.time())))
+
+
+_NEXT_SEQ = """
+if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], ARGV[1]) end
+return redis.call('incr', KEYS[1])
+"""
+
+
+def current_seq() -> int:
+    """The last sequence number handed out, or where a lost counter will start again."""
+    stored = redis_client().get(SEQ_KEY)
+    return int(stored) if stored is not None else seq_floor(time.time())
+
+
+def seq_floor(now: float) -> int:
+    """Where a lost counter starts again: microseconds since the epoch. Pure."""
+    return int(now * 1_000_000)
 
 
 def _run(item) -> None:
+    if isinstance(item, PendingCall):
+        item.func(*item.args)
+        return
     if isinstance(item, PendingEmit):
         payload = dict(item.payload, seq=next_seq())
         if current_app.config.get("TESTING"):

@@ -52,7 +52,7 @@ def bad_strings(value: Any, path: str = "") -> dict[str, list[str]]:
 def nesting_depth(text: str | bytes) -> int:
     """How deep arrays and objects nest, read without recursion (strings skipped)."""
     if isinstance(text, bytes):
-        text = text.decode("utf-8", "surrogatepass")
+        text = text.decode("utf-8", "replace")  # not UTF-8: the parser says so next
     depth = deepest = 0
     in_string = escaped = False
     for ch in text:

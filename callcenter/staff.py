@@ -28,3 +28,10 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str = "/desk", *, a
 
 def page_actor() -> Actor:
     return Actor.of_user(current_user)
+
+
+def refuse_if_forbidden(err) -> None:
+    """A page that shows a service's error as a message still answers 403 when the error is a
+    refusal: "not allowed" is never a form message on a page that looked like it worked."""
+    if err.status == 403:
+        raise err

@@ -107,3 +107,16 @@ def put_presence(data, agent_id):
     """Set presence: an agent their own, supervisors and admins anyone's."""
     agent = services.set_presence(agent_id, data["state"], current_actor())
     return _with_load([agent])[0]
+
+
+class TeamsIn(Schema):
+    teams = fields.List(fields.String(validate=validate.Length(1, 80)), required=True,
+                        validate=validate.Length(max=20), metadata={"description": "team names; each must exist"})
+
+
+@blp.route("/<int(max=2147483647):agent_id>/teams", methods=["PUT"])
+@blp.arguments(TeamsIn)
+@blp.response(200, AgentOut)
+def put_teams(data, agent_id):
+    """Move a person between teams (admins). Their open consoles follow into the new team rooms."""
+    return _with_load([services.set_teams(agent_id, data["teams"], current_actor())])[0]

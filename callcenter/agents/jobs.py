@@ -12,11 +12,11 @@ from flask import current_app
 from rq import Queue
 
 from ..actors import SYSTEM
+from ..console.rooms import CONSOLE_KEY
 from ..extensions import redis_client, rq_connection
 from ..jobs import app_job
 from . import services
 
-CONSOLE_KEY = "cc:console:{user_id}"
 GENERATION_KEY = "cc:console-gen:{user_id}"
 
 

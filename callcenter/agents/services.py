@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 
 from ..actors import Actor
 from ..auth.models import Presence, Role, Team, User
+from ..console.rooms import follow_team_change
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..events import emit_on_commit, enqueue_on_commit
+from ..events import call_on_commit, emit_on_commit, enqueue_on_commit
 from ..extensions import db
 from ..routing import service as routing
 from ..routing.offers import withdraw_for_agent
@@ -73,3 +74,26 @@ def configure_team(team_id: int, changes: dict, actor: Actor) -> Team:
             setattr(team, key, changes[key])
     db.session.commit()
     return team
+
+
+def set_teams(agent_id: int, names: list[str], actor: Actor) -> User:
+    """An admin moves a person between teams. Every team named must exist (a typo creates
+    nothing); the person's open consoles follow into the new teams' rooms at once."""
+    if not actor.is_admin:
+        raise Forbidden(_("Only admins change who is in which team."))
+    agent = db.session.get(User, agent_id, with_for_update={"key_share": True}, populate_existing=True)
+    if agent is None or agent.role not in STAFF_ROLES:
+        raise NotFound(_("No agent with id %(id)s.", id=agent_id))
+    wanted = {n.strip().lower(): n for n in names if n.strip()}
+    teams = list(db.session.scalars(select(Team).where(func.lower(Team.name).in_(list(wanted)))))
+    unknown = sorted(set(wanted) - {t.name.lower() for t in teams})
+    if unknown:
+        raise ValidationFailed(_("No team named %(names)s.", names=", ".join(wanted[u] for u in unknown)),
+                               {"fields": {"teams": [f"unknown: {wanted[u]}" for u in unknown]}})
+    before = set(agent.team_ids)
+    agent.teams = sorted(teams, key=lambda t: t.name)
+    after = set(agent.team_ids)
+    if before != after:
+        call_on_commit(follow_team_change, agent.id, before, after)
+    db.session.commit()
+    return agent

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..db_types import utcnow
 from ..errors import DomainError
-from ..staff import staff_blueprint
+from ..staff import refuse_if_forbidden, staff_blueprint
 from . import services
 
 bp = staff_blueprint("tokens", __name__, url_prefix="/desk/tokens", admins_only=True)
@@ -23,5 +23,6 @@ def revoke(token_id: int):
         row = services.revoke_token(token_id)
         flash(_("Token %(label)s of %(email)s revoked.", label=row.label or row.id, email=row.user.email), "success")
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(url_for("tokens.index"))

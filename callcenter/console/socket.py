@@ -11,15 +11,8 @@ from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
 from ..agents import jobs as presence
-from ..events import NAMESPACE, SEQ_KEY
-from ..extensions import redis_client
-
-
-def rooms_of(user) -> list[str]:
-    rooms = [f"user:{user.id}"] + [f"team:{tid}" for tid in sorted(user.team_ids)]
-    if user.is_supervisor:
-        rooms.append("supervisors")
-    return rooms
+from ..events import NAMESPACE, current_seq
+from .rooms import rooms_of
 
 
 class ConsoleNamespace(Namespace):
@@ -30,7 +23,7 @@ class ConsoleNamespace(Namespace):
             join_room(room)
         presence.console_opened(current_user.id, request.sid)
         # The current sequence lets a reconnecting client see whether it missed events.
-        emit("hello", {"user_id": current_user.id, "seq": int(redis_client().get(SEQ_KEY) or 0),
+        emit("hello", {"user_id": current_user.id, "seq": current_seq(),
                        "rooms": rooms_of(current_user)})
 
 

@@ -28,7 +28,7 @@ from ..i18n import language_code, safe_next
 from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
 from ..sla import service as sla
-from ..staff import page_actor, staff_blueprint
+from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets import labels, lifecycle
 from ..tickets import services as tickets
 from ..tickets.labels import describe_event
@@ -83,6 +83,7 @@ def answer_offer(offer_id: int, answer: str):
         offers.reject(offer_id, _actor())
         flash(_("Offer declined; the ticket goes to the next agent."), "info")
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(url_for("desk.index"))
 
@@ -116,6 +117,7 @@ def phone():
         try:
             ticket, _created = tickets.create_ticket(data, _actor())
         except DomainError as err:
+            refuse_if_forbidden(err)
             form.form_errors.append(err.message)
         else:
             flash(_("Ticket %(reference)s created.", reference=ticket.reference), "success")
@@ -182,6 +184,7 @@ def _act(ticket_id: int, form, form_name: str, action, success: str):
         try:
             action(form)
         except DomainError as err:
+            refuse_if_forbidden(err)
             form.form_errors.append(err.message)
             if err.details.get("missing"):
                 form.form_errors.append(_("Missing: %(fields)s", fields=", ".join(err.details["missing"])))
@@ -237,6 +240,7 @@ def promise_kept(ticket_id: int, promise_id: int):
         tickets.settle_promise(ticket_id, promise_id, "kept", _actor())
         flash(_("Promise marked as kept."), "success")
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(url_for("desk.ticket", ticket_id=ticket_id))
 
@@ -252,6 +256,7 @@ def decide_match(ticket_id: int, match_id: int, decision: str):
             tickets.reject_match(ticket_id, match_id, _actor())
             flash(_("Suggestion rejected."), "info")
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(url_for("desk.ticket", ticket_id=ticket_id))
 
@@ -268,6 +273,7 @@ def status_link(ticket_id: int):
             # Shown on this page only: a flash would carry it in the session cookie.
             return _ticket_page(ticket_id, new_link=url_for("portal.status", token=token, _external=True))
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(url_for("desk.ticket", ticket_id=ticket_id))
 
@@ -288,6 +294,7 @@ def customer_tier(customer_id: int):
         customers.set_tier(customer_id, request.form.get("tier", ""), _actor())
         flash(_("Tier changed."), "success")
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(url_for("desk.customer", customer_id=customer_id))
 
@@ -300,5 +307,6 @@ def presence():
     try:
         set_presence(current_user.id, request.form.get("state", ""), _actor())
     except DomainError as err:
+        refuse_if_forbidden(err)
         flash(err.message, "error")
     return redirect(safe_next(request.referrer and urlparse(request.referrer).path, url_for("desk.index")))

@@ -73,7 +73,7 @@ def _with_status_link(message: OutboundMessage) -> str:
 
 
 @app_job
-def resend_unsent(older_than_seconds: int = 60) -> int:
+def resend_unsent(older_than_seconds: int = 30) -> int:
     """Periodic: re-enqueue messages whose job was lost (Redis down at commit, worker killed)."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     ids = db.session.scalars(select(OutboundMessage.id).where(

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden
 from ..extensions import db
-from ..staff import page_actor, staff_blueprint
+from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets.labels import waiting_reason
 from . import admin
 from .forms import RuleForm
@@ -31,6 +31,8 @@ def rules():
 @bp.route("/routing-rules/<int(max=2147483647):rule_id>", methods=["GET", "POST"])
 def edit_rule(rule_id: int | None = None):
     admin.require_reader(_actor())  # agents see no rules at all: 403, not a filled-in form
+    if (rule_id is None or request.method == "POST") and not _actor().is_admin:
+        raise Forbidden(_("Only admins write routing rules."))  # a blank form only a refusal would follow
     rule = db.session.get(RoutingRule, rule_id) if rule_id else None
     if rule_id and rule is None:
         return render_template("error.html", title=_("Not found."), message=_("No such routing rule.")), 404
@@ -41,6 +43,7 @@ def edit_rule(rule_id: int | None = None):
         try:
             admin.save_rule(form.rule_data(), _actor(), rule_id)
         except DomainError as err:
+            refuse_if_forbidden(err)
             form.form_errors.append(err.message)
         else:
             flash(_("Routing rule saved."), "success")

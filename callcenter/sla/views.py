@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from ..errors import DomainError
 from ..extensions import db
-from ..staff import page_actor, staff_blueprint
+from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets.labels import sla_clock
 from . import admin
 from .api import CalendarIn
@@ -37,6 +37,8 @@ def policies():
 @bp.route("/sla-policies/<int(max=2147483647):policy_id>", methods=["GET", "POST"])
 def edit_policy(policy_id: int | None = None):
     actor = _actor()
+    if policy_id is None or request.method == "POST":
+        admin.require_writer(actor)  # a blank form, or a save, only a refusal would follow
     policy = db.session.get(SlaPolicy, policy_id) if policy_id else None
     if policy_id and policy is None:
         return render_template("error.html", title=_("Not found."), message=_("No such SLA policy.")), 404
@@ -53,6 +55,7 @@ def edit_policy(policy_id: int | None = None):
         try:
             admin.save_policy(data, actor, policy_id)
         except DomainError as err:
+            refuse_if_forbidden(err)
             form.form_errors.append(err.message)
         else:
             flash(_("SLA policy saved."), "success")
@@ -68,7 +71,7 @@ def edit_calendar(calendar_id: int | None = None):
     the coming holidays look like on it."""
     actor = _actor()
     row = admin.calendar(actor, calendar_id) if calendar_id else None
-    if calendar_id is None:
+    if calendar_id is None or request.method == "POST":
         admin.require_writer(actor)
     form = CalendarForm(countries=_countries())
     if request.method == "GET" and row is not None:
@@ -81,6 +84,7 @@ def edit_calendar(calendar_id: int | None = None):
             except ValidationError as err:  # the API's schema has the last word
                 form.form_errors.extend(_flatten(err.messages))
             except DomainError as err:
+                refuse_if_forbidden(err)
                 form.form_errors.append(err.message)
             else:
                 flash(_("Business calendar saved."), "success")

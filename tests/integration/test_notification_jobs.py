@@ -84,7 +84,9 @@ def test_the_worker_command_processes_jobs_in_its_own_process(app, api):
     assert _messages(app)[0][1] == OutboundStatus.sent.value
 
 
-def test_a_message_whose_job_was_lost_is_sent_by_the_resend_sweep(app, api, redis, monkeypatch):
+def test_the_resend_sweep_requeues_a_message_whose_job_is_gone(app, api, redis, monkeypatch):
+    """The sweep function on its own; that the periodic sweep does this by itself after Redis is
+    lost is shown with real processes in test_faults.py."""
     from datetime import timedelta
 
     from callcenter.notifications.jobs import resend_unsent

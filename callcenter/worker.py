@@ -1,0 +1,148 @@
+"""`flask worker`: an RQ worker that keeps its own timers alive whatever happens to Redis.
+
+RQ keeps the schedule in Redis: periodic jobs, per-clock timers, and the lock that says
+which worker's scheduler moves due jobs onto the queues. Redis flushed, restarted, or a
+worker killed with its lock still held, and RQ alone waits until a restart (periodic jobs)
+or ten minutes (the lock). Each worker therefore runs a timekeeper thread that every few
+seconds:
+
+- schedules every periodic job that has no run waiting (schedule.ensure_scheduled: the job
+  ids name their time slot, so several workers doing it at once collapse into one job);
+- restarts its scheduler if it stopped (a scheduler dies when Redis goes away), first
+  breaking the lock of a scheduler that stopped sending heartbeats (a killed worker's).
+
+The database is the truth: the periodic sweeps rebuild the lost per-clock timers from it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+
+from redis.exceptions import RedisError
+from rq import SimpleWorker, Worker
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
+from rq.scripts import release_lock
+from rq.utils import utcparse
+
+from .schedule import ensure_scheduled
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5.0
+# A scheduler beats every second; one silent for this long is dead (or stuck), and its lock
+# is taken so another can move the due jobs.
+STALE_AFTER_SECONDS = 10.0
+
+
+def stale_owner(connection, queue_name: str, now: datetime) -> str | None:
+    """The owner of the queue's scheduler lock, if it stopped sending heartbeats."""
+    owner = connection.get(RQScheduler.get_locking_key(queue_name))
+    if owner is None:
+        return None
+    owner = owner.decode() if isinstance(owner, bytes) else owner
+    beat = connection.hget(SCHEDULER_KEY_TEMPLATE % owner, "last_heartbeat")
+    if beat is not None:
+        last = utcparse(beat.decode() if isinstance(beat, bytes) else beat)
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=timezone.utc)
+        if (now - last).total_seconds() < STALE_AFTER_SECONDS:
+            return None
+    return owner
+
+
+class Timekeeper(threading.Thread):
+    def __init__(self, worker: Worker, connection, tick: float = TICK_SECONDS):
+        super().__init__(name="timekeeper", daemon=True)
+        self.worker, self.connection, self.tick = worker, connection, tick
+        self.lock = threading.Lock()  # the worker's own maintenance restarts the scheduler too
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.tick):
+            try:
+                self.once()
+            except RedisError as exc:  # Redis away: try again next tick
+                log.warning("timekeeper: Redis unavailable (%s); retrying", type(exc).__name__)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                log.exception("timekeeper tick failed; retrying")
+
+    def once(self) -> None:
+        made = ensure_scheduled(self.connection)
+        if made:
+            log.warning("timekeeper: periodic jobs were missing (Redis flushed?); scheduled %s", ", ".join(made))
+        self.revive_scheduler()
+
+    def revive_scheduler(self) -> None:
+        scheduler = self.worker.scheduler
+        if scheduler is None:
+            return
+        with self.lock:
+            if scheduler._process is not None and scheduler._process.is_alive():
+                return
+            now = datetime.now(timezone.utc)
+            for name in scheduler._queue_names:
+                owner = stale_owner(self.connection, name, now)
+                if owner and owner != scheduler.name:
+                    release_lock(self.connection, RQScheduler.get_locking_key(name), owner)
+                    log.warning("timekeeper: broke the scheduler lock of %s held by silent scheduler %s", name, owner)
+            if scheduler.acquire_locks(auto_start=True):
+                log.warning("timekeeper: scheduler (re)started for %s", ", ".join(sorted(scheduler.acquired_locks)))
+
+
+class _KeepsTime:
+    """Mixed into RQ's workers: reconnects within seconds, and shares the timekeeper's lock."""
+
+    max_connection_wait_time = 5.0
+    timekeeper: Timekeeper | None = None
+
+    def run_maintenance_tasks(self):
+        if self.timekeeper is None:
+            return super().run_maintenance_tasks()
+        with self.timekeeper.lock:
+            return super().run_maintenance_tasks()
+
+
+class DeskWorker(_KeepsTime, SimpleWorker):
+    """Runs each job in the worker process (about 3x the jobs per second of forking)."""
+
+
+class ForkingDeskWorker(_KeepsTime, Worker):
+    """Forks a child per job: slower, but a crashing job cannot take the worker with it."""
+
+
+def run(queues: list[str], connection, *, burst: bool = False, fork: bool = False) -> None:
+    """Work until asked to stop. RQ's worker quits when Redis fails under a running job; this
+    one waits for Redis and starts working again in the same process, so a Redis restart needs
+    no worker restart by anyone."""
+    cls = ForkingDeskWorker if fork else DeskWorker
+    if burst:
+        cls(queues, connection=connection).work(with_scheduler=True, burst=True)
+        return
+    while True:
+        wait_for_redis(connection)
+        worker = cls(queues, connection=connection)
+        ensure_scheduled(connection)
+        worker.timekeeper = Timekeeper(worker, connection)
+        worker.timekeeper.start()
+        try:
+            worker.work(with_scheduler=True)
+        except RedisError as exc:
+            log.warning("worker lost Redis (%s); starting again when it answers", type(exc).__name__)
+        finally:
+            worker.timekeeper.stopping.set()
+        if worker._stop_requested or worker._shutdown_requested_date is not None:  # SIGTERM or SIGINT
+            return
+        log.warning("worker %s stopped on an error; starting again", worker.name)
+
+
+def wait_for_redis(connection, most: float = 5.0) -> None:
+    delay = 0.5
+    while True:
+        try:
+            connection.ping()
+            return
+        except RedisError:
+            time.sleep(delay)
+            delay = min(delay * 2, most)

@@ -1,0 +1,88 @@
+"""Many clients at once, some retrying with the same Idempotency-Key: every ticket exactly once.
+
+The web process is gunicorn's threaded worker (production profile) with an RQ worker beside
+it, on the suite's database and Redis. LOAD_TICKETS sets the size: 300 in `make test`,
+10,000 in CI's load run (`.ci/run`, marker `load`).
+"""
+from __future__ import annotations
+
+import os
+import random
+import threading
+import uuid
+from collections import Counter
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from callcenter.extensions import db
+from callcenter.tickets.models import IdempotencyKey, Ticket
+from tests.factories import ticket_body
+from tests.processes import app_env, free_port, kill, start_web, start_worker
+
+TICKETS = int(os.environ.get("LOAD_TICKETS", "300"))
+CLIENTS = 50
+RETRY_EVERY = 10  # one request in ten is sent twice with the same key
+
+
+@pytest.mark.load
+@pytest.mark.timeout(3600)
+def test_many_concurrent_clients_make_exactly_the_tickets_they_asked_for(app, world, tmp_path):
+    env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"], CALLCENTER_ENV="production",
+                  SECRET_KEY="load-test-secret", SESSION_COOKIE_SECURE="0", MAIL_BACKEND="log")
+    port = free_port()
+    web = start_web(env, port, tmp_path / "web.log", threads=CLIENTS)
+    worker = start_worker(env, tmp_path / "worker.log")
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {world.tokens['boss']}"}
+    work = list(range(TICKETS))
+    lock = threading.Lock()
+    statuses: Counter = Counter()
+    answers: dict[str, list[int]] = {}
+    errors: list[str] = []
+
+    def client(seed: int):
+        rng = random.Random(seed)
+        session = requests.Session()
+        while True:
+            with lock:
+                if not work:
+                    return
+                n = work.pop()
+            key = f"load-{n}-{uuid.uuid4().hex[:8]}"
+            body = ticket_body(subject=key, category=rng.choice(["billing", "network", None]),
+                               customer={"name": f"客户{n}", "phone": f"139{n:08d}"})
+            sends = 2 if n % RETRY_EVERY == 0 else 1
+            for _ in range(sends):
+                try:
+                    r = session.post(f"{base}/api/v1/tickets", json=body,
+                                     headers={**headers, "Idempotency-Key": key}, timeout=120)
+                except requests.RequestException as exc:
+                    with lock:
+                        errors.append(f"{key}: {exc}")
+                    continue
+                with lock:
+                    statuses[r.status_code] += 1
+                    if r.status_code == 201:
+                        answers.setdefault(key, []).append(r.json()["id"])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        kill(worker)
+        kill(web)
+    assert errors == [] and set(statuses) == {201}, (statuses, errors[:5])
+    assert len(answers) == TICKETS
+    retried = [ids for key, ids in answers.items() if int(key.split("-")[1]) % RETRY_EVERY == 0]
+    assert retried and all(len(ids) == 2 and ids[0] == ids[1] for ids in retried)  # the same ticket, twice
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Ticket.id))) == TICKETS
+        assert db.session.scalar(select(func.count(func.distinct(Ticket.subject)))) == TICKETS  # no duplicates
+        assert db.session.scalar(select(func.count(IdempotencyKey.id))) == TICKETS
+        stored = dict(db.session.execute(select(Ticket.subject, Ticket.id)).all())
+    assert {key: ids[0] for key, ids in answers.items()} == stored
