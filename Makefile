@@ -30,6 +30,7 @@ worker: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi worker
 
 test: $(VENV)/.dev translations
+	$(BIN)/lint-imports  # the layers (.importlinter): a new back-edge fails the build
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # After changing user-facing text: refresh the catalogs, translate, commit the .po files.

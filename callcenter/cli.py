@@ -2,17 +2,26 @@
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 
 import click
 import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from .actions import accounts, privacy
+from .actors import CLI
 from .auth import services as auth
 from .auth.models import User
+from .db_types import utcnow
+from .demo import print_logins, seed
 from .errors import DomainError
+from .extensions import db
+from .privacy.readable import render_export
+from .worker import run as run_worker
 
 users_cli = AppGroup("users", help="Staff users.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
@@ -40,7 +49,7 @@ def create_user(email, role, name, teams, skills, capacity, languages):
     """Create a user; the password is read from stdin."""
     password = _read_password()
     try:
-        user = auth.create_user(email, password, role, name=name,
+        user = accounts.create_user(email, password, role, name=name,
                                 teams=[t for group in teams for t in _csv(group)],
                                 skills=auth.parse_skills(skills), capacity=capacity,
                                 languages=_csv(languages) or ["zh"])
@@ -50,8 +59,6 @@ def create_user(email, role, name, teams, skills, capacity, languages):
 
 
 def _user(email: str) -> User:
-    from .extensions import db
-
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no user {email}")
@@ -64,7 +71,7 @@ def _user(email: str) -> User:
 @click.option("--expires-days", type=click.IntRange(min=1), default=None, help="stop working after N days")
 def create_token(email, label, expires_days):
     """Print a new API token for the user on stdout, and nothing else."""
-    click.echo(auth.create_token(_user(email), label, expires_days))
+    click.echo(accounts.create_token(_user(email), label, expires_days))
 
 
 @tokens_cli.command("list")
@@ -72,7 +79,7 @@ def create_token(email, label, expires_days):
 def list_tokens(email):
     """The tokens (of one user, or everyone's): id, user, label, created, last used, expires, state."""
     for row in auth.tokens(_user(email).id if email else None):
-        state = "revoked" if row.revoked_at else ("expired" if row.expires_at and row.expires_at <= _now() else "live")
+        state = "revoked" if row.revoked_at else ("expired" if row.expires_at and row.expires_at <= utcnow() else "live")
         click.echo("\t".join([str(row.id), row.user.email, row.label or "-", _iso(row.created_at),
                               _iso(row.last_used_at), _iso(row.expires_at), state]))
 
@@ -82,7 +89,7 @@ def list_tokens(email):
 def revoke_token(token_id):
     """The token stops working at once."""
     try:
-        row = auth.revoke_token(token_id)
+        row = accounts.revoke_token(token_id)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"revoked token {row.id} of {row.user.email}", err=True)
@@ -92,18 +99,10 @@ def _iso(value) -> str:
     return value.isoformat(timespec="seconds") if value else "-"
 
 
-def _now():
-    from .db_types import utcnow
-
-    return utcnow()
-
-
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
     """Load the demo data once (teams, agents, customers, tickets); running it again changes nothing."""
-    from .demo import print_logins, seed
-
     created = seed()
     click.echo("demo data loaded" if created else "demo data already present", err=True)
     print_logins()
@@ -116,9 +115,8 @@ def seed_demo():
 def worker(burst, fork):
     """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
     schedule by itself after Redis loses it (callcenter/worker.py)."""
-    from .worker import run
-
-    run(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]), burst=burst, fork=fork)
+    run_worker(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]),
+               burst=burst, fork=fork)
 
 
 customers_cli = AppGroup("customers", help="Customers' personal data: export and erase (audited).")
@@ -133,16 +131,8 @@ privacy_cli = AppGroup("privacy", help="Retention of personal data.")
 @click.option("--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", help="language of the readable file")
 def export_customer(customer_id, fmt, output, lang):
     """Everything held about a customer, as JSON or a readable HTML file."""
-    import json
-
-    from flask_babel import force_locale
-
-    from .actors import CLI
-    from .privacy import services
-    from .privacy.readable import render_export
-
     try:
-        data = services.export_customer(customer_id, CLI)
+        data = privacy.export_customer(customer_id, CLI)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     if fmt == "html":
@@ -163,13 +153,10 @@ def export_customer(customer_id, fmt, output, lang):
 @click.option("--yes", is_flag=True, help="do not ask to confirm")
 def erase_customer(customer_id, yes):
     """Anonymise a customer and their tickets; the statistics stay. Cannot be undone."""
-    from .actors import CLI
-    from .privacy import services
-
     if not yes:
         click.confirm(f"Erase customer {customer_id} and the personal data of their tickets?", abort=True)
     try:
-        result = services.erase_customer(customer_id, CLI)
+        result = privacy.erase_customer(customer_id, CLI)
     except DomainError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"erased customer {customer_id}: {result['tickets_anonymised']} ticket(s) anonymised", err=True)
@@ -178,9 +165,8 @@ def erase_customer(customer_id, yes):
 @privacy_cli.command("retention")
 def run_retention():
     """Anonymise now the closed tickets past RETENTION_DAYS (the hourly job does the same)."""
-    from .privacy.jobs import retention
-
-    click.echo(f"{retention()} ticket(s) anonymised (RETENTION_DAYS={current_app.config['RETENTION_DAYS']})",
+    anonymised = privacy.retention(utcnow(), current_app.config["RETENTION_DAYS"])
+    click.echo(f"{anonymised} ticket(s) anonymised (RETENTION_DAYS={current_app.config['RETENTION_DAYS']})",
                err=True)
 
 

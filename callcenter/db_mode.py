@@ -14,6 +14,8 @@ from contextvars import ContextVar
 
 from flask import has_request_context, request
 
+from .extensions import db
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writing: ContextVar[bool] = ContextVar("callcenter_db_writing", default=False)
 
@@ -27,9 +29,9 @@ def begins_writer() -> bool:
 @contextmanager
 def writing() -> Iterator[None]:
     """Inside this block (in a GET), transactions begin as writers."""
-    from .extensions import db
-
-    db.session.commit()  # whatever was read so far ends here; the next transaction writes
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("writing() entered with unsaved changes: an action should have made them")
+    db.session.rollback()  # the read so far ends here (nothing was written); the next transaction writes
     token = _writing.set(True)
     try:
         yield

@@ -9,16 +9,29 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
+from .actions import accounts, assignment, tickets, unit_of_work
 from .actors import Actor
 from .auth import services as auth
 from .auth.models import Presence, User
 from .customers.models import Tier
+from .customers.services import Contact, resolve
 from .db_types import utcnow
 from .extensions import db
-from .tickets import services as tickets
+from .routing.models import RoutingRule
+from .routing.service import request_sweep
+from .sla.models import SlaCalendar, SlaPolicy
 from .tickets.models import Category, Ticket
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+
+def _saved(step):
+    """Each step of the demo is one unit of work, committed when it is done."""
+    def run():
+        with unit_of_work():
+            step()
+    run.__name__, run.__doc__ = step.__name__, step.__doc__
+    return run
 ADMIN_EMAIL = "admin@demo.callcenter"
 
 TEAMS = ("Billing", "Technical Support", "Customer Care")
@@ -70,12 +83,12 @@ TICKETS = [
 ]
 
 
+@_saved
 def _ensure_categories() -> None:
     for position, (code, en, zh, team, skill) in enumerate(CATEGORIES):
         if db.session.get(Category, code) is None:
             db.session.add(Category(code=code, name_en=en, name_zh=zh, team=auth.team_named(team),
                                     skill=skill, position=position))
-    db.session.commit()
 
 
 def _ensure_staff() -> dict[str, User]:
@@ -83,7 +96,7 @@ def _ensure_staff() -> dict[str, User]:
     for email, name, role, teams, skills, capacity, languages in STAFF:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = auth.create_user(email, DEMO_PASSWORD, role, name=name, teams=teams, skills=skills,
+            user = accounts.create_user(email, DEMO_PASSWORD, role, name=name, teams=teams, skills=skills,
                                     capacity=capacity, languages=languages)
         users[email] = user
     return users
@@ -91,14 +104,12 @@ def _ensure_staff() -> dict[str, User]:
 
 def _agents_online(users: dict[str, User]) -> None:
     """After the demo tickets exist: agents come online (the worker's sweep then serves the queue)."""
-    from .routing.service import request_sweep
-
-    for user in users.values():
-        if user.role.value == "agent":
-            user.presence = Presence.available
-            user.presence_changed_at = utcnow()
-    request_sweep()  # the worker serves the demo queue now that agents are online
-    db.session.commit()
+    with unit_of_work() as fx:
+        for user in users.values():
+            if user.role.value == "agent":
+                user.presence = Presence.available
+                user.presence_changed_at = utcnow()
+        request_sweep(fx)  # the worker serves the demo queue now that agents are online
 
 
 RULES = [
@@ -122,9 +133,8 @@ SLA_POLICIES = [
 ]
 
 
+@_saved
 def _ensure_sla() -> None:
-    from .sla.models import SlaCalendar, SlaPolicy
-
     if not db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == "China office")):
         db.session.add(SlaCalendar(name="China office", tz="Asia/Shanghai", country="CN",
                                    weekly={str(d): "09:00-12:00,13:00-18:00" for d in range(5)}))
@@ -132,27 +142,24 @@ def _ensure_sla() -> None:
         for name, match, calendar, first, resolution, position in SLA_POLICIES:
             db.session.add(SlaPolicy(name=name, match=match, calendar=calendar, position=position,
                                      targets={"first_response_seconds": first, "resolution_seconds": resolution}))
-    db.session.commit()
 
 
+@_saved
 def _ensure_rules() -> None:
-    from .routing.models import RoutingRule
-
     if db.session.scalar(select(RoutingRule.id)):
         return
     for name, match, skills, team, priority, position in RULES:
         db.session.add(RoutingRule(name=name, match=match, skills=skills, priority=priority, position=position,
                                    team=auth.team_named(team) if team else None))
-    db.session.commit()
 
 
+@_saved
 def _ensure_customer_tiers() -> None:
-    from .customers.services import Contact, resolve
+
 
     for name, phone, email, tier, language in CUSTOMERS:
         customer = resolve(Contact(name, phone, email), trusted=True, language=language).customer
         customer.tier = tier
-    db.session.commit()
 
 
 def _walk_to(ticket_id: int, status: str, assignee: User | None, supervisor: User) -> None:
@@ -163,7 +170,7 @@ def _walk_to(ticket_id: int, status: str, assignee: User | None, supervisor: Use
         return
     if status == "new" or assignee is None:
         return
-    tickets.assign(ticket_id, assignee.id, Actor.of_user(supervisor))
+    assignment.assign(ticket_id, assignee.id, Actor.of_user(supervisor))
     if status == "assigned":
         return
     tickets.add_message(ticket_id, "您好，我们已收到您的问题，正在核实处理。/ Hello, we are looking into this now.",

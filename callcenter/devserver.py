@@ -21,6 +21,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if not os.environ.get("REDIS_URL"):
         embedded_redis.ensure_url()  # sets REDIS_URL for this process and the worker
+    # Imported once REDIS_URL is set: the settings read the environment when first imported.
     from flask_migrate import upgrade
 
     from . import create_app, demo

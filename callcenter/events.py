@@ -13,14 +13,16 @@ from typing import Any
 
 from flask import current_app
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .event_schemas import EVENTS, NAMESPACE, errors
 from .extensions import db, redis_client, rq_connection, socketio
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "/console"
 _KEY = "callcenter.after_commit"
 SEQ_KEY = "cc:events:seq"
 
@@ -52,10 +54,8 @@ def _pending(session: Session) -> list:
 
 def emit_on_commit(name: str, payload: dict[str, Any], rooms: list[str]) -> None:
     """Queue a Socket.IO event on /console for the given rooms, sent after commit."""
-    from .console.schemas import EVENTS
-
     if name not in EVENTS:
-        raise ValueError(f"socket event {name!r} has no schema in console/schemas.py")
+        raise ValueError(f"socket event {name!r} has no schema in event_schemas.py")
     _pending(db.session()).append(PendingEmit(name, dict(payload), list(dict.fromkeys(rooms))))
 
 
@@ -110,8 +110,6 @@ def _run(item) -> None:
     if isinstance(item, PendingEmit):
         payload = dict(item.payload, seq=next_seq())
         if current_app.config.get("TESTING"):
-            from .console.schemas import errors
-
             problems = errors(item.name, payload)
             if problems:  # a broken promise to clients: fail loudly in tests
                 raise ValueError(f"{item.name} payload breaks its schema: {problems}")
@@ -129,9 +127,6 @@ def _run(item) -> None:
 
 
 def _waiting(job_id: str) -> bool:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
     try:
         status = Job.fetch(job_id, connection=rq_connection()).get_status(refresh=False)
     except NoSuchJobError:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -9,11 +10,34 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from .customers.normalise import is_phone
 from .extensions import db
 from .i18n import language_code
+from .tickets import labels
 from .tickets.models import Category
 
 
+class LazyLabel:
+    """A label looked up when the form renders, in the reader's language (a form's choices are
+    built before the request's locale is known)."""
+
+    def __init__(self, fn, code):
+        self.fn, self.code = fn, code
+
+    def __str__(self) -> str:
+        return self.fn(self.code)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
 def kind_choices():
-    return [("complaint", _l("Complaint")), ("service_request", _l("Service request")), ("inquiry", _l("Inquiry"))]
+    return [(code, LazyLabel(labels.kind, code)) for code in labels.KINDS]
+
+
+def channel_choices():
+    return [(code, LazyLabel(labels.channel, code)) for code in labels.CHANNELS]
+
+
+def severity_choices():
+    return [(code, LazyLabel(labels.severity, code)) for code in ("ordinary", "serious", "critical")]
 
 
 def category_choices() -> list[tuple[str, str]]:

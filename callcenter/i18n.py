@@ -15,6 +15,9 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
+from .actions.accounts import set_locale
+from .db_mode import writing
+
 SUPPORTED = ("en", "zh_CN")
 
 
@@ -70,13 +73,9 @@ def language_code() -> str:
 def register(app: Flask) -> None:
     @app.route("/lang/<code>")
     def switch_language(code: str):
-        from .auth.services import set_locale
-
         locale = _supported(code) or "en"
         session["locale"] = locale
         if current_user.is_authenticated:
-            from .db_mode import writing
-
             user_id = current_user.id
             with writing():  # a GET that writes: the read transaction ends first
                 set_locale(user_id, locale)

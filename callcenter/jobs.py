@@ -12,14 +12,18 @@ from flask import Flask, current_app, has_app_context
 _app: Flask | None = None
 
 
-def _application() -> Flask:
+def bind(app: Flask) -> None:
+    """create_app() hands over the app jobs run in when no app context is active: a forking
+    worker's work horse inherits it from `flask worker`, which built it."""
     global _app
+    _app = app
+
+
+def _application() -> Flask:
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from . import create_app
-
-        _app = create_app()
+        raise RuntimeError("no application to run this job in: start workers with `flask --app wsgi worker`")
     return _app
 
 

@@ -54,10 +54,28 @@ def _schedule(connection, periodic: Periodic, now: datetime) -> str:
     return jid
 
 
+def declared_name(job_id: str) -> str | None:
+    """The periodic job a scheduled id stands for ('periodic-sla-sweep-1764582000' -> 'sla-sweep'), or
+    None when the id is no periodic job's. Pure."""
+    if not job_id.startswith("periodic-"):
+        return None
+    name, _sep, slot = job_id[len("periodic-"):].rpartition("-")
+    return name if slot.isdigit() and name else None
+
+
 def ensure_scheduled(connection, now: datetime | None = None) -> list[str]:
-    """At worker start: schedule every periodic job that has no future run waiting."""
+    """Reconcile Redis with SCHEDULE, both ways (as Redash's schedule_periodic_jobs does): every
+    declared job with no future run waiting is scheduled; a run of a job no longer declared is
+    removed. Returns the ids scheduled."""
     now = now or datetime.now(timezone.utc)
     made = []
+    for queue in {p.queue for p in SCHEDULE} | {"high", "default", "low"}:
+        registry = ScheduledJobRegistry(queue, connection=connection)
+        for jid in registry.get_job_ids():
+            name = declared_name(jid)
+            if name is not None and name not in BY_NAME:
+                registry.remove(jid, delete_job=True)
+                log.warning("removed the run %s of a periodic job no longer declared", jid)
     for periodic in SCHEDULE:
         registry = ScheduledJobRegistry(periodic.queue, connection=connection)
         prefix = f"periodic-{periodic.name}-"
@@ -67,8 +85,12 @@ def ensure_scheduled(connection, now: datetime | None = None) -> list[str]:
 
 
 def run_periodic(name: str):
-    """The RQ job: schedule the next run first (so a crash here loses nothing), then run."""
-    periodic = BY_NAME[name]
+    """The RQ job: schedule the next run first (so a crash here loses nothing), then run. A
+    name no longer declared (a run left from an older release) does nothing and ends its line."""
+    periodic = BY_NAME.get(name)
+    if periodic is None:
+        log.warning("periodic job %r is no longer declared; not run, not scheduled again", name)
+        return None
     job = get_current_job()
     if job is not None:
         _schedule(job.connection, periodic, datetime.now(timezone.utc))

@@ -1,7 +1,10 @@
 """Schema pieces shared by every API package."""
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import func, select
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
@@ -39,8 +42,6 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
 
 
 def paginate(session, statement, page: int, per_page: int) -> dict:
-    from sqlalchemy import func, select
-
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
@@ -63,8 +64,6 @@ class Instant(fields.AwareDateTime):
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from datetime import timedelta, timezone
-
         moment = super()._deserialize(value, attr, data, **kwargs)
         offset = moment.utcoffset()
         if offset is None or not timedelta(hours=-12) <= offset <= timedelta(hours=14):

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from callcenter.actions import accounts, tickets
 from callcenter.actors import Actor
 from callcenter.auth import services as auth
 from callcenter.auth.models import Presence, User
 from callcenter.extensions import db
-from callcenter.tickets import services as tickets
 from callcenter.tickets.models import Category
 
 PASSWORD = "correct-horse-9"
@@ -27,7 +27,7 @@ class World:
 def make_user(email: str, role: str = "agent", teams=(), skills=None, capacity: int = 5,
               languages=("zh", "en"), presence: str = "offline") -> User:
     """A user; offline unless asked, so routing leaves new tickets alone in tests about other things."""
-    user = auth.create_user(email, PASSWORD, role, name=email.split("@")[0].title(), teams=list(teams),
+    user = accounts.create_user(email, PASSWORD, role, name=email.split("@")[0].title(), teams=list(teams),
                             skills=skills or {}, capacity=capacity, languages=list(languages))
     user.presence = Presence(presence)
     db.session.commit()
@@ -46,7 +46,7 @@ def build_world() -> World:
     for key, (email, role, teams) in people.items():
         user = make_user(email, role, teams, skills={"billing": 3} if "Billing" in teams else {"network": 4})
         w.users[key] = user.id
-        w.tokens[key] = auth.create_token(user)
+        w.tokens[key] = accounts.create_token(user)
     for name in ("Billing", "Network"):
         w.teams[name] = auth.team_named(name).id
     db.session.add_all([
@@ -134,3 +134,58 @@ def logout(client) -> None:
     page = client.get("/desk/")
     if page.status_code == 200:
         assert client.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True))}).status_code == 302
+
+
+# ---------------------------------------------------------------- entities as of a time
+# Actions take `now`: a ticket created, moved or offered "yesterday" is made by the same code
+# as one made today, instead of editing rows by hand to age them.
+
+def actor_of(world: World, who: str) -> Actor:
+    return Actor.of_user(db.session.get(User, world.id(who)))
+
+
+def ticket_at(world: World, when, by: str = "boss", **overrides: Any):
+    """A ticket created at `when` (its clocks start then)."""
+    ticket, _ = tickets.create_ticket(ticket_body(**overrides), actor_of(world, by), now=when)
+    return ticket
+
+
+def moved(world: World, ticket_id: int, when, *statuses: str, by: str = "boss", **kw: Any):
+    """The ticket walked through these statuses at `when` (closing a complaint needs kw resolution=)."""
+    for to in statuses:
+        tickets.transition(ticket_id, to, actor_of(world, by), now=when, **kw)
+
+
+def policy(name: str = "policy", *, first: int = 1800, resolution: int = 14400, match: dict | None = None,
+           calendar: str = "24x7", position: int = 100, warn_at=(0.75, 0.9), escalation=None):
+    """An SLA policy, as the admin API would save it."""
+    from callcenter.sla.models import DEFAULT_ESCALATION, SlaPolicy
+
+    row = SlaPolicy(name=name, match=match or {}, calendar=calendar, position=position, warn_at=list(warn_at),
+                    targets={"first_response_seconds": first, "resolution_seconds": resolution},
+                    escalation=list(DEFAULT_ESCALATION if escalation is None else escalation))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def offer(ticket_id: int, agent_id: int, when, timeout_seconds: int = 30):
+    """An open offer of the ticket to the agent, made at `when`."""
+    from datetime import timedelta
+
+    from callcenter.routing.models import Offer
+
+    row = Offer(ticket_id=ticket_id, agent_id=agent_id, offered_at=when,
+                expires_at=when + timedelta(seconds=timeout_seconds))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def agent(email: str, *, teams=(), skills=None, capacity: int = 5, presence: str = "available",
+          last_assigned_at=None) -> User:
+    """An agent ready to route to, with when they last got work (fairness) if it matters."""
+    user = make_user(email, "agent", teams, skills=skills, capacity=capacity, presence=presence)
+    user.last_assigned_at = last_assigned_at
+    db.session.commit()
+    return user

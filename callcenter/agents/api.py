@@ -6,11 +6,13 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..actions import presence
 from ..auth.api_auth import current_actor
 from ..auth.models import Presence, Role, Team, User
 from ..extensions import db
+from ..routing.queries import offer_stats
 from ..schemas_common import PageArgs, page_of, page_schema
-from . import services
+from .load import loads
 
 blp = Blueprint("agents_api", __name__, url_prefix="/api/v1/agents", description="Agents and presence.")
 teams_blp = Blueprint("teams_api", __name__, url_prefix="/api/v1/teams", description="Teams and how they route.")
@@ -45,13 +47,11 @@ class PresenceIn(Schema):
 
 
 def _with_load(users: list[User]) -> list[User]:
-    from ..routing.offers import stats
-
-    counts = services.loads([u.id for u in users])
-    offer_stats = stats([u.id for u in users])
+    counts = loads([u.id for u in users])
+    offers_by_agent = offer_stats([u.id for u in users])
     for u in users:
         u.load = counts.get(u.id, 0)
-        u.offers = offer_stats.get(u.id, {})
+        u.offers = offers_by_agent.get(u.id, {})
     return users
 
 
@@ -80,7 +80,7 @@ def list_teams():
 @teams_blp.response(200, TeamOut)
 def patch_team(data, team_id):
     """Switch offer and accept on or off for a team, and its timeout (admins)."""
-    return services.configure_team(team_id, data, current_actor())
+    return presence.configure_team(team_id, data, current_actor())
 
 
 @blp.route("")
@@ -105,7 +105,7 @@ def list_agents(args):
 @blp.response(200, AgentOut)
 def put_presence(data, agent_id):
     """Set presence: an agent their own, supervisors and admins anyone's."""
-    agent = services.set_presence(agent_id, data["state"], current_actor())
+    agent = presence.set_presence(agent_id, data["state"], current_actor())
     return _with_load([agent])[0]
 
 
@@ -119,4 +119,4 @@ class TeamsIn(Schema):
 @blp.response(200, AgentOut)
 def put_teams(data, agent_id):
     """Move a person between teams (admins). Their open consoles follow into the new team rooms."""
-    return _with_load([services.set_teams(agent_id, data["teams"], current_actor())])[0]
+    return _with_load([presence.set_teams(agent_id, data["teams"], current_actor())])[0]

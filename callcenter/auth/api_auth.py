@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from ..actions.accounts import mark_token_used
 from ..actors import Actor
 from ..db_mode import writing
 from ..errors import DomainError
 from ..extensions import csrf
-from .services import mark_token_used, token_for, token_use_due
+from .services import token_for, token_use_due
 
 PUBLIC_API_PATHS = {"/api/v1/openapi.json"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -1,4 +1,5 @@
-"""Creating users and tokens, and checking credentials."""
+"""Users, tokens and credentials. Inside the caller's transaction (callcenter/actions/accounts.py
+commits)."""
 from __future__ import annotations
 
 import hashlib
@@ -62,7 +63,7 @@ def create_user(email: str, password: str, role: str, *, name: str | None = None
     user.teams = [team_named(t) for t in teams if t.strip()]
     user.skills = [AgentSkill(skill=k, level=v) for k, v in (skills or {}).items()]
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -75,7 +76,7 @@ def create_token(user: User, label: str = "", expires_days: int | None = None) -
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=expires_days) if expires_days else None
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, expires_at=expires))
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -106,7 +107,6 @@ def revoke_token(token_id: int) -> ApiToken:
         raise NotFound(_("No such token."))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-    db.session.commit()
     return row
 
 
@@ -134,12 +134,10 @@ def authenticate(email: str, password: str) -> User | None:
 def end_sessions(user: User) -> None:
     """Every session of the user stops working (signing out ends them all)."""
     user.session_version = (user.session_version or 1) + 1
-    db.session.commit()
 
 
 def set_locale(user_id: int, locale: str) -> None:
     db.session.execute(User.__table__.update().where(User.id == user_id).values(locale=locale))
-    db.session.commit()
 
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
@@ -152,4 +150,3 @@ def token_use_due(row: ApiToken) -> bool:
 
 def mark_token_used(token_id: int) -> None:
     db.session.execute(ApiToken.__table__.update().where(ApiToken.id == token_id).values(last_used_at=utcnow()))
-    db.session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..actions import accounts
 from ..db_types import utcnow
 from ..errors import DomainError
 from ..staff import refuse_if_forbidden, staff_blueprint
@@ -20,7 +21,7 @@ def index():
 @bp.route("/<int(max=2147483647):token_id>/revoke", methods=["POST"])
 def revoke(token_id: int):
     try:
-        row = services.revoke_token(token_id)
+        row = accounts.revoke_token(token_id)
         flash(_("Token %(label)s of %(email)s revoked.", label=row.label or row.id, email=row.user.email), "success")
     except DomainError as err:
         refuse_if_forbidden(err)

@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..actions import accounts
 from ..extensions import db, limiter, login_manager
 from ..i18n import safe_next
 from . import lockout, services
@@ -74,7 +75,7 @@ def _start_session(user: User) -> None:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.end_sessions(current_user._get_current_object())
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

@@ -1,24 +1,71 @@
-"""Who may hear what on /console: the rooms of a person, and keeping live sockets in them.
+"""Who may hear what on /console, in one place: the room names, the rooms of a person, the
+rooms of a ticket, the payload that describes a ticket, and keeping live sockets in the right
+rooms when a person changes team.
 
 Rooms: user:<id> (one person), team:<id> (each of their teams), supervisors (supervisors and
-admins). A ticket's events go to supervisors, its team and its assignee, never another team.
+admins). A ticket's events go to supervisors, its team and its assignee: never another team.
 """
 from __future__ import annotations
 
 import logging
 
-from ..events import NAMESPACE
+from ..event_schemas import NAMESPACE
 from ..extensions import redis_client, socketio
 
 log = logging.getLogger(__name__)
-CONSOLE_KEY = "cc:console:{user_id}"  # the socket ids of a person's open consoles (agents/jobs.py)
+SUPERVISORS = "supervisors"
+CONSOLE_KEY = "cc:console:{user_id}"  # the socket ids of a person's open consoles (agents/consoles.py)
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def team_room(team_id: int) -> str:
+    return f"team:{team_id}"
 
 
 def rooms_of(user) -> list[str]:
-    rooms = [f"user:{user.id}"] + [f"team:{tid}" for tid in sorted(user.team_ids)]
+    """The rooms a person's console joins."""
+    rooms = [user_room(user.id)] + [team_room(tid) for tid in sorted(user.team_ids)]
     if user.is_supervisor:
-        rooms.append("supervisors")
+        rooms.append(SUPERVISORS)
     return rooms
+
+
+def rooms_for(ticket) -> list[str]:
+    """Who hears about a ticket: supervisors, its team and its assignee."""
+    rooms = [SUPERVISORS]
+    if ticket.team_id:
+        rooms.append(team_room(ticket.team_id))
+    if ticket.assignee_id:
+        rooms.append(user_room(ticket.assignee_id))
+    return rooms
+
+
+def agent_rooms(agent) -> list[str]:
+    """Where an agent's presence is heard: supervisors, the agent, their teams."""
+    return [SUPERVISORS, user_room(agent.id)] + [team_room(t) for t in sorted(agent.team_ids)]
+
+
+def offer_rooms(agent_id: int) -> list[str]:
+    """An offer is heard by the agent it is made to, and by supervisors."""
+    return [SUPERVISORS, user_room(agent_id)]
+
+
+def ticket_summary(ticket, change: str, now) -> dict:
+    """The payload of ticket.updated and ticket.assigned: enough to redraw a row."""
+    return {
+        "ticket_id": ticket.id,
+        "reference": ticket.reference,
+        "change": change,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "subject": ticket.subject,
+        "updated_at": now.isoformat(),
+    }
 
 
 def follow_team_change(user_id: int, before: set[int], after: set[int]) -> None:
@@ -27,8 +74,8 @@ def follow_team_change(user_id: int, before: set[int], after: set[int]) -> None:
     sids = redis_client().smembers(CONSOLE_KEY.format(user_id=user_id))
     for sid in sids:
         for team_id in before - after:
-            socketio.server.leave_room(sid, f"team:{team_id}", namespace=NAMESPACE)
+            socketio.server.leave_room(sid, team_room(team_id), namespace=NAMESPACE)
         for team_id in after - before:
-            socketio.server.enter_room(sid, f"team:{team_id}", namespace=NAMESPACE)
+            socketio.server.enter_room(sid, team_room(team_id), namespace=NAMESPACE)
     if sids:
         log.info("moved %s console(s) of user %s between team rooms", len(sids), user_id)

@@ -1,7 +1,7 @@
 """/console namespace. The session cookie authenticates; rooms decide who hears what.
 
 Rooms: user:<id> (one agent), team:<id> (an agent's teams), supervisors (supervisors and
-admins). Services choose the rooms of each event (tickets.services.rooms_for), so an agent
+admins). console/rooms.py chooses the rooms of each event (rooms_for a ticket), so an agent
 never hears of another team's ticket.
 """
 from __future__ import annotations
@@ -10,8 +10,9 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
-from ..agents import jobs as presence
-from ..events import NAMESPACE, current_seq
+from ..agents import consoles
+from ..event_schemas import NAMESPACE
+from ..events import current_seq
 from .rooms import rooms_of
 
 
@@ -21,7 +22,7 @@ class ConsoleNamespace(Namespace):
             raise ConnectionRefusedError("unauthorized")
         for room in rooms_of(current_user):
             join_room(room)
-        presence.console_opened(current_user.id, request.sid)
+        consoles.console_opened(current_user.id, request.sid)
         # The current sequence lets a reconnecting client see whether it missed events.
         emit("hello", {"user_id": current_user.id, "seq": current_seq(),
                        "rooms": rooms_of(current_user)})
@@ -29,7 +30,7 @@ class ConsoleNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         if current_user.is_authenticated:
-            presence.console_closed(current_user.id, request.sid)
+            consoles.console_closed(current_user.id, request.sid)
 
 
 def register_namespace(socketio) -> None:

@@ -6,13 +6,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from ..actions import customers as customer_actions
 from ..auth.api_auth import current_actor
 from ..extensions import db
 from ..schemas_common import PageArgs, page_schema, paginate
 from ..tickets.models import Category, Ticket
 from ..tickets.queries import visible_tickets
 from ..tickets.schemas import TicketOut, preload_sla
-from . import services
+from . import queries
 from .models import Customer, Tier
 from .normalise import normalise_email, normalise_phone
 
@@ -53,9 +54,9 @@ class CategoryOut(Schema):
 @blp.response(200, page_schema(CustomerOut, "CustomerPage"))
 def search_customers(args):
     """Find customers by name, phone (any format) or email."""
-    stmt = services.visible_customers(current_actor()).order_by(Customer.id.desc())
+    stmt = queries.visible_customers(current_actor()).order_by(Customer.id.desc())
     if args.get("q"):
-        stmt = stmt.where(services.text_matches(args["q"]))
+        stmt = stmt.where(queries.text_matches(args["q"]))
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -77,8 +78,8 @@ def customer_matches(args):
     """Staff only: the records holding this phone (however typed) or email, best match first, so that
     whoever logs a call or a ticket can choose the person (or a new contact) before saving."""
     current_actor()  # any signed-in staff member or token: the desk's phone form shows the same
-    found = services.candidates(normalise_phone(args.get("phone")), normalise_email(args.get("email")))
-    counts = services.ticket_counts([c.id for c, _on in found])
+    found = queries.candidates(normalise_phone(args.get("phone")), normalise_email(args.get("email")))
+    counts = queries.ticket_counts([c.id for c, _on in found])
     return [{"customer": c, "matched_on": list(on), "tickets": counts.get(c.id, 0)} for c, on in found]
 
 
@@ -87,7 +88,7 @@ def customer_matches(args):
 def get_customer(customer_id):
     """A customer with their ticket history."""
     actor = current_actor()
-    customer = services.get_visible(customer_id, actor)
+    customer = queries.get_visible(customer_id, actor)
     customer.tickets = db.session.scalars(
         visible_tickets(actor).where(Ticket.customer_id == customer.id).order_by(Ticket.id.desc())).all()
     preload_sla(customer.tickets)  # one clock query for the whole history, not one per ticket
@@ -99,7 +100,7 @@ def get_customer(customer_id):
 @blp.response(200, CustomerOut)
 def set_tier(data, customer_id):
     """Change a customer's tier (supervisors and admins)."""
-    return services.set_tier(customer_id, data["tier"], current_actor())
+    return customer_actions.set_tier(customer_id, data["tier"], current_actor())
 
 
 @blp.route("/categories")

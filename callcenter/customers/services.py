@@ -12,16 +12,15 @@ import hashlib
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..actors import Actor
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from .identity import Candidate, best_candidate
 from .models import Customer, Tier
-from .normalise import LIKE_ESCAPE, like_contains, matched_on, normalise_email, normalise_phone, phone_query
-
-MAX_SUGGESTIONS = 5
+from .normalise import normalise_email, normalise_phone
+from .queries import candidates, get
 
 
 @dataclass(frozen=True)
@@ -53,32 +52,6 @@ class Resolution:
     customer: Customer | None
     verified: bool
     suggestions: list[tuple[Customer, tuple[str, ...]]] = field(default_factory=list)
-
-
-def candidates(phone_norm: str | None, email_norm: str | None,
-               limit: int = MAX_SUGGESTIONS) -> list[tuple[Customer, tuple[str, ...]]]:
-    """Records holding this phone or email (erased ones never), best match first."""
-    conditions = []
-    if phone_norm:
-        conditions.append(Customer.phone_norm == phone_norm)
-    if email_norm:
-        conditions.append(Customer.email_norm == email_norm)
-    if not conditions:
-        return []
-    rows = db.session.scalars(select(Customer).where(or_(*conditions), Customer.erased_at.is_(None))
-                              .order_by(Customer.id).limit(limit * 4)).all()
-    found = [(c, matched_on(c.phone_norm, c.email_norm, phone_norm, email_norm)) for c in rows]
-    found.sort(key=lambda pair: (-len(pair[1]), pair[0].id))
-    return found[:limit]
-
-
-def ticket_counts(customer_ids: list[int]) -> dict[int, int]:
-    from ..tickets.models import Ticket
-
-    if not customer_ids:
-        return {}
-    return dict(db.session.execute(select(Ticket.customer_id, func.count(Ticket.id))
-                                   .where(Ticket.customer_id.in_(customer_ids)).group_by(Ticket.customer_id)).all())
 
 
 def resolve(contact: Contact, *, trusted: bool, choice: int | str | None = None,
@@ -152,42 +125,6 @@ def _held_elsewhere(column, value: str, customer_id: int) -> bool:
     return db.session.scalar(select(Customer.id).where(column == value, Customer.id != customer_id).limit(1)) is not None
 
 
-def text_matches(q: str):
-    """The customer search box: name, email, or a phone number however it is typed; '%' and '_' literal."""
-    q = q.strip()
-    conditions = [Customer.name.ilike(like_contains(q), escape=LIKE_ESCAPE),
-                  Customer.email_norm.like(like_contains(q.lower()), escape=LIKE_ESCAPE)]
-    digits = phone_query(q)
-    if digits:
-        conditions.append(Customer.phone_norm.like(like_contains(digits), escape=LIKE_ESCAPE))
-    return or_(*conditions)
-
-
-def get(customer_id: int) -> Customer:
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(_("No such customer."))
-    return customer
-
-
-def visible_customers(actor: Actor):
-    """Customers a person may look up: supervisors all; an agent those with a ticket they may see."""
-    from ..tickets.models import Ticket
-    from ..tickets.queries import visible_tickets
-
-    stmt = select(Customer)
-    if actor.is_supervisor:
-        return stmt
-    return stmt.where(Customer.id.in_(visible_tickets(actor).with_only_columns(Ticket.customer_id)))
-
-
-def get_visible(customer_id: int, actor: Actor) -> Customer:
-    customer = get(customer_id)
-    if not db.session.scalar(visible_customers(actor).where(Customer.id == customer_id).with_only_columns(Customer.id)):
-        raise Forbidden(_("This customer has no tickets you may see."))
-    return customer
-
-
 def set_tier(customer_id: int, tier: str, actor: Actor) -> Customer:
     if not actor.is_supervisor:
         raise Forbidden(_("Only supervisors and admins change a customer's tier."))
@@ -197,5 +134,4 @@ def set_tier(customer_id: int, tier: str, actor: Actor) -> Customer:
         raise ValidationFailed(_("Unknown tier."), {"fields": {"tier": [f"one of {[t.value for t in Tier]}"]}}) from None
     customer = get(customer_id)
     customer.tier = new_tier
-    db.session.commit()
     return customer

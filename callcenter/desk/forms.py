@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms_base import Form
 from ..forms_common import ContactFields, category_choices, kind_choices
+from ..forms_common import severity_choices as common_severity_choices
 
 
 def priority_choices():
@@ -18,8 +19,7 @@ def priority_choices():
 
 
 def severity_choices():
-    return [("", _l("Automatic")), ("ordinary", _l("Ordinary")), ("serious", _l("Serious")),
-            ("critical", _l("Critical"))]
+    return [("", _l("Automatic")), *common_severity_choices()]
 
 
 class PhoneTicketForm(ContactFields, Form):

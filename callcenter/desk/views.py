@@ -19,7 +19,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..actions import assignment, offers, tickets
+from ..actions import customers as customer_actions
+from ..actions import presence as presence_actions
 from ..auth.models import Role, Team, User
+from ..customers import queries as customer_queries
 from ..customers import services as customers
 from ..customers.models import Tier
 from ..errors import DomainError
@@ -27,10 +31,9 @@ from ..extensions import db
 from ..i18n import language_code, safe_next
 from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
-from ..sla import service as sla
+from ..sla.summaries import clocks_of
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
-from ..tickets import labels, lifecycle
-from ..tickets import services as tickets
+from ..tickets import access, labels, lifecycle
 from ..tickets.labels import describe_event
 from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
@@ -73,8 +76,6 @@ def index():
 
 @bp.route("/offers/<int(max=2147483647):offer_id>/<any(accept, reject):answer>", methods=["POST"])
 def answer_offer(offer_id: int, answer: str):
-    from ..routing import offers
-
     try:
         if answer == "accept":
             ticket = offers.accept(offer_id, _actor())
@@ -129,8 +130,8 @@ def phone():
 
 def _matches(contact) -> list[dict]:
     """The records holding the caller's phone or email, with what the agent needs to decide."""
-    found = customers.candidates(contact.phone_norm, contact.email_norm)
-    counts = customers.ticket_counts([c.id for c, _on in found])
+    found = customer_queries.candidates(contact.phone_norm, contact.email_norm)
+    counts = customer_queries.ticket_counts([c.id for c, _on in found])
     return [{"customer": c, "matched": labels.matched_on(on), "tickets": counts.get(c.id, 0)} for c, on in found]
 
 
@@ -143,7 +144,7 @@ def _customer_choice(raw: str | None, matches: list[dict]) -> int | str | None:
 
 
 def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = None, **forms):
-    ticket = tickets.get_visible(ticket_id, _actor())
+    ticket = access.get_visible(ticket_id, _actor())
     messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
                                   .order_by(TicketMessage.id)).all()
     events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
@@ -151,8 +152,8 @@ def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = 
     assign_form = forms.get("assign_form") or AssignForm()
     assign_form.agent_id.choices = _agent_choices()
     return render_template(
-        "desk/ticket.html", ticket=ticket, messages=messages, events=events, status_label=status_label,
-        clocks=sla.clocks_of(ticket), sla_clock=labels.sla_clock, sla_state=labels.sla_state,
+        "desk/ticket.html", ticket=ticket, labels=labels, messages=messages, events=events, status_label=status_label,
+        clocks=clocks_of(ticket), sla_clock=labels.sla_clock, sla_state=labels.sla_state,
         describe_event=describe_event, team_names={t.id: t.name for t in db.session.scalars(select(Team))},
         allowed=lifecycle.allowed_transitions(ticket.status.value),
         is_final=ticket.status.value in lifecycle.FINAL_STATUSES,
@@ -168,8 +169,8 @@ def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = 
 
 
 def _ticket_matches(ticket: Ticket) -> list[dict]:
-    found = tickets.pending_matches(ticket.id)
-    counts = customers.ticket_counts([m.customer_id for m in found])
+    found = access.pending_matches(ticket.id)
+    counts = customer_queries.ticket_counts([m.customer_id for m in found])
     return [{"match": m, "customer": m.customer, "tickets": counts.get(m.customer_id, 0)} for m in found]
 
 
@@ -224,7 +225,7 @@ def assign(ticket_id: int):
     if request.form.get("take"):
         form.agent_id.data = current_user.id  # "Take it"; whom else one may assign, the service decides
     return _act(ticket_id, form, "assign_form",
-                lambda f: tickets.assign(ticket_id, f.agent_id.data, _actor()), _("Ticket assigned."))
+                lambda f: assignment.assign(ticket_id, f.agent_id.data, _actor()), _("Ticket assigned."))
 
 
 @bp.route("/tickets/<int(max=2147483647):ticket_id>/promises", methods=["POST"])
@@ -281,7 +282,7 @@ def status_link(ticket_id: int):
 @bp.route("/customers/<int(max=2147483647):customer_id>")
 def customer(customer_id: int):
     """A customer and the tickets of theirs this user may see."""
-    person = customers.get_visible(customer_id, _actor())
+    person = customer_queries.get_visible(customer_id, _actor())
     history = db.session.scalars(visible_tickets(_actor()).where(Ticket.customer_id == person.id)
                                  .order_by(Ticket.id.desc())).all()
     return render_template("desk/customer.html", customer=person, tickets=history, status_label=status_label,
@@ -291,7 +292,7 @@ def customer(customer_id: int):
 @bp.route("/customers/<int(max=2147483647):customer_id>/tier", methods=["POST"])
 def customer_tier(customer_id: int):
     try:
-        customers.set_tier(customer_id, request.form.get("tier", ""), _actor())
+        customer_actions.set_tier(customer_id, request.form.get("tier", ""), _actor())
         flash(_("Tier changed."), "success")
     except DomainError as err:
         refuse_if_forbidden(err)
@@ -302,10 +303,8 @@ def customer_tier(customer_id: int):
 @bp.route("/presence", methods=["POST"])
 def presence():
     """The presence switch in the header."""
-    from ..agents.services import set_presence
-
     try:
-        set_presence(current_user.id, request.form.get("state", ""), _actor())
+        presence_actions.set_presence(current_user.id, request.form.get("state", ""), _actor())
     except DomainError as err:
         refuse_if_forbidden(err)
         flash(err.message, "error")

@@ -5,8 +5,7 @@ from datetime import datetime, time, timezone
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-# How bad a clock's state is, for ordering a board: the worst first.
-SEVERITY = {"breached": 3, "warning": 2, "running": 1, "paused": 0, "met": -1}
+from ..sla.clock import severity
 
 
 def share(part: int, whole: int) -> float | None:
@@ -20,12 +19,12 @@ def worst_clock(clocks: Iterable[Mapping]) -> Mapping | None:
     live = [c for c in clocks if not c.get("stopped") and c["state"] != "met"]
     if not live:
         return None
-    return max(live, key=lambda c: (SEVERITY.get(c["state"], 0), -c["remaining_seconds"]))
+    return max(live, key=lambda c: (severity(c["state"]), -c["remaining_seconds"]))
 
 
 def at_risk_order(entries: Iterable[Mapping]) -> list[Mapping]:
     """Breached before warning, and within each the most overdue (least time left) first."""
-    return sorted(entries, key=lambda e: (-SEVERITY.get(e["state"], 0), e["remaining_seconds"]))
+    return sorted(entries, key=lambda e: (-severity(e["state"]), e["remaining_seconds"]))
 
 
 def start_of_local_day(now: datetime, tz: str) -> datetime:

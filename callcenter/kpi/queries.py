@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -10,7 +11,9 @@ from ..actors import Actor
 from ..auth.models import Team
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..routing.queries import queue_stats
 from ..sla.models import SlaClock, SlaFired
+from ..sla.summaries import clock_summaries_by_ticket
 from ..tickets import lifecycle
 from ..tickets.models import Ticket
 from ..tickets.queries import visible_tickets
@@ -22,8 +25,6 @@ AT_RISK = ("warning", "breached")
 
 def require_supervisor(actor: Actor) -> None:
     if not actor.is_supervisor:
-        from flask_babel import gettext as _
-
         raise Forbidden(_("Only supervisors and admins see the wallboard."))
 
 
@@ -32,8 +33,6 @@ def _team_id(team: str | None) -> int | None:
         return None
     team_id = db.session.scalar(select(Team.id).where(Team.name == team))
     if team_id is None:
-        from flask_babel import gettext as _
-
         raise ValidationFailed(_("No team with that name."), {"fields": {"team": ["unknown"]}})
     return team_id
 
@@ -44,9 +43,6 @@ def team_names() -> list[str]:
 
 def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, limit: int = 30) -> dict:
     """Open tickets by SLA state, the ones at risk with their worst clock, and today's firings."""
-    from ..routing.service import queue_stats
-    from ..sla.service import clock_summaries_by_ticket
-
     require_supervisor(actor)
     team_id = _team_id(team)
     open_tickets = visible_tickets(actor).where(Ticket.status.in_(lifecycle.OPEN_STATUSES))

@@ -1,6 +1,6 @@
 """Queue messages to a ticket's customer. Callers own the transaction.
 
-Each message is a row first; the delivery job is enqueued only after that row commits. A
+Each message is a row first; its delivery job is an effect, run once that row commits. A
 message goes to the contact given with the ticket (never to another address a customer
 record holds) and greets the name given with it. Where it carries the status-page link,
 the body holds a marker that the delivery job replaces with a fresh link, so no usable
@@ -13,7 +13,7 @@ import secrets
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..events import enqueue_on_commit
+from ..effects import Effects
 from ..extensions import db
 from ..tickets.labels import customer_status
 from .models import OutboundMessage
@@ -30,32 +30,32 @@ def _marker() -> str:
 
 
 def _queue(ticket, channel: str, recipient: str | None, subject: str, body: str,
-           marker: str | None) -> OutboundMessage | None:
+           marker: str | None, fx: Effects) -> OutboundMessage | None:
     if not recipient:
         return None
     message = OutboundMessage(ticket_id=ticket.id, channel=channel, recipient=recipient, subject=subject,
                               body=body, link_marker=marker)
     db.session.add(message)
     db.session.flush()
-    enqueue_on_commit(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}")
+    fx.enqueue(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}")
     return message
 
 
-def _queue_email(ticket, subject: str, body: str, marker: str | None) -> OutboundMessage | None:
-    return _queue(ticket, "email", ticket.contact_email, subject, body, marker)
+def _queue_email(ticket, subject: str, body: str, marker: str | None, fx: Effects) -> OutboundMessage | None:
+    return _queue(ticket, "email", ticket.contact_email, subject, body, marker, fx)
 
 
-def acknowledge(ticket) -> OutboundMessage | None:
+def acknowledge(ticket, fx: Effects) -> OutboundMessage | None:
     marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("We received your request %(reference)s", reference=ticket.reference)
         body = _("Hello %(name)s,\n\nWe have received your request \"%(subject)s\" as %(reference)s.\n"
                  "Follow its progress and reply here: %(link)s\n",
                  name=ticket.contact_name, subject=ticket.subject, reference=ticket.reference, link=marker)
-    return _queue_email(ticket, subject, body, marker)
+    return _queue_email(ticket, subject, body, marker, fx)
 
 
-def status_changed(ticket) -> OutboundMessage | None:
+def status_changed(ticket, fx: Effects) -> OutboundMessage | None:
     marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("Update on %(reference)s", reference=ticket.reference)
@@ -63,23 +63,23 @@ def status_changed(ticket) -> OutboundMessage | None:
                  "Details and replies: %(link)s\n",
                  name=ticket.contact_name, reference=ticket.reference,
                  status=customer_status(ticket.status.value), link=marker)
-    return _queue_email(ticket, subject, body, marker)
+    return _queue_email(ticket, subject, body, marker, fx)
 
 
-def agent_replied(ticket, message) -> OutboundMessage | None:
+def agent_replied(ticket, message, fx: Effects) -> OutboundMessage | None:
     marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("New reply on %(reference)s", reference=ticket.reference)
         body = _("Hello %(name)s,\n\n%(body)s\n\nReply here: %(link)s\n",
                  name=ticket.contact_name, body=message.body, link=marker)
-    return _queue_email(ticket, subject, body, marker)
+    return _queue_email(ticket, subject, body, marker, fx)
 
 
-def status_link(ticket, channel: str) -> OutboundMessage | None:
+def status_link(ticket, channel: str, fx: Effects) -> OutboundMessage | None:
     """The status-page link again, to the ticket's email or phone (channel "email" or "sms")."""
     marker = _marker()
     with force_locale(_locale(ticket)):
         subject = _("Your link for %(reference)s", reference=ticket.reference)
         body = _("Your request %(reference)s: %(link)s", reference=ticket.reference, link=marker)
     recipient = ticket.contact_email if channel == "email" else ticket.contact_phone
-    return _queue(ticket, channel, recipient, subject, body, marker)
+    return _queue(ticket, channel, recipient, subject, body, marker, fx)

@@ -1,4 +1,4 @@
-"""/submit, /t/<token> and /t/lost: thin; the rules live in tickets.services."""
+"""/submit, /t/<token> and /t/lost: thin; the rules live in the ticket actions."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..actions import tickets
 from ..actors import Actor
+from ..db_types import utcnow
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..i18n import language_code
-from ..tickets import lifecycle
-from ..tickets import services as tickets
+from ..tickets import access, lifecycle
 from ..tickets.labels import customer_status as status_label
 from ..tickets.models import TicketMessage
 from .forms import LostLinkForm, ReplyForm, SubmitForm
@@ -64,7 +65,7 @@ def _link_gone(err: DomainError):
 
 def _status_page(token: str, form: ReplyForm, http_status: int = 200):
     try:
-        ticket = tickets.get_by_token(token)
+        ticket = access.get_by_token(token, utcnow(), current_app.config["STATUS_LINK_DAYS_AFTER_CLOSE"])
     except DomainError as err:
         return _link_gone(err)
     messages = db.session.scalars(select(TicketMessage).where(

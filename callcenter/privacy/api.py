@@ -5,9 +5,9 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ..actions import privacy as privacy_actions
 from ..auth.api_auth import current_actor
 from ..db_mode import writing
-from . import services
 from .readable import render_export
 
 blp = Blueprint("privacy_api", __name__, url_prefix="/api/v1", description="Personal data: export and erasure.")
@@ -30,7 +30,7 @@ def export(args, customer_id):
     """Everything held about a customer, as JSON or as a readable HTML file (admins; audited)."""
     actor = current_actor()
     with writing():  # the export is logged
-        data = services.export_customer(customer_id, actor)
+        data = privacy_actions.export_customer(customer_id, actor)
     if args["format"] == "html":
         return Response(render_export(data), mimetype="text/html", headers={
             "Content-Disposition": f'attachment; filename="customer-{customer_id}.html"'})
@@ -43,4 +43,4 @@ def export(args, customer_id):
 @blp.response(200, ErasureOut)
 def erase(customer_id):
     """Anonymise the person, their tickets' contact and their words; the statistics stay (admins; audited)."""
-    return services.erase_customer(customer_id, current_actor())
+    return privacy_actions.erase_customer(customer_id, current_actor())

@@ -1,4 +1,5 @@
-"""Export, erasure and retention of personal data (docs/PRIVACY.md). Each function commits once.
+"""Export, erasure and retention of personal data (docs/PRIVACY.md). Inside the caller's
+transaction (callcenter/actions/privacy.py commits).
 
 What is personal: the customer record; on each of their tickets the contact, the subject and
 description (the customer's words), the customer's messages, the messages sent to them, and
@@ -14,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
-from ..actors import Actor
+from ..actors import SYSTEM, Actor
 from ..customers.models import Customer, CustomerMatch, MatchStatus, PrivacyLog
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound
@@ -113,7 +114,6 @@ def export_customer(customer_id: int, actor: Actor) -> dict[str, Any]:
             select(PrivacyLog).where(PrivacyLog.customer_id == customer.id).order_by(PrivacyLog.id))],
     }
     _log("export", customer.id, actor, tickets=len(data["tickets"]))
-    db.session.commit()
     return data
 
 
@@ -177,7 +177,6 @@ def erase_customer(customer_id: int, actor: Actor, now: datetime | None = None) 
         _anonymise_ticket(ticket, pattern, actor, now, "personal_data_erased")
     _erase_record(customer, now)
     _log("erase", customer.id, actor, tickets=len(tickets))
-    db.session.commit()
     return {"customer_id": customer.id, "tickets_anonymised": len(tickets), "erased_at": _iso(now)}
 
 
@@ -196,7 +195,6 @@ def retention_sweep(now: datetime, days: int, batch: int = RETENTION_BATCH) -> i
         .order_by(Ticket.id).limit(batch).with_for_update(skip_locked=True)))
     if not due:
         return 0
-    from ..actors import SYSTEM
 
     customers = {t.customer_id for t in due if t.customer_id}
     for ticket in due:
@@ -210,5 +208,4 @@ def retention_sweep(now: datetime, days: int, batch: int = RETENTION_BATCH) -> i
             _erase_record(db.session.get(Customer, customer_id), now)
             erased += 1
     _log("retention", None, SYSTEM, tickets=len(due), customers=erased, days=days)
-    db.session.commit()
     return len(due)

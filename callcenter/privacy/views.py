@@ -6,11 +6,11 @@ import json
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..customers import services as customers
+from ..actions import privacy as privacy_actions
+from ..customers import queries as customers
 from ..db_mode import writing
 from ..errors import DomainError
 from ..staff import page_actor, staff_blueprint
-from . import services
 from .readable import render_export
 
 bp = staff_blueprint("privacy", __name__, url_prefix="/desk/customers", admins_only=True)
@@ -20,7 +20,7 @@ bp = staff_blueprint("privacy", __name__, url_prefix="/desk/customers", admins_o
 def export(customer_id: int, fmt: str):
     actor = page_actor()
     with writing():  # the export is logged
-        data = services.export_customer(customer_id, actor)
+        data = privacy_actions.export_customer(customer_id, actor)
     if fmt == "html":
         body, mimetype = render_export(data), "text/html"
     else:
@@ -38,7 +38,7 @@ def erase(customer_id: int):
             flash(_("Tick the box to confirm the erasure."), "error")
         else:
             try:
-                result = services.erase_customer(customer_id, page_actor())
+                result = privacy_actions.erase_customer(customer_id, page_actor())
             except DomainError as err:
                 flash(err.message, "error")
             else:

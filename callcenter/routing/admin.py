@@ -1,4 +1,5 @@
-"""Managing routing rules (admins) and reading the queue (supervisors). Owns its transactions."""
+"""Routing rules (admins write, supervisors read) and the queue view. Inside the caller's
+transaction (callcenter/actions/admin.py commits)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from ..actors import Actor
 from ..auth.services import team_named
 from ..db_types import utcnow
+from ..effects import Effects
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..tickets import labels
@@ -32,7 +34,7 @@ def list_rules(actor: Actor) -> list[RoutingRule]:
     return db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
 
 
-def save_rule(data: dict, actor: Actor, rule_id: int | None = None) -> RoutingRule:
+def save_rule(data: dict, actor: Actor, fx: Effects, rule_id: int | None = None) -> RoutingRule:
     """Create or replace a rule. Tickets created afterwards use it; the queue is re-swept."""
     _admin_only(actor)
     rule = RoutingRule() if rule_id is None else db.session.get(RoutingRule, rule_id)
@@ -47,19 +49,18 @@ def save_rule(data: dict, actor: Actor, rule_id: int | None = None) -> RoutingRu
     rule.active = data.get("active", True)
     rule.updated_at = utcnow()
     db.session.add(rule)
-    service.request_sweep()
-    db.session.commit()
+    db.session.flush()
+    service.request_sweep(fx)
     return rule
 
 
-def delete_rule(rule_id: int, actor: Actor) -> None:
+def delete_rule(rule_id: int, actor: Actor, fx: Effects) -> None:
     _admin_only(actor)
     rule = db.session.get(RoutingRule, rule_id)
     if rule is None:
         raise NotFound(_("No such routing rule."))
     db.session.delete(rule)
-    service.request_sweep()
-    db.session.commit()
+    service.request_sweep(fx)
 
 
 def queue(actor: Actor, now: datetime | None = None) -> list[dict]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from ..actions import admin as admin_actions
 from ..auth.api_auth import current_actor
 from ..schemas_common import PageArgs, page_of, page_schema
 from . import admin
@@ -24,7 +25,7 @@ def list_rules(args):
 @blp.response(201, RuleOut)
 def create_rule(data):
     """Add a rule (admins). It applies to tickets created afterwards."""
-    return admin.save_rule(data, current_actor())
+    return admin_actions.save_rule(data, current_actor())
 
 
 @blp.route("/routing-rules/<int(max=2147483647):rule_id>", methods=["PUT"])
@@ -32,14 +33,14 @@ def create_rule(data):
 @blp.response(200, RuleOut)
 def replace_rule(data, rule_id):
     """Replace a rule (admins)."""
-    return admin.save_rule(data, current_actor(), rule_id)
+    return admin_actions.save_rule(data, current_actor(), rule_id)
 
 
 @blp.route("/routing-rules/<int(max=2147483647):rule_id>", methods=["DELETE"])
 @blp.response(204)
 def delete_rule(rule_id):
     """Delete a rule (admins)."""
-    admin.delete_rule(rule_id, current_actor())
+    admin_actions.delete_rule(rule_id, current_actor())
 
 
 @blp.route("/queue")

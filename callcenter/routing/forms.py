@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from ..auth.services import parse_skills
 from ..errors import DomainError
 from ..forms_base import Form
+from ..forms_common import channel_choices, kind_choices
 
 
 def _csv(text: str | None) -> list[str]:
@@ -29,10 +30,8 @@ class RuleForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         any_ = ("", _l("Any"))
-        self.kind.choices = [any_, ("complaint", _l("Complaint")), ("service_request", _l("Service request")),
-                             ("inquiry", _l("Inquiry"))]
-        self.channel.choices = [any_, ("web", _l("Web form")), ("phone", _l("Phone")), ("email", _l("Email")),
-                                ("api", _l("API"))]
+        self.kind.choices = [any_, *kind_choices()]
+        self.channel.choices = [any_, *channel_choices()]
         self.tier.choices = [any_] + [(t, t) for t in ("VIP", "A", "B", "C")]
         self.language.choices = [any_, ("zh", "中文"), ("en", "English")]
         self.priority.choices = [("", _l("Keep"))] + [(p, p) for p in ("P1", "P2", "P3", "P4")]

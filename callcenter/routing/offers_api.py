@@ -5,11 +5,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from ..actions import offers as offer_actions
 from ..auth.api_auth import current_actor
 from ..extensions import db
 from ..schemas_common import PageArgs, page_schema, paginate
 from ..tickets.schemas import TicketOut
-from . import offers
 from .models import Offer, OfferStatus
 
 blp = Blueprint("offers_api", __name__, url_prefix="/api/v1/offers", description="Tickets offered to agents.")
@@ -41,11 +41,11 @@ def open_offers(args):
 @blp.response(200, TicketOut)
 def accept(offer_id):
     """Take the offered ticket (before the offer expires)."""
-    return offers.accept(offer_id, current_actor())
+    return offer_actions.accept(offer_id, current_actor())
 
 
 @blp.route("/<int(max=2147483647):offer_id>/reject", methods=["POST"])
 @blp.response(200, OfferOut)
 def reject(offer_id):
     """Decline: the ticket goes to the next agent and keeps its place in the queue."""
-    return offers.reject(offer_id, current_actor())
+    return offer_actions.reject(offer_id, current_actor())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..actions import admin as admin_actions
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
@@ -41,7 +42,7 @@ def edit_rule(rule_id: int | None = None):
         form.fill_from(rule)
     if form.validate_on_submit():
         try:
-            admin.save_rule(form.rule_data(), _actor(), rule_id)
+            admin_actions.save_rule(form.rule_data(), _actor(), rule_id)
         except DomainError as err:
             refuse_if_forbidden(err)
             form.form_errors.append(err.message)

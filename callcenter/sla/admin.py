@@ -1,12 +1,14 @@
-"""Managing SLA policies and calendars (admins write, supervisors read). Owns its transactions."""
+"""SLA policies and calendars (admins write, supervisors read). Inside the caller's transaction
+(callcenter/actions/admin.py commits)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..actors import Actor
+from ..auth.models import Team, User
+from ..effects import Effects
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..events import enqueue_on_commit
 from ..extensions import db
 from .models import SlaCalendar, SlaPolicy
 
@@ -31,7 +33,7 @@ def calendars(actor: Actor) -> list[SlaCalendar]:
     return db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all()
 
 
-def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPolicy:
+def save_policy(data: dict, actor: Actor, fx: Effects, policy_id: int | None = None) -> SlaPolicy:
     """Create or replace a policy; it applies to tickets created (or retargeted) afterwards."""
     require_writer(actor)
     policy = SlaPolicy() if policy_id is None else db.session.get(SlaPolicy, policy_id)
@@ -46,9 +48,9 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
             value = {k: v for k, v in value.items() if v not in (None, "", [])}
         setattr(policy, key, value)
     db.session.add(policy)
+    db.session.flush()
     if policy_id is not None:  # open tickets under it take the new targets
-        enqueue_on_commit("callcenter.sla.jobs.retarget_policy", policy_id, queue="default")
-    db.session.commit()
+        fx.enqueue("callcenter.sla.jobs.retarget_policy", policy_id, queue="default")
     return policy
 
 
@@ -56,8 +58,6 @@ def _checked_escalation(steps: list[dict]) -> list[dict]:
     """Steps with their targets written the way escalation looks them up ('user:EMAIL' in lower
     case, 'team:NAME' trimmed). A step that hands tickets to nobody would only show up at the
     first breach: it is refused now."""
-    from ..auth.models import Team, User
-
     out = []
     for step in steps:
         step = dict(step)
@@ -90,7 +90,7 @@ def calendar(actor: Actor, calendar_id: int) -> SlaCalendar:
     return row
 
 
-def save_calendar(data: dict, actor: Actor, calendar_id: int | None = None) -> SlaCalendar:
+def save_calendar(data: dict, actor: Actor, fx: Effects, calendar_id: int | None = None) -> SlaCalendar:
     """Create or replace a business calendar; open tickets on an edited calendar get new due
     times. A calendar keeps its name: policies and running clocks refer to it by name, and a
     check racing a rename would read no calendar at all."""
@@ -110,7 +110,7 @@ def save_calendar(data: dict, actor: Actor, calendar_id: int | None = None) -> S
     row.extra_closed = sorted(d.isoformat() for d in data.get("extra_closed", []))
     row.extra_open = {d.isoformat(): h for d, h in sorted(data.get("extra_open", {}).items())}
     db.session.add(row)
+    db.session.flush()
     if calendar_id is not None:
-        enqueue_on_commit("callcenter.sla.jobs.recompute_calendar", row.id, queue="default")
-    db.session.commit()
+        fx.enqueue("callcenter.sla.jobs.recompute_calendar", row.id, queue="default")
     return row

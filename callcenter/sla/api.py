@@ -1,17 +1,21 @@
 """/api/v1/sla-policies and /api/v1/sla-calendars (admins write; supervisors read)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+import holidays
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from ..actions import admin as admin_actions
 from ..auth.api_auth import current_actor
 from ..routing.schemas import RuleMatch
 from ..schemas_common import Day, PageArgs, page_of, page_schema
 from ..tickets.lifecycle import STATUSES
 from . import admin
 from .calendar import overlaps, parse_hours
+from .calendars import never_open_stretch
 from .models import DEFAULT_ESCALATION
-from .service import never_open_stretch
 
 blp = Blueprint("sla_api", __name__, url_prefix="/api/v1", description="SLA policies and business calendars.")
 
@@ -74,8 +78,6 @@ class CalendarIn(Schema):
 
     @validates("tz")
     def _tz(self, value, **_kw):
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(value)
         except Exception:
@@ -112,8 +114,6 @@ class CalendarIn(Schema):
 
     @validates("country")
     def _country(self, value, **_kw):
-        import holidays
-
         if value and value.upper() not in holidays.list_supported_countries():
             raise ValidationError("not a country the holidays package knows")
 
@@ -141,7 +141,7 @@ def list_policies(args):
 @blp.response(201, PolicyOut)
 def create_policy(data):
     """Add a policy (admins). It applies to tickets created afterwards."""
-    return admin.save_policy(data, current_actor())
+    return admin_actions.save_policy(data, current_actor())
 
 
 @blp.route("/sla-policies/<int(max=2147483647):policy_id>", methods=["PUT"])
@@ -149,7 +149,7 @@ def create_policy(data):
 @blp.response(200, PolicyOut)
 def replace_policy(data, policy_id):
     """Replace a policy (admins)."""
-    return admin.save_policy(data, current_actor(), policy_id)
+    return admin_actions.save_policy(data, current_actor(), policy_id)
 
 
 @blp.route("/sla-calendars")
@@ -165,7 +165,7 @@ def list_calendars(args):
 @blp.response(201, CalendarOut)
 def create_calendar(data):
     """Add a business calendar (admins)."""
-    return admin.save_calendar(data, current_actor())
+    return admin_actions.save_calendar(data, current_actor())
 
 
 @blp.route("/sla-calendars/<int(max=2147483647):calendar_id>")
@@ -181,4 +181,4 @@ def get_calendar(calendar_id):
 def replace_calendar(data, calendar_id):
     """Replace a business calendar (admins). Open tickets on it get new due times; a rename
     carries over to the policies and clocks that use it."""
-    return admin.save_calendar(data, current_actor(), calendar_id)
+    return admin_actions.save_calendar(data, current_actor(), calendar_id)

@@ -16,6 +16,13 @@ from .calendar import BusinessCalendar
 START, PAUSE, RESUME, STOP = "start", "pause", "resume", "stop"
 RUNNING, PAUSED, WARNING, BREACHED, MET = "running", "paused", "warning", "breached", "met"
 DEFAULT_WARN_AT = (0.75, 0.9)
+# How bad a clock's state is, the one order everything sorts by (a ticket's SLA state, the
+# board's worst clock, the tickets at risk): met, then paused, running, warning, breached.
+SEVERITY = {MET: 0, PAUSED: 1, RUNNING: 2, WARNING: 3, BREACHED: 4}
+
+
+def severity(state: str | None) -> int:
+    return SEVERITY.get(state, 0)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms_base import Form
+from ..forms_common import kind_choices
 from ..tickets.lifecycle import STATUSES
 from .calendar import overlaps, parse_hours
 
@@ -46,8 +47,7 @@ class PolicyForm(Form):
     def __init__(self, *args, calendars=(), **kwargs):
         super().__init__(*args, **kwargs)
         any_ = ("", _l("Any"))
-        self.kind.choices = [any_, ("complaint", _l("Complaint")), ("service_request", _l("Service request")),
-                             ("inquiry", _l("Inquiry"))]
+        self.kind.choices = [any_, *kind_choices()]
         self.priority.choices = [any_] + [(p, p) for p in ("P1", "P2", "P3", "P4")]
         self.tier.choices = [any_] + [(t, t) for t in ("VIP", "A", "B", "C")]
         self.channel.choices = [any_, ("web", _l("Web form")), ("phone", _l("Phone")), ("email", _l("Email")),

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from ..actions import admin as admin_actions
 from ..errors import DomainError
 from ..extensions import db
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
@@ -17,10 +18,10 @@ from ..tickets.labels import sla_clock
 from . import admin
 from .api import CalendarIn
 from .calendar import format_hours
+from .calendars import calendar_of
 from .forms import CalendarForm, PolicyForm
 from .holidays_source import describe_days, holiday_names
 from .models import SlaCalendar, SlaPolicy
-from .service import calendar_of
 
 bp = staff_blueprint("sla", __name__)
 _actor = page_actor
@@ -53,7 +54,7 @@ def edit_policy(policy_id: int | None = None):
         edited = [{"notify": "supervisors", **saved_steps.get(step["level"], {}), **step} for step in data["escalation"]]
         data["escalation"] = sorted(edited + other_steps, key=lambda step: step["level"])
         try:
-            admin.save_policy(data, actor, policy_id)
+            admin_actions.save_policy(data, actor, policy_id)
         except DomainError as err:
             refuse_if_forbidden(err)
             form.form_errors.append(err.message)
@@ -80,7 +81,7 @@ def edit_calendar(calendar_id: int | None = None):
         admin.require_writer(actor)
         if form.validate_on_submit():
             try:
-                admin.save_calendar(CalendarIn().load(form.calendar_data()), actor, calendar_id)
+                admin_actions.save_calendar(CalendarIn().load(form.calendar_data()), actor, calendar_id)
             except ValidationError as err:  # the API's schema has the last word
                 form.form_errors.extend(_flatten(err.messages))
             except DomainError as err:

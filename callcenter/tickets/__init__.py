@@ -1,1 +1,1 @@
-"""Tickets: models, lifecycle, services (the only code that commits), schemas, API."""
+"""Tickets: models, the state machine (lifecycle), changes (rows and audit, no commits), access, schemas, API."""

@@ -7,11 +7,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..actions import assignment
+from ..actions import tickets as actions
 from ..auth.api_auth import current_actor
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..schemas_common import LongPageArgs, page_schema, paginate
-from . import services
+from . import access
 from .models import Ticket, TicketEvent, TicketMessage
 from .queries import apply_filters, visible_tickets
 from .schemas import (
@@ -65,7 +67,7 @@ def create_ticket(data):
     if key is not None and not 1 <= len(key) <= 255:
         raise ValidationFailed(_("The Idempotency-Key header takes 1 to 255 characters."),
                                {"fields": {"Idempotency-Key": ["1 to 255 characters"]}})
-    ticket, created = services.create_ticket(data, current_actor(), idempotency_key=key)
+    ticket, created = actions.create_ticket(data, current_actor(), idempotency_key=key)
     headers = {"Location": f"/api/v1/tickets/{ticket.id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
@@ -76,7 +78,7 @@ def create_ticket(data):
 @blp.response(200, TicketOut)
 def get_ticket(ticket_id):
     """One ticket."""
-    return services.get_visible(ticket_id, current_actor())
+    return access.get_visible(ticket_id, current_actor())
 
 
 @blp.route("/<int(max=2147483647):ticket_id>", methods=["PATCH"])
@@ -84,7 +86,7 @@ def get_ticket(ticket_id):
 @blp.response(200, TicketOut)
 def patch_ticket(changes, ticket_id):
     """Change fields (priority, severity, category, resolution ...); each change is audited."""
-    return services.update_fields(ticket_id, changes, current_actor())
+    return actions.update_fields(ticket_id, changes, current_actor())
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/transitions", methods=["POST"])
@@ -93,7 +95,7 @@ def patch_ticket(changes, ticket_id):
 def transition(data, ticket_id):
     """Move a ticket to another status; 409 lists the allowed ones when the move is not."""
     resolution = ResolutionIn().as_fields(data["resolution"]) if data.get("resolution") else None
-    return services.transition(ticket_id, data["to"], current_actor(), reason=data.get("reason"),
+    return actions.transition(ticket_id, data["to"], current_actor(), reason=data.get("reason"),
                                resolution=resolution)
 
 
@@ -102,7 +104,7 @@ def transition(data, ticket_id):
 @blp.response(201, MessageOut)
 def post_message(data, ticket_id):
     """A public reply (the first one is the first response) or an internal note."""
-    return services.add_message(ticket_id, data["body"], data["internal"], current_actor())
+    return actions.add_message(ticket_id, data["body"], data["internal"], current_actor())
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/messages")
@@ -110,7 +112,7 @@ def post_message(data, ticket_id):
 @blp.response(200, page_schema(MessageOut, "MessagePage"))
 def list_messages(args, ticket_id):
     """The conversation, oldest first, internal notes included."""
-    services.get_visible(ticket_id, current_actor())
+    access.get_visible(ticket_id, current_actor())
     stmt = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id).order_by(TicketMessage.id)
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
@@ -120,7 +122,7 @@ def list_messages(args, ticket_id):
 @blp.response(200, TicketOut)
 def assign(data, ticket_id):
     """Assign to an agent (supervisors), or take it yourself (agents)."""
-    return services.assign(ticket_id, data["agent_id"], current_actor(), override=data["override"], pin=data["pin"])
+    return assignment.assign(ticket_id, data["agent_id"], current_actor(), override=data["override"], pin=data["pin"])
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/events")
@@ -128,7 +130,7 @@ def assign(data, ticket_id):
 @blp.response(200, page_schema(EventOut, "EventPage"))
 def events(args, ticket_id):
     """The audit trail, oldest first."""
-    services.get_visible(ticket_id, current_actor())
+    access.get_visible(ticket_id, current_actor())
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
@@ -138,7 +140,7 @@ def events(args, ticket_id):
 @blp.response(201, PromiseOut)
 def add_promise(data, ticket_id):
     """Record a commitment made to the customer, with its due time."""
-    return services.add_promise(ticket_id, data["description"], data["due_at"], current_actor())
+    return actions.add_promise(ticket_id, data["description"], data["due_at"], current_actor())
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/promises/<int(max=2147483647):promise_id>", methods=["POST"])
@@ -146,15 +148,15 @@ def add_promise(data, ticket_id):
 @blp.response(200, PromiseOut)
 def settle_promise(data, ticket_id, promise_id):
     """Mark a promise kept or cancelled."""
-    return services.settle_promise(ticket_id, promise_id, data["outcome"], current_actor())
+    return actions.settle_promise(ticket_id, promise_id, data["outcome"], current_actor())
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/customer-matches")
 @blp.response(200, CustomerMatchOut(many=True))
 def customer_matches(ticket_id):
     """Customer records holding the phone or email of a ticket from an unverified source, undecided."""
-    services.get_visible(ticket_id, current_actor())
-    return services.pending_matches(ticket_id)
+    access.get_visible(ticket_id, current_actor())
+    return access.pending_matches(ticket_id)
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/customer-matches/<int(max=2147483647):match_id>", methods=["POST"])
@@ -163,8 +165,8 @@ def customer_matches(ticket_id):
 def decide_customer_match(data, ticket_id, match_id):
     """Confirm (the ticket joins that customer's record, tier and history) or reject a suggestion; audited."""
     if data["decision"] == "confirm":
-        return services.confirm_match(ticket_id, match_id, current_actor())
-    return services.reject_match(ticket_id, match_id, current_actor())
+        return actions.confirm_match(ticket_id, match_id, current_actor())
+    return actions.reject_match(ticket_id, match_id, current_actor())
 
 
 __all__ = ["blp"]

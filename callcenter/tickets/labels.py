@@ -3,6 +3,22 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+KINDS = ("complaint", "service_request", "inquiry")
+CHANNELS = ("web", "phone", "email", "api")
+
+
+def kind(code: str) -> str:
+    """Complaint, service request or inquiry, in the reader's language: the one place it is said."""
+    return {"complaint": _("Complaint"), "service_request": _("Service request"), "inquiry": _("Inquiry")}.get(code, code)
+
+
+def channel(code: str) -> str:
+    return {"web": _("Web form"), "phone": _("Phone"), "email": _("Email"), "api": _("API")}.get(code, code)
+
+
+def severity(code: str | None) -> str:
+    return {"ordinary": _("Ordinary"), "serious": _("Serious"), "critical": _("Critical")}.get(code or "", code or "")
+
 
 def customer_status(status: str) -> str:
     """How the status reads to the customer on their page and in emails."""

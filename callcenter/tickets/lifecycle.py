@@ -5,8 +5,9 @@ NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED = (
     "new", "assigned", "in_progress", "pending_customer", "resolved", "closed", "cancelled",
 )
 STATUSES = (NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED)
-OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})
-FINAL_STATUSES = frozenset({CLOSED, CANCELLED})
+OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})  # work still to do
+DONE_STATUSES = frozenset({RESOLVED, CLOSED, CANCELLED})  # the work is over (a resolved one may reopen)
+FINAL_STATUSES = frozenset({CLOSED, CANCELLED})  # nothing changes any more
 # What counts against an agent's capacity: tickets they hold and must act on. A ticket
 # waiting on the customer frees its seat until the customer answers.
 LOAD_STATUSES = frozenset({ASSIGNED, IN_PROGRESS})
@@ -29,12 +30,22 @@ ASSIGNABLE = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})
 COMPLAINT_CLOSE_FIELDS = ("resolution_summary", "root_cause", "responsible_department")
 
 
+# Moves the desk makes by itself, never asked for through /transitions: an assignment (a new
+# or reassigned ticket waits for its owner to start it) and a hand-back to the queue.
+AUTOMATIC_MOVES = frozenset({(NEW, ASSIGNED), (IN_PROGRESS, ASSIGNED), (ASSIGNED, NEW)})
+
+
 def allowed_transitions(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 
 
 def can_transition(current: str, target: str) -> bool:
     return target in allowed_transitions(current)
+
+
+def can_move(current: str, target: str) -> bool:
+    """Any status change at all: one a person may ask for, or one the desk makes itself."""
+    return can_transition(current, target) or (current, target) in AUTOMATIC_MOVES
 
 
 def is_reopen(current: str, target: str) -> bool:

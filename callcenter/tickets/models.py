@@ -23,6 +23,7 @@ from ..customers.identity import effective_tier
 from ..customers.models import Customer
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
+from .lifecycle import OPEN_STATUSES
 
 
 def _enum(cls: type[enum.Enum], length: int = 24) -> Enum:
@@ -157,7 +158,7 @@ class Ticket(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.resolved, Status.closed, Status.cancelled)
+        return self.status.value in OPEN_STATUSES
 
     @property
     def effective_tier(self) -> str:

@@ -15,6 +15,7 @@ from marshmallow import (
 
 from ..customers.normalise import is_phone
 from ..schemas_common import Id, Instant, PageArgs, PersonRef
+from ..sla.summaries import clock_summaries_by_ticket
 from . import lifecycle
 from .models import Channel, Kind, Priority, Severity
 
@@ -187,14 +188,11 @@ class SlaOut(Schema):
 def preload_sla(tickets) -> None:
     """Read the SLA clocks of tickets about to be dumped (a page of a list) in one query rather
     than one per ticket; _sla uses them for the rest of the request."""
-    from ..sla.service import clock_summaries_by_ticket
-
     g.sla_clocks = {**g.get("sla_clocks", {}), **clock_summaries_by_ticket(tickets)}
 
 
 def _sla(ticket) -> dict:
     # The worst state of the ticket's clocks ("none" when no SLA policy applied), and each clock.
-    from ..sla.service import clock_summaries_by_ticket
 
     preloaded = g.get("sla_clocks", {})
     summaries = preloaded[ticket.id] if ticket.id in preloaded else clock_summaries_by_ticket([ticket])[ticket.id]

@@ -42,7 +42,7 @@ def test_closing_the_last_desk_page_starts_the_away_timer(page, app, world):
 
 
 def test_an_agents_desk_announces_a_breach_on_their_ticket_as_it_fires(page, app, api, world):
-    from callcenter.sla import service as sla
+    from callcenter.actions import sla
 
     assert api.post("/api/v1/sla-policies", who="admin", json={
         "name": "fast", "warn_at": [], "targets": {"first_response_seconds": 1, "resolution_seconds": 86400}}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from callcenter.sla import service as sla
+from callcenter.actions import sla
 from tests.e2e.staff import sign_in
 from tests.factories import ticket_body
 

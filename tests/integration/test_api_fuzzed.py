@@ -28,9 +28,9 @@ def fuzz_world(app):
 
         db.session.remove()
         world = factories.build_world()
+        from callcenter.actions import tickets
         from callcenter.actors import Actor
         from callcenter.auth.models import User
-        from callcenter.tickets import services as tickets
 
         boss = Actor.of_user(db.session.get(User, world.id("boss")))
         for i in range(3):

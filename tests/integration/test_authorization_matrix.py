@@ -15,6 +15,7 @@ from typing import Callable
 
 import pytest
 
+from callcenter.actions import accounts, tickets
 from callcenter.actors import Actor
 from callcenter.auth import services as auth
 from callcenter.auth.models import User
@@ -22,7 +23,7 @@ from callcenter.db_types import utcnow
 from callcenter.extensions import db
 from callcenter.routing.models import Offer, OfferStatus
 from callcenter.sla.models import SlaCalendar, SlaPolicy
-from callcenter.tickets import services as tickets
+from callcenter.tickets import access
 from tests import factories
 from tests.conftest import _truncate_all
 from tests.factories import csrf_from, login, ticket_body
@@ -53,10 +54,10 @@ def _scene(app) -> Scene:
     with app.app_context():
         world = factories.build_world()
         solo = factories.make_user("solo@test.cc", "agent", [], skills={})
-        world.users["solo"], world.tokens["solo"] = solo.id, auth.create_token(solo)
-        revoked = auth.create_token(db.session.get(User, world.id("anna")), "to revoke")
-        auth.revoke_token(auth.tokens(world.id("anna"))[-1].id)
-        spare = auth.create_token(db.session.get(User, world.id("bert")), "spare")
+        world.users["solo"], world.tokens["solo"] = solo.id, accounts.create_token(solo)
+        revoked = accounts.create_token(db.session.get(User, world.id("anna")), "to revoke")
+        accounts.revoke_token(auth.tokens(world.id("anna"))[-1].id)
+        spare = accounts.create_token(db.session.get(User, world.id("bert")), "spare")
         boss = Actor.of_user(db.session.get(User, world.id("boss")))
         ids = {name: world.id(name) for name in ("anna", "nina", "bert", "solo", "boss", "admin")}
         for n, name in enumerate(("view", "patch", "assign", "transition", "message", "promise", "settle", "link",
@@ -73,7 +74,7 @@ def _scene(app) -> Scene:
             web, _ = tickets.create_ticket(ticket_body(subject=f"web {name}", customer={
                 "name": "someone", "phone": "13900000000"}), Actor.customer("someone"))  # the 'view' customer's
             ids[name] = web.id
-            ids[f"{name}_match"] = tickets.pending_matches(web.id)[0].id
+            ids[f"{name}_match"] = access.pending_matches(web.id)[0].id
         erase, _ = tickets.create_ticket(ticket_body(subject="erase me", customer={"name": "E", "phone": "13700000001"}),
                                          boss)
         ids["erase_customer"] = erase.customer_id

@@ -145,9 +145,9 @@ def test_the_number_of_promises_in_one_request_is_capped(app, api, world):
 def test_promises_cost_a_few_statements_each_not_more_for_each_promise_already_there(app, world):
     from sqlalchemy import event
 
+    from callcenter.actions import tickets as services
     from callcenter.actors import Actor
     from callcenter.auth.models import User
-    from callcenter.tickets import services
 
     def statements(n):
         due = utcnow() + timedelta(days=1)

@@ -116,3 +116,26 @@ def test_periodic_jobs_are_scheduled_once_however_often_workers_start(app, redis
     assert ensure_scheduled(conn) == []
     ids = [jid for p in {p.queue for p in SCHEDULE} for jid in ScheduledJobRegistry(p, connection=conn).get_job_ids()]
     assert sorted(ids) == sorted(first)
+
+
+def test_periodic_jobs_are_reconciled_both_ways(app, redis):
+    """A run of a job no longer declared (left by an older release) is removed at the next
+    reconciliation, and an unknown name in a run does nothing instead of failing."""
+    from datetime import datetime, timedelta, timezone
+
+    import redis as redis_lib
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from callcenter.schedule import SCHEDULE, declared_name, ensure_scheduled, run_periodic
+
+    conn = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    gone = "periodic-retired-report-1764582000"
+    Queue("low", connection=conn).enqueue_at(datetime.now(timezone.utc) + timedelta(minutes=5), run_periodic,
+                                            "retired-report", job_id=gone)
+    ensure_scheduled(conn)
+    left = {jid for q in ("high", "default", "low") for jid in ScheduledJobRegistry(q, connection=conn).get_job_ids()}
+    assert gone not in left and {declared_name(j) for j in left} == {p.name for p in SCHEDULE}
+    with app.app_context():
+        assert run_periodic("retired-report") is None
+    assert declared_name("periodic-sla-sweep-1764582000") == "sla-sweep" and declared_name("sla-1-2-3") is None

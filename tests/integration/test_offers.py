@@ -6,8 +6,8 @@ from datetime import timedelta
 import redis as redis_lib
 from rq.registry import ScheduledJobRegistry
 
+from callcenter.actions.routing import expire_offer
 from callcenter.extensions import db
-from callcenter.routing import offers
 from callcenter.routing.models import Offer
 from callcenter.tickets.models import Ticket
 from tests.factories import run_jobs, set_presence, ticket_body
@@ -82,8 +82,8 @@ def test_a_timed_out_offer_sets_the_agent_away_and_goes_to_the_next(app, api, wo
     with app.app_context():
         row = db.session.get(Offer, offer["id"])
         assert abs((due - row.expires_at).total_seconds()) < 1  # the expiry job waits for the deadline
-        assert offers.expire(offer["id"], now=row.offered_at + timedelta(seconds=10)) == "not-yet"
-        assert offers.expire(offer["id"], now=row.expires_at + timedelta(seconds=1)) == "expired"
+        assert expire_offer(offer["id"], now=row.offered_at + timedelta(seconds=10)) == "not-yet"
+        assert expire_offer(offer["id"], now=row.expires_at + timedelta(seconds=1)) == "expired"
     agents = {a["id"]: a for a in api.get("/api/v1/agents").json["items"]}
     assert agents[offer["agent_id"]]["presence"] == "away"  # not responding
     assert agents[offer["agent_id"]]["offers"] == {"expired": 1}
@@ -151,7 +151,7 @@ def test_an_offer_lapses_when_the_ticket_is_cancelled_or_assigned_by_hand(app, a
 
 
 def test_an_offer_whose_expiry_job_was_lost_is_expired_by_the_sweep(app, api, world, redis):
-    from callcenter.routing import service as routing
+    from callcenter.actions import routing
 
     _offer_mode(api, world)
     _online(app, world, "anna", "bert")
@@ -177,7 +177,7 @@ def test_going_offline_withdraws_open_offers_and_an_expiry_never_wakes_an_offlin
     with app.app_context():
         row = db.session.get(Offer, offer["id"])
         assert row.status.value == "withdrawn"
-        assert offers.expire(offer["id"], now=row.expires_at + timedelta(seconds=1)) == "withdrawn"
+        assert expire_offer(offer["id"], now=row.expires_at + timedelta(seconds=1)) == "withdrawn"
     agents = {a["id"]: a for a in api.get("/api/v1/agents").json["items"]}
     assert agents[world.id("anna")]["presence"] == "offline"
     assert api.get(f"/api/v1/tickets/{t['id']}").json["status"] == "new"

@@ -6,7 +6,8 @@ import time
 import redis as redis_lib
 from rq.registry import ScheduledJobRegistry
 
-from callcenter.agents.jobs import away_if_gone, generation, offline_if_gone
+from callcenter.agents.consoles import generation
+from callcenter.agents.jobs import away_if_gone, offline_if_gone
 from callcenter.auth.models import User
 from callcenter.extensions import db
 from tests.factories import set_presence

@@ -177,18 +177,18 @@ def test_the_command_line_exports_and_erases(app, api, client, world, tmp_path):
 def test_retention_anonymises_old_closed_tickets_in_a_real_worker_and_keeps_recent_ones(app, api, world, redis):
     from rq import Queue
 
-    old = api.post("/api/v1/tickets", json=ticket_body(kind="inquiry", subject="old one", customer={
-        "name": "吴芳", "phone": "15800002222"})).json
-    recent = api.post("/api/v1/tickets", json=ticket_body(kind="inquiry", subject="recent one", customer={
-        "name": "吴芳", "phone": "15800002222"})).json
-    alone = api.post("/api/v1/tickets", json=ticket_body(kind="inquiry", subject="alone", customer={
-        "name": "Mark Davis", "email": "mark@example.com"})).json
-    for tid in (old["id"], recent["id"], alone["id"]):
-        _close(api, tid)
-    with app.app_context():
-        for tid in (old["id"], alone["id"]):
-            db.session.get(Ticket, tid).closed_at = utcnow() - timedelta(days=app.config["RETENTION_DAYS"] + 1)
-        db.session.commit()
+    from tests import factories
+
+    long_ago = utcnow() - timedelta(days=app.config["RETENTION_DAYS"] + 1)
+    with app.app_context():  # made and closed back then, by the same code as today's
+        made = {}
+        for name, when, customer in (("old one", long_ago, {"name": "吴芳", "phone": "15800002222"}),
+                                     ("recent one", utcnow(), {"name": "吴芳", "phone": "15800002222"}),
+                                     ("alone", long_ago, {"name": "Mark Davis", "email": "mark@example.com"})):
+            ticket = factories.ticket_at(world, when, kind="inquiry", subject=name, customer=customer)
+            factories.moved(world, ticket.id, when, "in_progress", "resolved", "closed")
+            made[name] = {"id": ticket.id, "customer": {"id": ticket.customer_id}}
+    old, recent, alone = made["old one"], made["recent one"], made["alone"]
     Queue("low", connection=app.extensions["callcenter.rq_redis"]).enqueue("callcenter.privacy.jobs.retention")
     run_jobs(app)
     assert api.get(f"/api/v1/tickets/{old['id']}").json["subject"] == "[erased]"

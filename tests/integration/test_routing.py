@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from callcenter.actions import routing
 from callcenter.auth.models import User
 from callcenter.db_types import utcnow
 from callcenter.extensions import db
-from callcenter.routing import service as routing
 from callcenter.tickets.models import Ticket
 from tests.factories import run_jobs, set_presence, ticket_body
 
@@ -178,13 +178,12 @@ def test_an_available_agent_at_capacity_shows_as_busy(app, api, world):
 
 
 def test_a_handed_back_ticket_starts_its_widening_again(app, api, world):
+    from tests import factories
+
     _online(app, world, "anna")
-    t = _create(api)
-    assert t["assignee"]["id"] == world.id("anna")
-    with app.app_context():
-        ticket = db.session.get(Ticket, t["id"])
-        ticket.created_at = ticket.waiting_since = ticket.queued_at = utcnow() - timedelta(minutes=11)
-        db.session.commit()
+    with app.app_context():  # created 11 minutes ago: it has waited long enough to widen fully
+        t = {"id": factories.ticket_at(world, utcnow() - timedelta(minutes=11)).id}
+        assert db.session.get(Ticket, t["id"]).assignee_id == world.id("anna")
     api.put(f"/api/v1/agents/{world.id('anna')}/presence", json={"state": "away"}, who="anna")
     _online(app, world, "nina")  # another team, no billing skill: eligible only at "any agent"
     with app.app_context():

@@ -23,15 +23,16 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
+from callcenter.actions import presence as agents
+from callcenter.actions import routing as routing_actions
+from callcenter.actions import tickets
 from callcenter.actors import Actor
-from callcenter.agents import services as agents
 from callcenter.auth.models import User
 from callcenter.errors import Conflict, Forbidden
 from callcenter.extensions import db
 from callcenter.routing import engine
 from callcenter.routing import service as routing
 from callcenter.tickets import lifecycle
-from callcenter.tickets import services as tickets
 from callcenter.tickets.models import Category, Ticket, TicketEvent
 from tests.factories import make_user
 
@@ -169,7 +170,7 @@ def test_many_routers_at_once_never_overfill_never_double_assign_never_strand(ap
     with app.app_context():
         _check_audit_trail(total)
         _check_nobody_stranded()  # the triggers alone left nobody stranded
-        routing.sweep()
+        routing_actions.sweep()
         _check_nobody_stranded()
 
 

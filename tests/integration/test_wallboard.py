@@ -2,10 +2,11 @@
 breaches, for supervisors only, per team."""
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
-from callcenter.sla import service as sla
-from tests.factories import login, ticket_body
+from callcenter.actions import sla
+from callcenter.db_types import utcnow
+from tests.factories import login, ticket_at, ticket_body
 
 
 def _policy(api, name, priority, first, warn_at):
@@ -15,23 +16,24 @@ def _policy(api, name, priority, first, warn_at):
     assert r.status_code == 201, r.json
 
 
-def _board_world(app, api):
-    """One breached ticket (Billing), one in warning (Network), one on time (Billing)."""
+def _board_world(app, api, world):
+    """One breached ticket (Billing), one in warning (Network), one on time (Billing), all
+    created two seconds ago."""
     _policy(api, "P1 one second", "P1", 1, [])
     _policy(api, "P2 warn early", "P2", 30, [0.02])
     _policy(api, "P3 relaxed", "P3", 3600, [0.75])
-    breached = api.post("/api/v1/tickets", json=ticket_body(priority="P1", subject="breached")).json
-    warning = api.post("/api/v1/tickets", json=ticket_body(priority="P2", category="network",
-                                                           subject="warning")).json
-    on_time = api.post("/api/v1/tickets", json=ticket_body(priority="P3", subject="on time")).json
-    time.sleep(1.2)
     with app.app_context():
+        made = utcnow() - timedelta(seconds=2)
+        breached, warning, on_time = (
+            {"id": ticket_at(world, made, priority=priority, subject=subject, **extra).id}
+            for priority, subject, extra in (("P1", "breached", {}), ("P2", "warning", {"category": "network"}),
+                                             ("P3", "on time", {})))
         sla.sweep()
     return breached, warning, on_time
 
 
 def test_the_board_counts_open_tickets_by_sla_state_and_lists_the_ones_at_risk_worst_first(app, api, world):
-    breached, warning, on_time = _board_world(app, api)
+    breached, warning, on_time = _board_world(app, api, world)
     board = api.get("/api/v1/kpi/sla-board", who="boss").json
     assert board["open"] == 3 and board["at_risk_share"] == round(2 / 3, 4)
     assert board["states"] == {"breached": 1, "warning": 1, "running": 1, "paused": 0, "met": 0}
@@ -66,7 +68,7 @@ def test_only_supervisors_and_admins_see_the_wallboard(api, client, world):
 
 
 def test_the_wallboard_page_and_its_panel_show_the_same_board(app, api, client, world):
-    breached, warning, _on_time = _board_world(app, api)
+    breached, warning, _on_time = _board_world(app, api, world)
     login(client, "boss@test.cc")
     page = client.get("/wallboard", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert f'data-ticket-id="{breached["id"]}" data-state="breached"' in page
@@ -82,9 +84,8 @@ def test_a_reopen_does_not_count_a_breach_again(app, api, world):
     from tests.factories import run_jobs
 
     _policy(api, "P1 one second", "P1", 1, [])
-    t = api.post("/api/v1/tickets", json=ticket_body(priority="P1", kind="service_request")).json
-    time.sleep(1.2)
     with app.app_context():
+        t = {"id": ticket_at(world, utcnow() - timedelta(seconds=2), priority="P1", kind="service_request").id}
         sla.sweep()
     assert api.get("/api/v1/kpi/sla-board", who="boss").json["today"]["breaches"] == 1
     api.post(f"/api/v1/tickets/{t['id']}/assign", who="boss", json={"agent_id": world.id("anna")})

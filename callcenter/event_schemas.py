@@ -1,7 +1,10 @@
-"""The schema of every event on /console. An event without a schema cannot be emitted."""
+"""The contract of every socket event: one schema each (marshmallow). events.py refuses a name with
+no schema, and tests check every payload against its schema."""
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields
+
+NAMESPACE = "/console"  # the Socket.IO namespace every event goes to
 
 
 class _Event(Schema):

@@ -1,0 +1,49 @@
+"""Delivering a message to a customer exactly as far as the outside world allows: the claim is
+committed before the mail server is spoken to, the result after."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ..db_types import utcnow
+from ..notifications import delivery, outbox
+from ..notifications.services import DELIVER_JOB
+from . import unit_of_work
+
+
+def deliver(message_id: int, now: datetime | None = None) -> str:
+    """Send a queued message once. A message sent, or being sent by another job, is left alone."""
+    now = now or utcnow()
+    with unit_of_work(durable=True):
+        claimed = outbox.claim(message_id, now)
+    if not claimed:
+        return "not-claimed"
+    with unit_of_work(durable=True):  # the link works by the time the message arrives
+        message = outbox.get(message_id)
+        token = outbox.link_token(message)
+        channel, recipient, subject = message.channel, message.recipient, message.subject
+        body = outbox.body_with(message, current_app.config["PUBLIC_BASE_URL"], token)
+    # No transaction is open while the outside world is spoken to.
+    try:
+        if channel == "sms":
+            delivery.send_sms(current_app.config, recipient, body)
+        else:
+            delivery.send(current_app.config, recipient, subject, body)
+    except Exception as exc:  # record the failure, then let RQ see the job fail too
+        with unit_of_work(durable=True):
+            outbox.record_failure(outbox.get(message_id), exc)
+        raise
+    with unit_of_work(durable=True):
+        outbox.record_sent(outbox.get(message_id), utcnow())
+    return "sent"
+
+
+def resend_unsent(older_than_seconds: int = 30, now: datetime | None = None) -> int:
+    """Periodic: queue again the messages whose delivery job was lost."""
+    now = now or utcnow()
+    with unit_of_work(durable=True) as fx:
+        ids = outbox.lost(now, timedelta(seconds=older_than_seconds))
+        for message_id in ids:
+            fx.enqueue(DELIVER_JOB, message_id, job_id=f"deliver-{message_id}")
+    return len(ids)

@@ -1,0 +1,67 @@
+"""Presence and teams: an agent available takes work, one away gives back untouched work, one
+moved between teams hears the new team's tickets at once."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from ..actors import Actor
+from ..agents import services as agents
+from ..auth.models import Presence, Team, User
+from ..console.rooms import agent_rooms, follow_team_change
+from ..db_types import utcnow
+from ..errors import Forbidden
+from ..routing import offers
+from ..routing import service as routing
+from . import unit_of_work
+from .assignment import hand_back_untouched
+
+
+def set_presence(agent_id: int, state: str, actor: Actor, *, only_if: str | None = None,
+                 now: datetime | None = None) -> User:
+    """An agent sets their own presence; supervisors and admins anyone's.
+
+    only_if: change it only when the presence is still that (checked under the row lock), for
+    jobs that decided on an earlier read.
+    """
+    now = now or utcnow()
+    agents.check_presence_change(agent_id, actor)
+    presence = agents.parse_presence(state)
+    with unit_of_work() as fx:
+        agent = agents.locked_agent(agent_id)
+        if only_if is not None and agent.presence.value != only_if:
+            return agent
+        before = agents.set_presence(agent, presence, now)
+        if before is not None:
+            fx.emit("presence.changed", {"agent_id": agent.id, "name": agent.name, "before": before,
+                                         "presence": presence.value}, agent_rooms(agent))
+            if presence is Presence.available:
+                fx.enqueue(routing.ROUTE_FOR_AGENT_JOB, agent.id, queue="high")
+            else:
+                hand_back_untouched(agent, now, fx)
+                offers.withdraw_for_agent(agent.id, now, fx)
+    return agent
+
+
+def set_teams(agent_id: int, names: list[str], actor: Actor) -> User:
+    """An admin moves a person between teams. Every team named must exist (a typo creates
+    nothing); the person's open consoles follow into the new teams' rooms at once."""
+    if not actor.is_admin:
+        raise Forbidden(_("Only admins change who is in which team."))
+    with unit_of_work() as fx:
+        agent = agents.locked_agent(agent_id)
+        teams = agents.teams_named(names)
+        before = set(agent.team_ids)
+        agent.teams = teams
+        after = set(agent.team_ids)
+        if before != after:
+            fx.call(follow_team_change, agent.id, before, after)
+    return agent
+
+
+def configure_team(team_id: int, changes: dict, actor: Actor) -> Team:
+    with unit_of_work():
+        return agents.configure_team(team_id, changes, actor)
+
+

@@ -1,0 +1,32 @@
+"""Every status change goes through change_status(), and this is the one place that says what
+a status change sets off: the agent's seat, the SLA clocks, open offers, the customer's mail,
+the socket event. A person's move, an assignment, a reply and a hand-back all come here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..actors import Actor
+from ..console.rooms import rooms_for, ticket_summary
+from ..effects import Effects
+from ..notifications import services as notify
+from ..routing import offers
+from ..routing import service as routing
+from ..sla import service as sla
+from ..tickets import changes, lifecycle
+from ..tickets.models import Ticket
+
+
+def change_status(ticket: Ticket, to: str, actor: Actor, now: datetime, fx: Effects, *,
+                  reason: str | None = None) -> None:
+    """Move the ticket (its row locked by the caller) to another status, with all that follows."""
+    current = ticket.status.value
+    if not lifecycle.can_move(current, to):
+        raise ValueError(f"no move from {current} to {to}")  # callers check what people may ask for
+    routing.seat_changing(ticket, current, to, fx)
+    sla.on_status(ticket, current, to, now, fx)
+    if current == lifecycle.NEW:
+        offers.withdraw_for_ticket(ticket, actor, now, fx)  # no longer waiting: an open offer lapses
+    changes.set_status(ticket, to, actor, now, reason=reason)
+    if to == lifecycle.RESOLVED:
+        notify.status_changed(ticket, fx)
+    fx.emit("ticket.updated", ticket_summary(ticket, "status", now), rooms_for(ticket))

@@ -1,0 +1,5 @@
+"""The routing jobs, by the dotted path RQ runs (callcenter/routing/jobs.py holds them)."""
+ROUTE_TICKET_JOB = "callcenter.routing.jobs.route_ticket"
+ROUTE_FOR_AGENT_JOB = "callcenter.routing.jobs.route_for_agent"
+SWEEP_JOB = "callcenter.routing.jobs.sweep"
+EXPIRE_OFFER_JOB = "callcenter.routing.jobs.expire_offer"

@@ -1,0 +1,58 @@
+"""The clocks of tickets as a person reads them: state, due time, business time left, percent
+used. Read only: the list, the ticket page and the wallboard use it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..tickets.models import Ticket
+from .calendars import calendar_named, each_calendar_read_once
+from .clock import STOP, ClockEvent, ClockState, clock_state
+from .models import SlaClock
+
+
+def clocks_of(ticket: Ticket) -> list[SlaClock]:
+    return list(db.session.scalars(select(SlaClock).where(SlaClock.ticket_id == ticket.id).order_by(SlaClock.id)))
+
+
+def events_of(clock: SlaClock) -> list[ClockEvent]:
+    return [ClockEvent(datetime.fromisoformat(at), kind) for at, kind in clock.history]
+
+
+def state_of(clock: SlaClock, now: datetime) -> ClockState:
+    return clock_state(events_of(clock), clock.target_seconds, calendar_named(clock.calendar), now, clock.warn_at)
+
+
+def last_entry(clock: SlaClock) -> str | None:
+    """What the clock's history says last: paused and stopped are facts of the history, not of
+    the computed state (a clock paused after its due time reads 'breached')."""
+    return clock.history[-1][1] if clock.history else None
+
+
+def clock_summaries(ticket: Ticket, now: datetime | None = None, clocks: list[SlaClock] | None = None) -> list[dict]:
+    """Each clock as a person reads it: state, due time, business time left, percent used.
+    clocks: the ticket's clocks, when the caller has read them already."""
+    now = now or utcnow()
+    out = []
+    for clock in clocks_of(ticket) if clocks is None else clocks:
+        state = state_of(clock, now)
+        out.append({"name": clock.name, "state": state.state, "stopped": last_entry(clock) == STOP, "due_at": state.due_at,
+                    "remaining_seconds": round(state.remaining_seconds), "percent_used": state.percent_used,
+                    "target_seconds": clock.target_seconds})
+    return out
+
+
+def clock_summaries_by_ticket(tickets: list[Ticket], now: datetime | None = None) -> dict[int, list[dict]]:
+    """clock_summaries() of many tickets (a page of a list) by ticket id: their clocks in one
+    query, each calendar read once."""
+    now = now or utcnow()
+    clocks: dict[int, list[SlaClock]] = {t.id: [] for t in tickets}
+    if clocks:
+        for clock in db.session.scalars(select(SlaClock).where(SlaClock.ticket_id.in_(list(clocks)))
+                                        .order_by(SlaClock.id)):
+            clocks[clock.ticket_id].append(clock)
+    with each_calendar_read_once():
+        return {t.id: clock_summaries(t, now, clocks[t.id]) for t in tickets}
