@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 import redis as redis_lib
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import OperationalError
 
 _TMP = Path(tempfile.mkdtemp(prefix="callcenter-test-"))
 os.environ.setdefault("CALLCENTER_INSTANCE", str(_TMP / "instance"))
@@ -74,8 +76,17 @@ def clean_state(app):
 def _truncate_all() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # A live server's late handler (a closed page's disconnect) may still hold a row lock;
+        # PostgreSQL then picks the TRUNCATE as the deadlock victim, and a second try succeeds.
+        for attempt in range(5):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                return
+            except OperationalError as exc:
+                if "deadlock" not in str(exc) or attempt == 4:
+                    raise
+                time.sleep(0.1)
     else:
         with db.engine.begin() as conn:
             for name in tables:
