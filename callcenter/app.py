@@ -30,12 +30,16 @@ from .console.socket import register_namespace
 from .customers.api import blp as customers_api
 from .db_mode import begins_writer
 from .desk.views import bp as desk_bp
+from .directory.api import blp as directory_api
+from .directory.views import bp as admin_bp
+from .directory.views import public_bp as directory_bp
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
 from .health import bp as health_bp
 from .i18n import select_locale, select_timezone
 from .input_guard import GuardedJSONProvider
 from .kpi.api import blp as kpi_api
 from .kpi.views import bp as kpi_bp
+from .notifications.views import bp as notifications_bp
 from .portal.views import bp as portal_bp
 from .privacy.api import blp as privacy_api
 from .privacy.views import bp as privacy_bp
@@ -106,10 +110,12 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api,
-                kpi_api, privacy_api):
+                kpi_api, privacy_api, directory_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
-    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp, tokens_bp):
+    for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp, tokens_bp,
+               admin_bp, directory_bp,
+               notifications_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
     _document_errors()

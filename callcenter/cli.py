@@ -1,4 +1,4 @@
-"""flask --app wsgi users create | tokens create/list/revoke | customers export/erase | seed-demo | worker"""
+"""flask --app wsgi users create | teams create | tokens create/list/revoke | customers export/erase | seed-demo | worker"""
 from __future__ import annotations
 
 import getpass
@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from .actions import accounts, privacy
+from .actions import accounts, directory, privacy
 from .actors import CLI
 from .auth import services as auth
 from .auth.models import User
@@ -21,10 +21,12 @@ from .demo import print_logins, seed
 from .errors import DomainError
 from .extensions import db
 from .privacy.readable import render_export
+from .worker import console_logging
 from .worker import run as run_worker
 
 users_cli = AppGroup("users", help="Staff users.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
+teams_cli = AppGroup("teams", help="Teams.")
 
 
 def _read_password() -> str:
@@ -48,14 +50,34 @@ def _csv(value: str | None) -> list[str]:
 def create_user(email, role, name, teams, skills, capacity, languages):
     """Create a user; the password is read from stdin."""
     password = _read_password()
+    team_names = [t for group in teams for t in _csv(group)]
     try:
-        user = accounts.create_user(email, password, role, name=name,
-                                teams=[t for group in teams for t in _csv(group)],
-                                skills=auth.parse_skills(skills), capacity=capacity,
-                                languages=_csv(languages) or ["zh"])
+        levels = auth.parse_skills(skills)
+        # The operator named them on purpose: what does not exist yet is created, and said so.
+        new_teams, new_skills = directory.ensure_catalogue(team_names, list(levels))
+        user = accounts.create_user(email, password, role, name=name, teams=team_names, skills=levels,
+                                    capacity=capacity, languages=_csv(languages) or ["zh"])
     except DomainError as err:
         raise click.ClickException(err.message) from None
+    for team in new_teams:
+        click.echo(f"created team {team}", err=True)
+    for skill in new_skills:
+        click.echo(f"added skill {skill} to the catalogue (name it on the Skills page)", err=True)
     click.echo(f"created {user.role.value} {user.email} (id {user.id})", err=True)
+
+
+@teams_cli.command("create")
+@click.argument("name")
+@click.option("--offer-mode", is_flag=True, help="routed tickets are offered and must be accepted")
+@click.option("--offer-timeout", default=30, type=click.IntRange(5, 3600), help="seconds to accept an offer")
+def create_team(name, offer_mode, offer_timeout):
+    """Create a team."""
+    try:
+        team = directory.save_team({"name": name, "offer_mode": offer_mode, "offer_timeout_seconds": offer_timeout},
+                                   CLI)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"created team {team.name} (id {team.id})", err=True)
 
 
 def _user(email: str) -> User:
@@ -112,9 +134,11 @@ def seed_demo():
 @with_appcontext
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 @click.option("--fork/--no-fork", default=False, help="fork a child per job (slower, isolates crashes)")
-def worker(burst, fork):
+@click.option("--quiet", is_flag=True, help="RQ's own lines from warnings up only (make run)")
+def worker(burst, fork, quiet):
     """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
     schedule by itself after Redis loses it (callcenter/worker.py)."""
+    console_logging(current_app.logger, quiet=quiet)
     run_worker(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]),
                burst=burst, fork=fork)
 
@@ -173,6 +197,7 @@ def run_retention():
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(teams_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(customers_cli)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 INSTANCE_DIR = Path(os.environ.get("CALLCENTER_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
@@ -17,6 +18,12 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def default_public_base_url(environ: Mapping[str, str] = os.environ) -> str:
+    """Where customers' links point: PUBLIC_BASE_URL, else this machine on the port the web
+    server listens on (PORT, as `make run` reads it)."""
+    return environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{environ.get('PORT') or '5000'}"
 
 
 def _dev_secret_key() -> str:
@@ -70,7 +77,7 @@ class BaseConfig:
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "desk@callcenter.local")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = default_public_base_url()
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")  # log | http
     SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
     # How the desk is reached, shown where a customer's link no longer opens their ticket.

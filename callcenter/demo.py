@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from .actions import accounts, assignment, tickets, unit_of_work
 from .actors import Actor
-from .auth import services as auth
-from .auth.models import Presence, User
+from .auth.models import Presence, Skill, User
 from .customers.models import Tier
 from .customers.services import Contact, resolve
 from .db_types import utcnow
+from .directory import catalogue
+from .directory.lookups import team_by_name
 from .extensions import db
 from .routing.models import RoutingRule
 from .routing.service import request_sweep
@@ -83,12 +84,32 @@ TICKETS = [
 ]
 
 
+SKILLS = [
+    # code, Chinese, English
+    ("complaints", "投诉处理", "Complaint handling"),
+    ("billing", "账单", "Billing"),
+    ("account", "账户与套餐", "Accounts and plans"),
+    ("network", "网络故障", "Network faults"),
+    ("device", "设备", "Devices"),
+    ("logistics", "物流与退货", "Logistics and returns"),
+]
+
+
+@_saved
+def _ensure_teams_and_skills() -> None:
+    for name in TEAMS:
+        catalogue.ensure_team(name)
+    for code, zh, en in SKILLS:
+        if db.session.get(Skill, code) is None:
+            db.session.add(Skill(code=code, name_zh=zh, name_en=en))
+
+
 @_saved
 def _ensure_categories() -> None:
     for position, (code, en, zh, team, skill) in enumerate(CATEGORIES):
         if db.session.get(Category, code) is None:
-            db.session.add(Category(code=code, name_en=en, name_zh=zh, team=auth.team_named(team),
-                                    skill=skill, position=position))
+            db.session.add(Category(code=code, name_en=en, name_zh=zh, team=team_by_name(team),
+                                    required_skills={skill: 1} if skill else {}, position=position))
 
 
 def _ensure_staff() -> dict[str, User]:
@@ -150,7 +171,7 @@ def _ensure_rules() -> None:
         return
     for name, match, skills, team, priority, position in RULES:
         db.session.add(RoutingRule(name=name, match=match, skills=skills, priority=priority, position=position,
-                                   team=auth.team_named(team) if team else None))
+                                   team=team_by_name(team) if team else None))
 
 
 @_saved
@@ -196,6 +217,7 @@ def seed() -> bool:
 
     Every step is idempotent on its own, so a run cut off halfway is completed by the next.
     """
+    _ensure_teams_and_skills()
     _ensure_categories()
     users = _ensure_staff()  # created offline while the demo tickets are walked through their statuses
     _ensure_customer_tiers()

@@ -9,12 +9,32 @@ import os
 import signal
 import subprocess
 import sys
+import time
+
+import redis
+from rq import Queue
+from rq.registry import StartedJobRegistry
 
 from . import embedded_redis
+
+SETTLE_AT_MOST_SECONDS = 30.0
 
 
 def _stop_on_sigterm(_signum, _frame):
     raise KeyboardInterrupt  # the same orderly shutdown as Ctrl-C
+
+
+def _worker_settled(app, worker: subprocess.Popen) -> None:
+    """Wait (a while at most) until the worker has emptied the queues and finished what it
+    started: on the first run it prints the demo's messages, and those go before the logins."""
+    connection = redis.Redis.from_url(app.config["REDIS_URL"])
+    names = app.config["RQ_QUEUES"]
+    deadline, idle = time.monotonic() + SETTLE_AT_MOST_SECONDS, 0
+    while time.monotonic() < deadline and worker.poll() is None and idle < 2:  # twice: a job between the two
+        busy = any(Queue(name, connection=connection).count or StartedJobRegistry(name, connection=connection).count
+                   for name in names)
+        idle = 0 if busy else idle + 1
+        time.sleep(0.2)
 
 
 def main() -> int:
@@ -32,8 +52,13 @@ def main() -> int:
         upgrade()
         if demo.seed():
             print("Demo data loaded.")
+    # A quiet worker (RQ's own lines from warnings up; mails and what the sweeps did still
+    # print), settled before the logins are printed so that nothing pushes them away.
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--quiet"],
+                              env=os.environ.copy())
+    _worker_settled(app, worker)
+    with app.app_context():
         demo.print_logins()
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=os.environ.copy())
     port = int(os.environ.get("PORT", "5000"))
     print(f"Callcenter on http://127.0.0.1:{port}  (customer form: /submit, staff: /login)  Ctrl-C stops it.",
           flush=True)

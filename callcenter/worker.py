@@ -16,16 +16,20 @@ The database is the truth: the periodic sweeps rebuild the lost per-clock timers
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import threading
 import time
 from datetime import datetime, timezone
 
+from flask.logging import default_handler
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
 from rq.utils import utcparse
 
+from .log_redaction import RedactPrivateLinks
 from .schedule import ensure_scheduled
 
 log = logging.getLogger(__name__)
@@ -91,11 +95,54 @@ class Timekeeper(threading.Thread):
                 log.warning("timekeeper: scheduler (re)started for %s", ", ".join(sorted(scheduler.acquired_locks)))
 
 
+# RQ's INFO lines about routine work: a periodic run (its id, or its description) and the
+# registries' clean-up every few minutes.
+_ROUTINE = re.compile(r"\bperiodic-[\w-]+-\d+\b|\.schedule\.run_periodic\(|cleaning registries")
+_CONSOLE_FORMAT, _CONSOLE_DATES = "%(asctime)s %(message)s", "%H:%M:%S"  # RQ's own, for one console
+
+
+class QuietRoutine(logging.Filter):
+    """RQ logs every job it starts and finishes at INFO; the periodic sweeps made that a dozen
+    lines every 30 s. Those lines go; warnings and errors stay, as do other jobs' lines, and the
+    sweeps log themselves when they did something."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not _ROUTINE.search(record.getMessage())
+
+
+def quiet_routine_jobs() -> None:
+    rq_log = logging.getLogger("rq.worker")
+    if not any(isinstance(f, QuietRoutine) for f in rq_log.filters):
+        rq_log.addFilter(QuietRoutine())
+
+
+class _Console(logging.StreamHandler):
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+        self.setFormatter(logging.Formatter(_CONSOLE_FORMAT, _CONSOLE_DATES))
+        self.addFilter(RedactPrivateLinks())  # a logger's filter misses its children's records
+
+
+def console_logging(app_logger: logging.Logger, *, quiet: bool = False) -> None:
+    """`flask worker`'s console: our own lines from INFO up on stdout, private links redacted
+    (nothing else configures a handler for them, so they were lost below WARNING). `quiet`
+    (under `make run`) keeps RQ's own lines from warnings up."""
+    ours = logging.getLogger("callcenter")
+    if not any(isinstance(h, _Console) for h in ours.handlers):
+        ours.addHandler(_Console())
+    ours.setLevel(logging.INFO)
+    app_logger.removeHandler(default_handler)  # it would print the app's lines a second time
+    if quiet:
+        for name in ("rq.worker", "rq.scheduler"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 class _KeepsTime:
     """Mixed into RQ's workers: reconnects within seconds, and shares the timekeeper's lock."""
 
     max_connection_wait_time = 5.0
     timekeeper: Timekeeper | None = None
+    log_result_lifespan = False  # "result is kept for 600 seconds" after every job said nothing
 
     def run_maintenance_tasks(self):
         if self.timekeeper is None:
@@ -117,6 +164,7 @@ def run(queues: list[str], connection, *, burst: bool = False, fork: bool = Fals
     one waits for Redis and starts working again in the same process, so a Redis restart needs
     no worker restart by anyone."""
     cls = ForkingDeskWorker if fork else DeskWorker
+    quiet_routine_jobs()
     if burst:
         cls(queues, connection=connection).work(with_scheduler=True, burst=True)
         return

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callcenter.actions import accounts, tickets
+from callcenter.actions import accounts, directory, tickets
 from callcenter.actors import Actor
-from callcenter.auth import services as auth
 from callcenter.auth.models import Presence, User
+from callcenter.directory.lookups import team_by_name
 from callcenter.extensions import db
 from callcenter.tickets.models import Category
 
@@ -26,7 +26,9 @@ class World:
 
 def make_user(email: str, role: str = "agent", teams=(), skills=None, capacity: int = 5,
               languages=("zh", "en"), presence: str = "offline") -> User:
-    """A user; offline unless asked, so routing leaves new tickets alone in tests about other things."""
+    """A user; offline unless asked, so routing leaves new tickets alone in tests about other things.
+    Teams and skills named are set up first, as an admin would before adding the person."""
+    directory.ensure_catalogue(list(teams), list(skills or {}))
     user = accounts.create_user(email, PASSWORD, role, name=email.split("@")[0].title(), teams=list(teams),
                             skills=skills or {}, capacity=capacity, languages=list(languages))
     user.presence = Presence(presence)
@@ -48,10 +50,10 @@ def build_world() -> World:
         w.users[key] = user.id
         w.tokens[key] = accounts.create_token(user)
     for name in ("Billing", "Network"):
-        w.teams[name] = auth.team_named(name).id
+        w.teams[name] = team_by_name(name).id
     db.session.add_all([
-        Category(code="billing", name_en="Billing", name_zh="账单", team_id=w.teams["Billing"], skill="billing", position=0),
-        Category(code="network", name_en="Network", name_zh="网络", team_id=w.teams["Network"], skill="network", position=1),
+        Category(code="billing", name_en="Billing", name_zh="账单", team_id=w.teams["Billing"], required_skills={"billing": 1}, position=0),
+        Category(code="network", name_en="Network", name_zh="网络", team_id=w.teams["Network"], required_skills={"network": 1}, position=1),
         Category(code="other", name_en="Other", name_zh="其他", position=2),
     ])
     db.session.commit()

@@ -25,6 +25,11 @@ def save_policy(data: dict, actor: Actor, policy_id: int | None = None) -> SlaPo
         return sla_admin.save_policy(data, actor, fx, policy_id)
 
 
+def delete_policy(policy_id: int, actor: Actor) -> None:
+    with unit_of_work():
+        sla_admin.delete_policy(policy_id, actor)
+
+
 def save_calendar(data: dict, actor: Actor, calendar_id: int | None = None) -> SlaCalendar:
     with unit_of_work() as fx:
         return sla_admin.save_calendar(data, actor, fx, calendar_id)

@@ -84,7 +84,7 @@ def _new_ticket(data: dict[str, Any], actor: Actor, now: datetime, fx: Effects) 
                         explicit_skills=bool(data.get("required_skills")))
     sla.start_clocks(ticket, tier, now, fx)
     given = [(p["description"], p["due_at"]) for p in data.get("promises") or []]
-    sla.start_promises(ticket, changes.add_promises(ticket, given, actor), now, fx)
+    sla.start_promises(ticket, changes.add_promises(ticket, given, actor, now), now, fx)
     notify.acknowledge(ticket, fx)
     _announce(ticket, "created", now, fx)
     return ticket
@@ -113,6 +113,7 @@ def transition(ticket_id: int, to: str, actor: Actor, *, reason: str | None = No
     with unit_of_work() as fx:
         ticket = access.get_visible(ticket_id, actor, lock=True)
         changes.check_transition(ticket, to)
+        changes.check_promises_settled(ticket, to)
         if to == lifecycle.CLOSED:
             changes.record_resolution(ticket, resolution, actor)
         change_status(ticket, to, actor, now, fx, reason=reason)
@@ -194,7 +195,7 @@ def add_promise(ticket_id: int, description: str, due_at: datetime, actor: Actor
         if not ticket.is_open:
             raise Conflict(_("Promises are made on open tickets only."), {"status": ticket.status.value},
                            code="ticket_not_open")
-        promises = changes.add_promises(ticket, [(description, due_at)], actor)
+        promises = changes.add_promises(ticket, [(description, due_at)], actor, now)
         sla.start_promises(ticket, promises, now, fx)
         _announce(ticket, "promise", now, fx)
     return promises[0]
@@ -205,6 +206,7 @@ def settle_promise(ticket_id: int, promise_id: int, outcome: str, actor: Actor, 
     now = now or utcnow()
     with unit_of_work() as fx:
         ticket = access.get_visible(ticket_id, actor, lock=True)
+        changes.check_changeable(ticket)  # a closed or cancelled ticket's promises stay as they ended
         promise = changes.settle_promise(ticket, promise_id, outcome, actor, now)
         sla.settle_promise(ticket, promise, now, fx)
         _announce(ticket, "promise", now, fx)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from ..actors import Actor
 from ..auth.models import Presence, Role, Team, User
+from ..directory.lookups import teams_by_name as teams_named  # noqa: F401 (actions.presence)
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 
@@ -44,17 +44,6 @@ def set_presence(agent: User, presence: Presence, now: datetime) -> str | None:
     agent.presence = presence
     agent.presence_changed_at = now
     return before
-
-
-def teams_named(names: list[str]) -> list[Team]:
-    """Every team named (case aside); a name that matches none is refused, nothing is created."""
-    wanted = {n.strip().lower(): n for n in names if n.strip()}
-    teams = list(db.session.scalars(select(Team).where(func.lower(Team.name).in_(list(wanted)))))
-    unknown = sorted(set(wanted) - {t.name.lower() for t in teams})
-    if unknown:
-        raise ValidationFailed(_("No team named %(names)s.", names=", ".join(wanted[u] for u in unknown)),
-                               {"fields": {"teams": [f"unknown: {wanted[u]}" for u in unknown]}})
-    return sorted(teams, key=lambda t: t.name)
 
 
 def configure_team(team_id: int, changes: dict, actor: Actor) -> Team:

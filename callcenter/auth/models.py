@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -106,6 +107,20 @@ class User(UserMixin, db.Model):
     @property
     def skill_levels(self) -> dict[str, int]:
         return {s.skill: s.level for s in self.skills}
+
+
+class Skill(db.Model):
+    """The catalogue of skills: routing rules, categories and agents name skills from it."""
+
+    __tablename__ = "skills"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    def label(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
 
 
 class AgentSkill(db.Model):

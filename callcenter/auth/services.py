@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db_types import utcnow
+from ..directory.lookups import known_skills, teams_by_name
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from .models import AgentSkill, ApiToken, Presence, Role, Team, User
+from .models import AgentSkill, ApiToken, Presence, Role, User
 
 TOKEN_PREFIX = "cc_"
 MIN_PASSWORD = 8
@@ -35,15 +36,6 @@ def parse_skills(text: str | None) -> dict[str, int]:
     return skills
 
 
-def team_named(name: str) -> Team:
-    team = db.session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
-    if team is None:
-        team = Team(name=name.strip())
-        db.session.add(team)
-        db.session.flush()
-    return team
-
-
 def create_user(email: str, password: str, role: str, *, name: str | None = None, teams: list[str] = (),
                 skills: dict[str, int] | None = None, capacity: int = 5, languages: list[str] = ("zh",)) -> User:
     email = email.strip().lower()
@@ -57,11 +49,13 @@ def create_user(email: str, password: str, role: str, *, name: str | None = None
         raise ValidationFailed(_("Capacity must be at least 1."))
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise ValidationFailed(_("A user with this email exists already."))
+    chosen_teams = teams_by_name(teams)  # every team and skill named must exist: a typo creates nothing
+    levels = known_skills(skills or {})
     user = User(email=email, name=name or email.split("@")[0], role=Role(role), capacity=capacity,
                 languages=list(languages), presence=Presence.offline)
     user.set_password(password)
-    user.teams = [team_named(t) for t in teams if t.strip()]
-    user.skills = [AgentSkill(skill=k, level=v) for k, v in (skills or {}).items()]
+    user.teams = chosen_teams
+    user.skills = [AgentSkill(skill=k, level=v) for k, v in levels.items()]
     db.session.add(user)
     db.session.flush()
     return user

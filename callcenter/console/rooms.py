@@ -3,7 +3,8 @@ rooms of a ticket, the payload that describes a ticket, and keeping live sockets
 rooms when a person changes team.
 
 Rooms: user:<id> (one person), team:<id> (each of their teams), supervisors (supervisors and
-admins). A ticket's events go to supervisors, its team and its assignee: never another team.
+admins). A ticket's events go to supervisors, its team, its assignee and its followers (the
+people tickets/access.py lets read it): never another team.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import logging
 
 from ..event_schemas import NAMESPACE
 from ..extensions import redis_client, socketio
+from ..tickets.access import follower_ids
 
 log = logging.getLogger(__name__)
 SUPERVISORS = "supervisors"
@@ -34,12 +36,14 @@ def rooms_of(user) -> list[str]:
 
 
 def rooms_for(ticket) -> list[str]:
-    """Who hears about a ticket: supervisors, its team and its assignee."""
+    """Who hears about a ticket: supervisors, its team, its assignee and its followers (whoever
+    logged it or made a promise on it: they may read it wherever it was routed)."""
     rooms = [SUPERVISORS]
     if ticket.team_id:
         rooms.append(team_room(ticket.team_id))
     if ticket.assignee_id:
         rooms.append(user_room(ticket.assignee_id))
+    rooms += [user_room(i) for i in sorted(follower_ids(ticket) - {ticket.assignee_id})]
     return rooms
 
 

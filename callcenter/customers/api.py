@@ -46,7 +46,10 @@ class CategoryOut(Schema):
     code = fields.String()
     name = fields.Function(lambda c: c.label(str(get_locale() or "en")))
     team = fields.Function(lambda c: c.team.name if c.team else None)
-    skill = fields.String(allow_none=True)
+    required_skills = fields.Dict(keys=fields.String(), values=fields.Integer())
+    default_priority = fields.String(allow_none=True)
+    skill = fields.Function(lambda c: max(c.required_skills or {}, key=(c.required_skills or {}).get, default=None),
+                            metadata={"description": "the most needed of required_skills (kept for older clients)"})
 
 
 @blp.route("/customers")

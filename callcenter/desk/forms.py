@@ -1,3 +1,7 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -7,11 +11,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..db_types import utcnow
 from ..forms_base import Form
 from ..forms_common import ContactFields, category_choices, kind_choices
 from ..forms_common import severity_choices as common_severity_choices
+
+
+def to_utc(value: datetime) -> datetime:
+    """Form datetimes are in the desk's display zone."""
+    return value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+def in_the_future(_form, field) -> None:
+    """A promise due by now would be broken as it is made: say so under its field."""
+    if field.data and to_utc(field.data) <= utcnow():
+        raise ValidationError(_l("A promise must be due in the future."))
 
 
 def priority_choices():
@@ -27,7 +43,7 @@ class PhoneTicketForm(ContactFields, Form):
     priority = SelectField(_l("Priority"), validators=[Optional()])
     severity = SelectField(_l("Severity (complaints)"), validators=[Optional()])
     promise = StringField(_l("Promise made to the caller"), validators=[Optional(), Length(max=500)])
-    promise_due = DateTimeLocalField(_l("Promise due"), validators=[Optional()])
+    promise_due = DateTimeLocalField(_l("Promise due"), validators=[Optional(), in_the_future])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,4 +80,4 @@ class AssignForm(Form):
 
 class PromiseForm(Form):
     description = StringField(_l("Promise"), validators=[DataRequired(_l("What was promised?")), Length(max=500)])
-    due_at = DateTimeLocalField(_l("Due"), validators=[DataRequired(_l("When is it due?"))])
+    due_at = DateTimeLocalField(_l("Due"), validators=[DataRequired(_l("When is it due?")), in_the_future])

@@ -1,12 +1,9 @@
 """Agent pages. Thin: parse a form, call one service, show the result or the error."""
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..actions import assignment, offers, tickets
 from ..actions import customers as customer_actions
 from ..actions import presence as presence_actions
+from ..agents.load import loads
 from ..auth.models import Role, Team, User
 from ..customers import queries as customer_queries
 from ..customers import services as customers
@@ -33,23 +31,17 @@ from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
 from ..sla.summaries import clocks_of
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
-from ..tickets import access, labels, lifecycle
+from ..tickets import access, labels, lifecycle, permissions
 from ..tickets.labels import describe_event
 from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
-from ..tickets.permissions import can_view
 from ..tickets.queries import apply_filters, visible_tickets
 from ..tickets.schemas import TicketListArgs
-from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm
+from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm, to_utc
 
 bp = staff_blueprint("desk", __name__)
 PER_PAGE = 25
 _actor = page_actor
-
-
-def _local_to_utc(value: datetime) -> datetime:
-    """Form datetimes are in the desk's display zone."""
-    return value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
 
 
 @bp.route("/")
@@ -102,7 +94,7 @@ def phone():
         data["severity"] = form.severity.data or None
         data["language"] = form.language.data
         if (form.promise.data or "").strip():
-            data["promises"] = [{"description": form.promise.data, "due_at": _local_to_utc(form.promise_due.data)}]
+            data["promises"] = [{"description": form.promise.data, "due_at": to_utc(form.promise_due.data)}]
         contact = customers.Contact.of(data["customer"])
         matches = _matches(contact)
         choice = _customer_choice(request.form.get("customer_choice"), matches)
@@ -122,7 +114,7 @@ def phone():
             form.form_errors.append(err.message)
         else:
             flash(_("Ticket %(reference)s created.", reference=ticket.reference), "success")
-            if not can_view(_actor(), ticket.team_id, ticket.assignee_id):
+            if not access.may_view(ticket, _actor()):
                 return redirect(url_for("desk.index"))  # another team's ticket now: back to the list
             return redirect(url_for("desk.ticket", ticket_id=ticket.id))
     return render_template("desk/phone.html", form=form, matches=matches), 400 if request.method == "POST" else 200
@@ -150,13 +142,15 @@ def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = 
     events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                 .order_by(TicketEvent.id)).all()
     assign_form = forms.get("assign_form") or AssignForm()
-    assign_form.agent_id.choices = _agent_choices()
+    assign_form.agent_id.choices = _agent_choices(with_state=True)
     return render_template(
         "desk/ticket.html", ticket=ticket, labels=labels, messages=messages, events=events, status_label=status_label,
         clocks=clocks_of(ticket), sla_clock=labels.sla_clock, sla_state=labels.sla_state,
         describe_event=describe_event, team_names={t.id: t.name for t in db.session.scalars(select(Team))},
         allowed=lifecycle.allowed_transitions(ticket.status.value),
         is_final=ticket.status.value in lifecycle.FINAL_STATUSES,
+        can_change=permissions.can_change(_actor(), ticket.team_id, ticket.assignee_id),
+        promise_clocks={f"promise:{p.id}": p for p in ticket.promises},
         is_assignable=ticket.status.value in lifecycle.ASSIGNABLE,
         is_reopen=lambda to: lifecycle.is_reopen(ticket.status.value, to),
         message_form=forms.get("message_form") or MessageForm(),
@@ -213,9 +207,16 @@ def transition(ticket_id: int):
     return _act(ticket_id, TransitionForm(), "transition_form", run, _("Status changed."))
 
 
-def _agent_choices() -> list[tuple[int, str]]:
-    return [(u.id, u.name) for u in db.session.scalars(
-        select(User).where(User.active, User.role.in_([Role.agent, Role.supervisor])).order_by(User.name))]
+def _agent_choices(with_state: bool = False) -> list[tuple[int, str]]:
+    """Who a ticket may go to; with_state: each with their presence and load (agents/load.py), so a
+    supervisor sees who is away or full before choosing."""
+    people = db.session.scalars(select(User).where(User.active, User.role.in_([Role.agent, Role.supervisor]))
+                                .order_by(User.name)).all()
+    if not with_state:
+        return [(u.id, u.name) for u in people]
+    seats = loads([u.id for u in people])
+    return [(u.id, f"{u.name} · {labels.presence(u.presence.value)} · {seats.get(u.id, 0)}/{u.capacity}")
+            for u in people]
 
 
 @bp.route("/tickets/<int(max=2147483647):ticket_id>/assign", methods=["POST"])
@@ -231,15 +232,16 @@ def assign(ticket_id: int):
 @bp.route("/tickets/<int(max=2147483647):ticket_id>/promises", methods=["POST"])
 def add_promise(ticket_id: int):
     return _act(ticket_id, PromiseForm(), "promise_form",
-                lambda f: tickets.add_promise(ticket_id, f.description.data, _local_to_utc(f.due_at.data), _actor()),
+                lambda f: tickets.add_promise(ticket_id, f.description.data, to_utc(f.due_at.data), _actor()),
                 _("Promise recorded."))
 
 
-@bp.route("/tickets/<int(max=2147483647):ticket_id>/promises/<int(max=2147483647):promise_id>/kept", methods=["POST"])
-def promise_kept(ticket_id: int, promise_id: int):
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/promises/<int(max=2147483647):promise_id>/<any(kept, cancelled):outcome>",
+          methods=["POST"])
+def settle_promise(ticket_id: int, promise_id: int, outcome: str):
     try:
-        tickets.settle_promise(ticket_id, promise_id, "kept", _actor())
-        flash(_("Promise marked as kept."), "success")
+        tickets.settle_promise(ticket_id, promise_id, outcome, _actor())
+        flash(_("Promise marked as kept.") if outcome == "kept" else _("Promise cancelled."), "success")
     except DomainError as err:
         refuse_if_forbidden(err)
         flash(err.message, "error")

@@ -25,6 +25,8 @@ class AtRisk(Schema):
     team = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
     clock = fields.String()
+    promise = fields.String(allow_none=True, dump_default=None,
+                            metadata={"description": "what was promised, when the clock is a promise's"})
     state = fields.String(metadata={"description": "warning | breached"})
     due_at = fields.DateTime(format="iso", allow_none=True)
     remaining_seconds = fields.Integer(metadata={"description": "business seconds left; negative when overdue"})

@@ -1,8 +1,12 @@
 """RQ jobs for customer messages: thin, taking ids; the actions do the work."""
 from __future__ import annotations
 
+import logging
+
 from ..actions import notifications
 from ..jobs import app_job
+
+log = logging.getLogger(__name__)
 
 
 @app_job
@@ -12,4 +16,7 @@ def deliver(message_id: int) -> str:
 
 @app_job
 def resend_unsent(older_than_seconds: int = 30) -> int:
-    return notifications.resend_unsent(older_than_seconds)
+    queued = notifications.resend_unsent(older_than_seconds)
+    if queued:  # a routine sweep says nothing
+        log.info("resending %d message(s) whose delivery job was lost", queued)
+    return queued

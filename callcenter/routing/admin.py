@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..actors import Actor
-from ..auth.services import team_named
 from ..db_types import utcnow
+from ..directory import log
+from ..directory.lookups import known_categories, known_skills, team_by_name
 from ..effects import Effects
 from ..errors import Forbidden, NotFound
 from ..extensions import db
@@ -42,14 +43,20 @@ def save_rule(data: dict, actor: Actor, fx: Effects, rule_id: int | None = None)
         raise NotFound(_("No such routing rule."))
     rule.name = data["name"].strip()
     rule.match = {k: v for k, v in (data.get("match") or {}).items() if v not in (None, "", [])}
-    rule.skills = dict(data.get("skills") or {})
-    rule.team = team_named(data["team"]) if data.get("team") else None
+    if "category" in rule.match:  # every reference must exist: a typo would route nowhere
+        codes = rule.match["category"] if isinstance(rule.match["category"], list) else [rule.match["category"]]
+        known_categories(codes, "match.category")
+    rule.skills = known_skills(dict(data.get("skills") or {}))
+    rule.team = team_by_name(data["team"]) if (data.get("team") or "").strip() else None
     rule.priority = data.get("priority") or None
     rule.position = data.get("position", 100)
     rule.active = data.get("active", True)
     rule.updated_at = utcnow()
     db.session.add(rule)
     db.session.flush()
+    log.record(actor, "rule.created" if rule_id is None else "rule.changed", rule.name, rule.updated_at,
+               match=rule.match, skills=rule.skills, team=rule.team.name if rule.team else None,
+               priority=rule.priority, active=rule.active)
     service.request_sweep(fx)
     return rule
 
@@ -59,6 +66,7 @@ def delete_rule(rule_id: int, actor: Actor, fx: Effects) -> None:
     rule = db.session.get(RoutingRule, rule_id)
     if rule is None:
         raise NotFound(_("No such routing rule."))
+    log.record(actor, "rule.deleted", rule.name, utcnow())
     db.session.delete(rule)
     service.request_sweep(fx)
 

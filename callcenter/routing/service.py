@@ -25,7 +25,7 @@ from ..customers.models import Customer
 from ..effects import Effects
 from ..extensions import db
 from ..tickets import audit, lifecycle
-from ..tickets.models import Priority, Status, Ticket
+from ..tickets.models import Priority, Status, Ticket, TicketEvent
 from . import engine, offers
 from .job_names import ROUTE_FOR_AGENT_JOB, ROUTE_TICKET_JOB, SWEEP_JOB
 from .models import Offer, OfferStatus, RoutingRule
@@ -164,21 +164,37 @@ def agent_may_take_more(state: engine.AgentState, decision: engine.Decision) -> 
 
 # ---------------------------------------------------------------- hand-backs
 
+# The "rule" of the assignments routing made (actions/routing.py, an accepted offer). Only
+# these go back to the queue when the agent leaves: a person's assignment (a supervisor's, an
+# agent taking a ticket) or an SLA escalation to someone is a choice routing must not undo.
+ROUTED_RULES = ("best_fit", "agent_freed", "sweep", "offer_accepted")
+
+
+def _routed_to_them():
+    """The ticket's latest assignment was made by routing (read from its audit trail)."""
+    last_rule = (select(TicketEvent.data["rule"].as_string())
+                 .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "assigned")
+                 .order_by(TicketEvent.id.desc()).limit(1).correlate(Ticket).scalar_subquery())
+    return last_rule.in_(ROUTED_RULES)
+
+
+def _untouched():
+    return (Ticket.status == Status.assigned, Ticket.first_response_at.is_(None), Ticket.pinned.is_(False),
+            _routed_to_them())
+
+
 def untouched_tickets(agent: User) -> list[Ticket]:
-    """Tickets the agent holds and never answered, not pinned: locked, skipping rows another
-    transaction holds (waiting would invert the ticket-then-agent lock order)."""
+    """Routed tickets the agent holds and never answered, not pinned: locked, skipping rows
+    another transaction holds (waiting would invert the ticket-then-agent lock order)."""
     lock_agents([agent.id])
-    return list(db.session.scalars(select(Ticket).where(
-        Ticket.assignee_id == agent.id, Ticket.status == Status.assigned, Ticket.first_response_at.is_(None),
-        Ticket.pinned.is_(False))
+    return list(db.session.scalars(select(Ticket).where(Ticket.assignee_id == agent.id, *_untouched())
         .with_for_update(skip_locked=True, key_share=True).execution_options(populate_existing=True)))
 
 
 def absent_holders() -> list[int]:
     """Agents not available who still hold untouched tickets (a hand-back skipped a locked row)."""
     return list(db.session.scalars(select(User.id).where(User.presence != Presence.available).where(
-        User.id.in_(select(Ticket.assignee_id).where(Ticket.status == Status.assigned, Ticket.pinned.is_(False),
-                                                     Ticket.first_response_at.is_(None))))))
+        User.id.in_(select(Ticket.assignee_id).where(*_untouched())))))
 
 
 def lock_absent(agent_id: int) -> User | None:

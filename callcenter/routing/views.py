@@ -50,3 +50,10 @@ def edit_rule(rule_id: int | None = None):
             flash(_("Routing rule saved."), "success")
             return redirect(url_for("routing.rules"))
     return render_template("routing/rule_form.html", form=form, rule=rule), 400 if request.method == "POST" else 200
+
+
+@bp.route("/routing-rules/<int(max=2147483647):rule_id>/delete", methods=["POST"])
+def delete_rule(rule_id: int):
+    admin_actions.delete_rule(rule_id, _actor())
+    flash(_("Routing rule deleted."), "success")
+    return redirect(url_for("routing.rules"))

@@ -7,6 +7,9 @@ from sqlalchemy import select
 
 from ..actors import Actor
 from ..auth.models import Team, User
+from ..db_types import utcnow
+from ..directory import log
+from ..directory.lookups import known_categories, refused
 from ..effects import Effects
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -42,6 +45,13 @@ def save_policy(data: dict, actor: Actor, fx: Effects, policy_id: int | None = N
     if data["calendar"] != "24x7" and not db.session.scalar(select(SlaCalendar.id).where(
             SlaCalendar.name == data["calendar"])):
         raise ValidationFailed(_("No business calendar with that name."), {"fields": {"calendar": ["unknown"]}})
+    category = (data.get("match") or {}).get("category")
+    if category:
+        known_categories(category if isinstance(category, list) else [category], "match.category")
+    targets = data.get("targets") or {}
+    if targets.get("resolution_seconds", 0) < targets.get("first_response_seconds", 0):
+        raise refused("targets.resolution_seconds",
+                      _("The resolution target cannot be shorter than the first-response target."))
     data = {**data, "escalation": _checked_escalation(data.get("escalation", []))}
     for key, value in data.items():
         if key == "match":
@@ -49,9 +59,21 @@ def save_policy(data: dict, actor: Actor, fx: Effects, policy_id: int | None = N
         setattr(policy, key, value)
     db.session.add(policy)
     db.session.flush()
+    log.record(actor, "policy.created" if policy_id is None else "policy.changed", policy.name, utcnow(),
+               match=policy.match, calendar=policy.calendar, targets=policy.targets, active=policy.active)
     if policy_id is not None:  # open tickets under it take the new targets
         fx.enqueue("callcenter.sla.jobs.retarget_policy", policy_id, queue="default")
     return policy
+
+
+def delete_policy(policy_id: int, actor: Actor) -> None:
+    """Tickets created afterwards match the next policy; running clocks keep their due times."""
+    require_writer(actor)
+    policy = db.session.get(SlaPolicy, policy_id)
+    if policy is None:
+        raise NotFound(_("No such SLA policy."))
+    log.record(actor, "policy.deleted", policy.name, utcnow())
+    db.session.delete(policy)
 
 
 def _checked_escalation(steps: list[dict]) -> list[dict]:

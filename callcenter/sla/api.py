@@ -152,6 +152,13 @@ def replace_policy(data, policy_id):
     return admin_actions.save_policy(data, current_actor(), policy_id)
 
 
+@blp.route("/sla-policies/<int(max=2147483647):policy_id>", methods=["DELETE"])
+@blp.response(204)
+def delete_policy(policy_id):
+    """Delete a policy (admins); or set `active` false to keep it switched off."""
+    admin_actions.delete_policy(policy_id, current_actor())
+
+
 @blp.route("/sla-calendars")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(CalendarOut, "SlaCalendarPage"))

@@ -1,8 +1,12 @@
 """RQ jobs for SLA clocks: thin, taking ids, safe to run twice."""
 from __future__ import annotations
 
+import logging
+
 from ..actions import sla
 from ..jobs import app_job
+
+log = logging.getLogger(__name__)
 
 
 @app_job
@@ -12,7 +16,10 @@ def check_clock(clock_id: int) -> list[str]:
 
 @app_job
 def sweep() -> int:
-    return sla.sweep()
+    fired = sla.sweep()
+    if fired:  # a routine sweep says nothing
+        log.info("SLA sweep: %d clock level(s) fired", fired)
+    return fired
 
 
 @app_job

@@ -8,12 +8,14 @@ that runs twice fires nothing twice.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..actors import SYSTEM
 from ..auth.models import Role, Team, User
@@ -219,13 +221,15 @@ PROMISE = "promise:"
 
 def start_promises(ticket: Ticket, promises: list, now: datetime, fx: Effects) -> None:
     """Each promise to the customer is a clock to its due time (24x7): it warns, breaks,
-    escalates. The ticket's clocks are read, and its state summed up, once for all of them."""
+    escalates. The ticket's clocks are read, and its state summed up, once for all of them.
+    Whole seconds rounded up: the clock falls due at the promise's time, never a moment before
+    (truncated, a promise due 17:00 read 16:59)."""
     if not promises:
         return
     existing = clocks_of(ticket)
     policy_id = next((c.policy_id for c in existing if c.policy_id), None)
     clocks = [SlaClock(ticket_id=ticket.id, name=f"{PROMISE}{p.id}", policy_id=policy_id, calendar="24x7",
-                       target_seconds=max(1, int((p.due_at - now).total_seconds())), warn_at=[0.75],
+                       target_seconds=max(1, math.ceil((p.due_at - now).total_seconds())), warn_at=[0.75],
                        history=[[now.isoformat(), START]]) for p in promises]
     db.session.add_all(clocks)
     db.session.flush()
@@ -298,6 +302,7 @@ def check_many(due: list[tuple[int, int]], now: datetime, fx: Effects) -> list[F
     ticket_ids = sorted({ticket_id for _clock_id, ticket_id in due})
     tickets = {t.id: t for t in db.session.scalars(
         select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id)
+        .options(selectinload(Ticket.promises))  # their creators hear the events (rooms_for): one query
         .with_for_update(key_share=True).execution_options(populate_existing=True))}
     clocks: dict[int, list[SlaClock]] = {}
     for clock in db.session.scalars(select(SlaClock).where(SlaClock.ticket_id.in_(ticket_ids))

@@ -34,6 +34,13 @@ def policies():
                            can_edit=actor.is_admin, sla_clock=sla_clock)
 
 
+@bp.route("/sla-policies/<int(max=2147483647):policy_id>/delete", methods=["POST"])
+def delete_policy(policy_id: int):
+    admin_actions.delete_policy(policy_id, _actor())
+    flash(_("SLA policy deleted. Running clocks keep the targets they started with."), "success")
+    return redirect(url_for("sla.policies"))
+
+
 @bp.route("/sla-policies/new", methods=["GET", "POST"])
 @bp.route("/sla-policies/<int(max=2147483647):policy_id>", methods=["GET", "POST"])
 def edit_policy(policy_id: int | None = None):

@@ -19,14 +19,44 @@ class LinkExpired(DomainError):
     code = "link_expired"
 
 
+def follower_ids(ticket: Ticket) -> set[int]:
+    """Who follows the ticket: whoever logged it and whoever made a promise on it."""
+    return {i for i in (ticket.created_by_id, *(p.created_by_id for p in ticket.promises)) if i is not None}
+
+
+def may_view(ticket: Ticket, actor: Actor) -> bool:
+    # The team rule first: the followers cost a query, and most readers never need them.
+    return permissions.can_change(actor, ticket.team_id, ticket.assignee_id) or permissions.can_view(
+        actor, ticket.team_id, ticket.assignee_id, follower_ids(ticket))
+
+
 def get_visible(ticket_id: int, actor: Actor, *, lock: bool = False) -> Ticket:
-    """The ticket, if this person may see it; lock: with its row locked for a change."""
+    """The ticket, if this person may see it. lock: for a change (get_changeable), with its row
+    locked; a follower may read a ticket, not change it."""
+    if lock:
+        return get_changeable(ticket_id, actor)
+    ticket = _get(ticket_id, lock=False)
+    if not may_view(ticket, actor):
+        raise Forbidden(_("This ticket belongs to another team."))
+    return ticket
+
+
+def get_changeable(ticket_id: int, actor: Actor) -> Ticket:
+    """The ticket with its row locked, if this person may change it (its team, its assignee)."""
+    ticket = _get(ticket_id, lock=True)
+    if not permissions.can_change(actor, ticket.team_id, ticket.assignee_id):
+        if may_view(ticket, actor):
+            raise Forbidden(_("You follow this ticket: only its team and its assignee change it."),
+                            code="follower_only")
+        raise Forbidden(_("This ticket belongs to another team."))
+    return ticket
+
+
+def _get(ticket_id: int, *, lock: bool) -> Ticket:
     ticket = db.session.get(Ticket, ticket_id, with_for_update={"key_share": True} if lock else None,
                             populate_existing=lock)
     if ticket is None:
         raise NotFound(_("No ticket with id %(id)s.", id=ticket_id))
-    if not permissions.can_view(actor, ticket.team_id, ticket.assignee_id):
-        raise Forbidden(_("This ticket belongs to another team."))
     return ticket
 
 

@@ -16,7 +16,7 @@ from ..customers.models import Customer, CustomerMatch, MatchStatus
 from ..customers.normalise import normalise_email, normalise_phone
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from . import audit, labels, lifecycle, permissions, triage
+from . import access, audit, labels, lifecycle, triage
 from .models import (
     AuthorKind,
     Category,
@@ -53,7 +53,7 @@ def replay(actor: Actor, key: str, digest: str) -> Ticket | None:
             _("This Idempotency-Key was already used with a different request."),
             {"idempotency_key": key}, code="idempotency_key_reused")
     ticket = db.session.get(Ticket, row.ticket_id)
-    if ticket is not None and not permissions.can_view(actor, ticket.team_id, ticket.assignee_id):
+    if ticket is not None and not access.may_view(ticket, actor):
         # The key proves who sent the first request, not that they may still read its ticket.
         raise Forbidden(_("The ticket created with this Idempotency-Key is no longer one you may see."),
                         code="idempotent_replay_forbidden")
@@ -84,7 +84,8 @@ def new_ticket(data: dict[str, Any], actor: Actor, contact, customer: Customer |
     kind = data["kind"]
     tier = effective_tier(customer.tier.value if customer else None, verified)  # privileges only for a trusted link
     severity = data.get("severity") or triage.classify_severity(kind, f"{data['subject']} {data['description']}")
-    priority = data.get("priority") or triage.default_priority(kind, severity, tier)
+    priority = data.get("priority") or triage.default_priority(kind, severity, tier,
+                                                               chosen.default_priority if chosen else None)
     # A trusted link completes the contact from the record, so replies reach the person on record.
     phone = contact.phone or (customer.phone if verified and customer else None)
     email = contact.email or (customer.email if verified and customer else None)
@@ -93,7 +94,7 @@ def new_ticket(data: dict[str, Any], actor: Actor, contact, customer: Customer |
         severity=Severity(severity) if severity else None, category=chosen,
         subject=data["subject"].strip(), description=data["description"].strip(),
         language=data.get("language") or (customer.language if customer else None) or "zh",
-        required_skills=dict(data.get("required_skills") or ({chosen.skill: 1} if chosen and chosen.skill else {})),
+        required_skills=dict(data.get("required_skills") or (chosen.required_skills if chosen else None) or {}),
         customer=customer, contact_name=contact.name,
         contact_phone=phone, contact_phone_norm=normalise_phone(phone),
         contact_email=email, contact_email_norm=normalise_email(email),
@@ -136,6 +137,21 @@ def check_transition(ticket: Ticket, to: str) -> None:
             code="transition_not_allowed")
 
 
+def check_promises_settled(ticket: Ticket, to: str) -> None:
+    """Resolving or closing waits for every open promise to be kept or cancelled (409 lists them)."""
+    if to not in lifecycle.PROMISES_SETTLED_BEFORE:
+        return
+    still_open = db.session.scalars(select(Promise).where(Promise.ticket_id == ticket.id,
+                                                         Promise.status == PromiseStatus.open)
+                                    .order_by(Promise.due_at, Promise.id)).all()
+    if still_open:
+        raise Conflict(
+            _("Settle the open promises to the customer first: mark each one kept or cancelled."),
+            {"from": ticket.status.value, "to": to, "promises": [
+                {"id": p.id, "description": p.description, "due_at": p.due_at.isoformat()} for p in still_open]},
+            code="open_promises")
+
+
 def record_resolution(ticket: Ticket, resolution: dict[str, str] | None, actor: Actor) -> None:
     """Closing: the resolution fields given are written; a complaint must have all of them."""
     for name, value in (resolution or {}).items():
@@ -168,10 +184,11 @@ def set_status(ticket: Ticket, to: str, actor: Actor, now: datetime, *, reason: 
     return reopen
 
 
-def mark_handed_back(ticket: Ticket, agent, now: datetime) -> None:
+def mark_handed_back(ticket: Ticket, agent, now: datetime, reason: str | None = None,
+                     actor: Actor = SYSTEM) -> None:
     """Back to the front of the queue, untouched: a fresh stay whose requirements start exact."""
-    audit.record(ticket, "handed_back", SYSTEM, field="assignee", before={"id": agent.id, "name": agent.name},
-                 after=None, reason=f"agent_{agent.presence.value}")
+    audit.record(ticket, "handed_back", actor, field="assignee", before={"id": agent.id, "name": agent.name},
+                 after=None, reason=reason or f"agent_{agent.presence.value}")
     ticket.assignee_id = None
     ticket.assignee = None
     ticket.handed_back = True
@@ -233,9 +250,14 @@ def set_fields(ticket: Ticket, changes: dict[str, Any], actor: Actor) -> set[str
     return changed
 
 
-def add_promises(ticket: Ticket, given: list[tuple[str, datetime]], actor: Actor) -> list[Promise]:
-    """Promise rows with their audit; their clocks are the SLA's."""
-    promises = [Promise(ticket_id=ticket.id, description=description.strip(), due_at=due_at,
+def add_promises(ticket: Ticket, given: list[tuple[str, datetime]], actor: Actor, now: datetime) -> list[Promise]:
+    """Promise rows with their audit; their clocks are the SLA's. A promise due by now would
+    be broken the moment it is made (and its ticket read breached for good): refused."""
+    if any(due_at <= now for _description, due_at in given):
+        raise ValidationFailed(_("A promise must be due in the future."),
+                               {"fields": {"due_at": ["must be in the future"]}})
+    # ticket= (not ticket_id=) keeps ticket.promises current: the followers are read from it.
+    promises = [Promise(ticket=ticket, description=description.strip(), due_at=due_at,
                         created_by_id=actor.user_id) for description, due_at in given]
     db.session.add_all(promises)
     db.session.flush()
@@ -312,6 +334,6 @@ def link_customer(ticket: Ticket, customer: Customer, actor: Actor, *, matched_o
 def priority_for_tier(ticket: Ticket, actor: Actor) -> None:
     """A confirmed VIP's open ticket takes the priority its tier gives, if that is more urgent."""
     wanted = triage.default_priority(ticket.kind.value, ticket.severity.value if ticket.severity else None,
-                                     ticket.effective_tier)
+                                     ticket.effective_tier, ticket.category.default_priority if ticket.category else None)
     if triage.PRIORITIES.index(wanted) < triage.PRIORITIES.index(ticket.priority.value):
         audit.set_field(ticket, "priority", Priority(wanted), actor)  # raised, never lowered

@@ -187,6 +187,10 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
     return kind
 
 
+def presence(state: str) -> str:
+    return {"available": _("Available"), "away": _("Away"), "offline": _("Offline")}.get(state, state)
+
+
 def sla_clock(name: str) -> str:
     if name.startswith("promise:"):
         return _("Promise")

@@ -8,6 +8,9 @@ STATUSES = (NEW, ASSIGNED, IN_PROGRESS, PENDING, RESOLVED, CLOSED, CANCELLED)
 OPEN_STATUSES = frozenset({NEW, ASSIGNED, IN_PROGRESS, PENDING})  # work still to do
 DONE_STATUSES = frozenset({RESOLVED, CLOSED, CANCELLED})  # the work is over (a resolved one may reopen)
 FINAL_STATUSES = frozenset({CLOSED, CANCELLED})  # nothing changes any more
+# A ticket is resolved or closed only once every promise to the customer is kept or cancelled:
+# otherwise a promise is left open on finished work, or breaks after it.
+PROMISES_SETTLED_BEFORE = frozenset({RESOLVED, CLOSED})
 # What counts against an agent's capacity: tickets they hold and must act on. A ticket
 # waiting on the customer frees its seat until the customer answers.
 LOAD_STATUSES = frozenset({ASSIGNED, IN_PROGRESS})
@@ -31,8 +34,10 @@ COMPLAINT_CLOSE_FIELDS = ("resolution_summary", "root_cause", "responsible_depar
 
 
 # Moves the desk makes by itself, never asked for through /transitions: an assignment (a new
-# or reassigned ticket waits for its owner to start it) and a hand-back to the queue.
-AUTOMATIC_MOVES = frozenset({(NEW, ASSIGNED), (IN_PROGRESS, ASSIGNED), (ASSIGNED, NEW)})
+# or reassigned ticket waits for its owner to start it), a hand-back to the queue, and the
+# return to the queue of every open ticket whose owner was deactivated.
+AUTOMATIC_MOVES = frozenset({(NEW, ASSIGNED), (IN_PROGRESS, ASSIGNED), (ASSIGNED, NEW),
+                             (IN_PROGRESS, NEW), (PENDING, NEW)})
 
 
 def allowed_transitions(status: str) -> tuple[str, ...]:

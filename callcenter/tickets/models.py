@@ -67,7 +67,7 @@ class Severity(str, enum.Enum):
 
 
 class Category(db.Model):
-    """A category customers pick; it names the team and skill that usually handle it."""
+    """A category customers pick; it names the team and skills that usually handle it."""
 
     __tablename__ = "categories"
 
@@ -75,7 +75,9 @@ class Category(db.Model):
     name_en: Mapped[str] = mapped_column(String(120))
     name_zh: Mapped[str] = mapped_column(String(120))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
-    skill: Mapped[str | None] = mapped_column(String(50))
+    # What a ticket in this category needs, unless a routing rule says otherwise: {"billing": 3}.
+    required_skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    default_priority: Mapped[str | None] = mapped_column(String(4))
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 

@@ -7,17 +7,20 @@ from ..actors import Actor
 from ..auth.models import Team
 from ..customers.models import Customer
 from ..customers.normalise import LIKE_ESCAPE, like_contains, phone_query
-from .models import Ticket
+from .models import Promise, Ticket
 
 
 def visible_tickets(actor: Actor):
-    """Tickets this actor may see (the same rule as permissions.can_view), for lists to refine."""
+    """Tickets this actor may see (the same rule as permissions.can_view, followed tickets
+    included), for lists to refine."""
     stmt = select(Ticket)
     if actor.is_supervisor or actor.kind == "system":
         return stmt
     if not actor.is_staff:
         return stmt.where(false())
-    return stmt.where(or_(Ticket.team_id.in_(actor.team_ids or {-1}), Ticket.assignee_id == actor.user_id))
+    promised = select(Promise.ticket_id).where(Promise.created_by_id == actor.user_id)  # followers, as access.py
+    return stmt.where(or_(Ticket.team_id.in_(actor.team_ids or {-1}), Ticket.assignee_id == actor.user_id,
+                          Ticket.created_by_id == actor.user_id, Ticket.id.in_(promised)))
 
 
 def apply_filters(stmt, args: dict):

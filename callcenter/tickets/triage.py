@@ -29,11 +29,15 @@ def classify_severity(kind: str, text: str) -> str | None:
     return "ordinary"
 
 
-def default_priority(kind: str, severity: str | None, tier: str | None = None) -> str:
-    """Priority when the caller gave none: complaints by severity, others by kind;
-    a VIP customer's ticket is raised one step (never above P1)."""
-    base = SEVERITY_PRIORITY.get(severity or "", None) if kind == "complaint" else None
-    base = base or KIND_PRIORITY.get(kind, "P3")
+def default_priority(kind: str, severity: str | None, tier: str | None = None,
+                     category_default: str | None = None) -> str:
+    """Priority when the caller gave none: the category's default, else by kind; a serious or
+    critical complaint is raised to its severity's priority; a VIP customer's ticket is raised
+    one step more (never above P1)."""
+    base = category_default or KIND_PRIORITY.get(kind, "P3")
+    by_severity = SEVERITY_PRIORITY.get(severity or "") if kind == "complaint" else None
+    if by_severity and PRIORITIES.index(by_severity) < PRIORITIES.index(base):
+        base = by_severity
     if tier == "VIP":
         return PRIORITIES[max(0, PRIORITIES.index(base) - 1)]
     return base

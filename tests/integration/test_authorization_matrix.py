@@ -15,7 +15,7 @@ from typing import Callable
 
 import pytest
 
-from callcenter.actions import accounts, tickets
+from callcenter.actions import accounts, directory, tickets
 from callcenter.actors import Actor
 from callcenter.auth import services as auth
 from callcenter.auth.models import User
@@ -90,13 +90,21 @@ def _scene(app) -> Scene:
 
         rule = RoutingRule(name="r", match={"kind": "complaint"}, skills={"billing": 1}, position=5)
         page_rule = RoutingRule(name="page", match={"kind": "complaint"}, skills={"billing": 1}, position=6)
-        db.session.add_all([rule, page_rule])
+        doomed_rule = RoutingRule(name="doomed", match={"kind": "inquiry"}, skills={}, position=7)
+        db.session.add_all([rule, page_rule, doomed_rule])
         policy = SlaPolicy(name="p", match={}, calendar="24x7", position=50,
                            targets={"first_response_seconds": 3600, "resolution_seconds": 7200})
         calendar = SlaCalendar(name="Office", tz="Asia/Shanghai", weekly={"0": "09:00-18:00"}, extra_closed=[],
                                extra_open={})
-        db.session.add_all([policy, calendar])
+        doomed_policies = [SlaPolicy(name=f"doomed {n}", match={}, calendar="24x7", position=90 + n,
+                                     targets={"first_response_seconds": 3600, "resolution_seconds": 7200})
+                           for n in range(2)]
+        db.session.add_all([policy, calendar, *doomed_policies])
         db.session.commit()
+        ids.update(doomed_rule=doomed_rule.id, doomed_policy=doomed_policies[0].id,
+                   doomed_page_policy=doomed_policies[1].id)
+        ids["password_token"] = directory.reset_password(world.id("nina"), Actor.of_user(
+            db.session.get(User, world.id("admin"))))[1]
         ids.update(rule=rule.id, page_rule=page_rule.id, policy=policy.id, calendar=calendar.id, team=world.teams["Billing"],
                    spare_token=auth.tokens(world.id("bert"))[-1].id)
         tokens = {**world.tokens, "revoked": revoked, "spare": spare}
@@ -220,7 +228,7 @@ CASES = [
          form=lambda i, c: {"body": "hello"}),
     case("POST", "/desk/tickets/<ticket_id>/promises", TEAM, lambda i: f"/desk/tickets/{i['desk_promise']}/promises",
          form=lambda i, c: {"description": "call", "due_at": (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}),
-    case("POST", "/desk/tickets/<ticket_id>/promises/<promise_id>/kept", TEAM,
+    case("POST", "/desk/tickets/<ticket_id>/promises/<promise_id>/<outcome>", TEAM,
          lambda i: f"/desk/tickets/{i['desk_kept']}/promises/{i['desk_kept_promise']}/kept", form=lambda i, c: {}),
     case("POST", "/desk/tickets/<ticket_id>/customer-matches/<match_id>/<decision>", TEAM,
          lambda i: f"/desk/tickets/{i['desk_match']}/customer-matches/{i['desk_match_match']}/reject", form=lambda i, c: {}),
@@ -263,8 +271,71 @@ CASES = [
     case("GET", "/desk/tokens", ADMINS, lambda i: "/desk/tokens"),
     case("POST", "/desk/tokens/<token_id>/revoke", ADMINS, lambda i: f"/desk/tokens/{i['spare_token']}/revoke",
          form=lambda i, c: {}),
+    case("GET", "/desk/outbox", ADMINS, lambda i: "/desk/outbox"),
     case("GET", "/wallboard", SUPERVISORS, lambda i: "/wallboard"),
     case("GET", "/wallboard/panel", SUPERVISORS, lambda i: "/wallboard/panel"),
+    # Setting up the desk (admins); the skills catalogue is read by every staff member.
+    case("GET", A + "/users", ADMINS, lambda i: A + "/users"),
+    case("POST", A + "/users", ADMINS, lambda i: A + "/users",
+         lambda i, c: {"email": f"new-{c}@test.cc", "name": "New", "role": "agent", "teams": ["Billing"]}),
+    case("PATCH", A + "/users/<user_id>", ADMINS, lambda i: f"{A}/users/{i['bert']}", lambda i, c: {"capacity": 4}),
+    case("POST", A + "/users/<user_id>/password-link", ADMINS, lambda i: f"{A}/users/{i['bert']}/password-link"),
+    case("POST", A + "/users/<user_id>/reactivate", ADMINS, lambda i: f"{A}/users/{i['solo']}/reactivate"),
+    case("POST", A + "/teams", ADMINS, lambda i: A + "/teams", lambda i, c: {"name": f"Team {c}"}),
+    case("GET", A + "/skills", STAFF, lambda i: A + "/skills"),
+    case("POST", A + "/skills", ADMINS, lambda i: A + "/skills",
+         lambda i, c: {"code": f"s-{c}", "name_zh": "技能", "name_en": "Skill"}),
+    case("PUT", A + "/skills/<code>", ADMINS, lambda i: A + "/skills/billing",
+         lambda i, c: {"name_zh": "账单", "name_en": "Billing"}),
+    case("POST", A + "/categories", ADMINS, lambda i: A + "/categories",
+         lambda i, c: {"code": f"c-{c}", "name_zh": "类", "name_en": "Kind", "team": "Billing"}),
+    case("PUT", A + "/categories/<code>", ADMINS, lambda i: A + "/categories/other",
+         lambda i, c: {"name_zh": "其他", "name_en": "Other"}),
+    case("GET", A + "/setup-log", ADMINS, lambda i: A + "/setup-log"),
+    case("GET", "/admin/users", ADMINS, lambda i: "/admin/users"),
+    case("GET", "/admin/users/new", ADMINS, lambda i: "/admin/users/new"),
+    case("POST", "/admin/users/new", ADMINS, lambda i: "/admin/users/new", form=lambda i, c: {
+        "email": f"page-{c}@test.cc", "name": "Page", "role": "agent", "languages": "zh", "capacity": "5"}),
+    case("GET", "/admin/users/<user_id>", ADMINS, lambda i: f"/admin/users/{i['bert']}"),
+    case("POST", "/admin/users/<user_id>", ADMINS, lambda i: f"/admin/users/{i['bert']}", form=lambda i, c: {
+        "name": "Bert", "role": "agent", "teams": "Billing", "skill:billing": "3", "languages": "zh",
+        "capacity": "5"}),
+    case("POST", "/admin/users/<user_id>/password-link", ADMINS, lambda i: f"/admin/users/{i['bert']}/password-link",
+         form=lambda i, c: {}),
+    case("POST", "/admin/users/<user_id>/reactivate", ADMINS, lambda i: f"/admin/users/{i['solo']}/reactivate",
+         form=lambda i, c: {}),
+    case("GET", "/admin/teams", ADMINS, lambda i: "/admin/teams"),
+    case("POST", "/admin/teams", ADMINS, lambda i: "/admin/teams", form=lambda i, c: {"name": f"Page team {c}"}),
+    case("GET", "/admin/teams/<team_id>", ADMINS, lambda i: f"/admin/teams/{i['team']}"),
+    case("POST", "/admin/teams/<team_id>", ADMINS, lambda i: f"/admin/teams/{i['team']}",
+         form=lambda i, c: {"name": "Billing", "offer_timeout_seconds": "30"}),
+    case("GET", "/admin/skills", ADMINS, lambda i: "/admin/skills"),
+    case("POST", "/admin/skills", ADMINS, lambda i: "/admin/skills",
+         form=lambda i, c: {"code": f"ps-{c}", "name_zh": "技能", "name_en": "Skill", "active": "y"}),
+    case("GET", "/admin/skills/<code>", ADMINS, lambda i: "/admin/skills/billing"),
+    case("POST", "/admin/skills/<code>", ADMINS, lambda i: "/admin/skills/billing",
+         form=lambda i, c: {"name_zh": "账单", "name_en": "Billing", "active": "y"}),
+    case("GET", "/admin/categories", ADMINS, lambda i: "/admin/categories"),
+    case("POST", "/admin/categories", ADMINS, lambda i: "/admin/categories",
+         form=lambda i, c: {"code": f"pc-{c}", "name_zh": "类", "name_en": "Kind", "active": "y"}),
+    case("GET", "/admin/categories/<code>", ADMINS, lambda i: "/admin/categories/other"),
+    case("POST", "/admin/categories/<code>", ADMINS, lambda i: "/admin/categories/other",
+         form=lambda i, c: {"name_zh": "其他", "name_en": "Other", "active": "y"}),
+    case("GET", "/admin/setup-log", ADMINS, lambda i: "/admin/setup-log"),
+    # A one-time password link opens for whoever holds it, signed in or not.
+    case("GET", "/password/<token>", EVERYONE, lambda i: f"/password/{i['password_token']}"),
+    case("POST", "/password/<token>", EVERYONE, lambda i: f"/password/{i['password_token']}",
+         form=lambda i, c: {"password": "one-password-1", "confirm": "another-one-2"}),
+    case("POST", "/desk/routing-rules/<rule_id>/delete", ADMINS, lambda i: f"/desk/routing-rules/{i['doomed_rule']}/delete",
+         form=lambda i, c: {}),
+    case("DELETE", A + "/sla-policies/<policy_id>", ADMINS, lambda i: f"{A}/sla-policies/{i['doomed_policy']}"),
+    case("POST", "/desk/sla-policies/<policy_id>/delete", ADMINS,
+         lambda i: f"/desk/sla-policies/{i['doomed_page_policy']}/delete", form=lambda i, c: {}),
+    # Deactivating solo (no tickets) last but one: nothing after it needs solo.
+    case("POST", A + "/users/<user_id>/deactivate", ADMINS, lambda i: f"{A}/users/{i['solo']}/deactivate",
+         lambda i, c: {}),
+    case("POST", "/admin/users/<user_id>/deactivate", ADMINS, lambda i: f"/admin/users/{i['solo']}/deactivate",
+         form=lambda i, c: {}),
     case("POST", "/logout", STAFF, lambda i: "/logout", form=lambda i, c: {}, ok="sign-in"),  # last: ends the session
 ]
 

@@ -1,7 +1,7 @@
 """The CLI commands of the contract, run through Flask's CLI runner."""
 from sqlalchemy import func, select
 
-from callcenter.auth.models import ApiToken, User
+from callcenter.auth.models import ApiToken, Team, User
 from callcenter.auth.services import hash_token
 from callcenter.extensions import db
 from callcenter.tickets.lifecycle import STATUSES
@@ -20,6 +20,19 @@ def test_users_create_reads_the_password_from_stdin(app):
         assert sorted(t.name for t in user.teams) == ["Billing", "VIP Care"]
         assert user.skill_levels == {"billing": 4, "network": 2}
         assert user.check_password("s3cret-pass") and "s3cret-pass" not in user.password_hash
+    # The operator named them on purpose: the command created them, and said so.
+    assert "created team Billing" in r.stderr and "created team VIP Care" in r.stderr
+    assert "added skill billing" in r.stderr and "added skill network" in r.stderr
+
+
+def test_teams_create_makes_a_team_and_refuses_a_second_of_the_same_name(app):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["teams", "create", "Retention", "--offer-mode"])
+    assert r.exit_code == 0 and "created team Retention" in r.stderr, r.output
+    assert runner.invoke(args=["teams", "create", "retention"]).exit_code != 0
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.name == "Retention"))
+        assert team.offer_mode is True
 
 
 def test_users_create_refuses_bad_input_with_a_message(app):

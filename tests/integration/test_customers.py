@@ -74,7 +74,8 @@ def test_unknown_customer_is_404(api, world):
 def test_categories_speak_the_callers_language(api, world):
     zh = api.get("/api/v1/categories", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).json["items"]
     en = api.get("/api/v1/categories", headers={"Accept-Language": "en-GB"}).json["items"]
-    assert zh[0] == {"code": "billing", "name": "账单", "team": "Billing", "skill": "billing"}
+    assert zh[0] == {"code": "billing", "name": "账单", "team": "Billing", "skill": "billing",
+                     "required_skills": {"billing": 1}, "default_priority": None}
     assert en[0]["name"] == "Billing"
 
 

@@ -103,6 +103,9 @@ def test_routing_rules_set_skills_team_and_priority(app, api, world):
     rule = {"name": "Legal threats", "match": {"keywords": ["lawyer", "律师"]}, "skills": {"legal": 2},
             "team": "Network", "priority": "P1", "position": 1}
     assert api.post("/api/v1/routing-rules", json=rule, who="boss").status_code == 403
+    assert api.post("/api/v1/routing-rules", json=rule, who="admin").status_code == 422  # no such skill yet
+    assert api.post("/api/v1/skills", json={"code": "legal", "name_zh": "法务", "name_en": "Legal"},
+                    who="admin").status_code == 201
     r = api.post("/api/v1/routing-rules", json=rule, who="admin")
     assert r.status_code == 201 and r.json["team"] == "Network"
     t = _create(api, description="My lawyer will call you", priority=None)

@@ -23,12 +23,12 @@ def test_an_admin_writes_a_rule_on_the_page_and_it_routes_new_tickets(app, clien
     token = csrf_from(client.get("/desk/routing-rules/new").get_data(as_text=True))
     r = client.post("/desk/routing-rules/new", data={
         "csrf_token": token, "name": "Refund claims", "kind": "complaint", "channel": "", "tier": "", "language": "",
-        "category": "billing, account", "keywords": "refund, 退款", "skills": "billing:4", "team": "Billing",
+        "category": "billing, network", "keywords": "refund, 退款", "skills": "billing:4", "team": "Billing",
         "priority": "P2", "position": "5", "active": "y"})
     assert r.status_code == 302, r.get_data(as_text=True)
     with app.app_context():
         rule = db.session.scalar(select(RoutingRule))
-        assert rule.match == {"kind": "complaint", "category": ["billing", "account"], "keywords": ["refund", "退款"]}
+        assert rule.match == {"kind": "complaint", "category": ["billing", "network"], "keywords": ["refund", "退款"]}
         assert rule.skills == {"billing": 4} and rule.priority == "P2"
     t = api.post("/api/v1/tickets", json={"kind": "complaint", "subject": "请退款", "description": "要求退款",
                                           "category": "billing", "customer": {"name": "x", "phone": "13800000000"}}).json

@@ -58,7 +58,7 @@ def _arrange(app) -> tuple[User, list[int]]:
                              languages=("zh", "en") if i % 3 else ("zh",), presence="available")
             ids.append(user.id)
         for team, skill in zip(TEAMS, SKILLS, strict=True):
-            db.session.add(Category(code=skill, name_en=skill, name_zh=skill, skill=skill,
+            db.session.add(Category(code=skill, name_en=skill, name_zh=skill, required_skills={skill: 1},
                                     team_id=db.session.scalar(select(User).where(User.email == "boss@load.cc")).teams[
                                         TEAMS.index(team)].id))
         db.session.commit()

@@ -396,12 +396,24 @@ def test_a_reopen_does_not_fire_what_was_already_fired(app, api, world):
 def test_a_broken_promise_after_resolution_does_not_reopen_the_ticket(app, api, world):
     from datetime import datetime, timezone
 
+    from callcenter.actions import unit_of_work
+    from callcenter.sla import service as sla_service
+    from callcenter.tickets import changes
+    from callcenter.tickets.models import Ticket
+    from tests.factories import actor_of
+
     _policy(api, first=60, escalation=[{"level": 2, "after_seconds": 0, "reassign_to": "supervisor"}])
     t = api.post("/api/v1/tickets", json=ticket_body()).json
     due = datetime.now(timezone.utc) + timedelta(minutes=5)
-    p = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Call", "due_at": due.isoformat()}).json
     for to in ("in_progress", "resolved"):
         api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": to})
+    with app.app_context(), unit_of_work() as fx:
+        # Left open from before a ticket was resolved only with its promises settled.
+        ticket = db.session.get(Ticket, t["id"])
+        now = datetime.now(timezone.utc)
+        made = changes.add_promises(ticket, [("Call", due)], actor_of(world, "boss"), now)
+        sla_service.start_promises(ticket, made, now, fx)
+        p = {"id": made[0].id}
     clock = _clock(app, t["id"], f"promise:{p['id']}")
     with app.app_context():
         sla.check(clock.id, now=clock.due_at + timedelta(seconds=5))
@@ -487,17 +499,18 @@ def test_the_ticket_list_reads_the_clocks_of_a_page_in_one_query(app, api, world
              ("resolution", t["sla"]["resolution_due_at"], 14400)]
 
 
-def test_a_resolved_ticket_keeps_its_breach_though_a_promise_still_runs(app, api, world):
+def test_a_resolved_ticket_keeps_its_breach_once_its_promise_is_kept(app, api, world):
     from datetime import datetime, timezone
 
     _policy(api, first=1, warn_at=[], match={"kind": "service_request"})
     with app.app_context():
         t = {"id": ticket_at(world, datetime.now(timezone.utc) - timedelta(seconds=2), kind="service_request").id}
     due = datetime.now(timezone.utc) + timedelta(days=2)
-    api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Call back", "due_at": due.isoformat()})
+    p = api.post(f"/api/v1/tickets/{t['id']}/promises", json={"description": "Call back", "due_at": due.isoformat()}).json
     with app.app_context():
         assert "breach" in sla.check(_clock(app, t["id"]).id)
     api.post(f"/api/v1/tickets/{t['id']}/assign", json={"agent_id": world.id("anna")})
+    api.post(f"/api/v1/tickets/{t['id']}/promises/{p['id']}", json={"outcome": "kept"})  # resolving waits for it
     r = api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "resolved"})
     assert r.status_code == 200, r.json
     assert api.get(f"/api/v1/tickets/{t['id']}").json["sla"]["state"] == "breached"
