@@ -91,6 +91,10 @@ class BaseConfig:
     SOCKETIO_CHANNEL = "flask-socketio"
     # An agent whose last console closed is away after this, and offline after that much more.
     PRESENCE_AWAY_AFTER_SECONDS = int(os.environ.get("PRESENCE_AWAY_AFTER_SECONDS", "30"))
+    # An available agent with no console open this long is away, whether or not a console ever
+    # opened. 0 turns it off, for desks whose agents take work through another client.
+    PRESENCE_CONSOLELESS_AWAY_SECONDS = int(os.environ.get("PRESENCE_CONSOLELESS_AWAY_SECONDS",
+                                                           os.environ.get("PRESENCE_AWAY_AFTER_SECONDS", "30")))
     PRESENCE_OFFLINE_AFTER_SECONDS = int(os.environ.get("PRESENCE_OFFLINE_AFTER_SECONDS", "600"))
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # trusted reverse proxies in front
     # Routing: after how many seconds of waiting a ticket's requirements widen one step

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from ..actors import Actor
+from ..actors import SYSTEM, Actor
+from ..agents import consoles
 from ..agents import services as agents
 from ..auth.models import Presence, Team, User
 from ..console.rooms import agent_rooms, follow_team_change
@@ -42,6 +43,19 @@ def set_presence(agent_id: int, state: str, actor: Actor, *, only_if: str | None
                 hand_back_untouched(agent, now, fx)
                 offers.withdraw_for_agent(agent.id, now, fx)
     return agent
+
+
+def away_without_console(delay_seconds: int, now: datetime) -> int:
+    """Available agents with no console open for delay_seconds become away, whether or not a
+    console ever opened (the demo's agents, presence set through the API, a close whose timer
+    was lost). 0 turns it off. The number sent away."""
+    if delay_seconds <= 0:
+        return 0
+    sent = 0
+    for user_id in agents.available_agents():
+        if consoles.gone_for(user_id, now.timestamp()) >= delay_seconds:
+            sent += set_presence(user_id, "away", SYSTEM, only_if="available", now=now).presence is Presence.away
+    return sent
 
 
 def set_teams(agent_id: int, names: list[str], actor: Actor) -> User:

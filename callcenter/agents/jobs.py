@@ -5,6 +5,7 @@ only if no console opened or closed since.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -12,9 +13,12 @@ from rq import Queue
 
 from ..actions import presence
 from ..actors import SYSTEM
+from ..db_types import utcnow
 from ..extensions import rq_connection
 from ..jobs import app_job
 from .consoles import untouched_since
+
+log = logging.getLogger(__name__)
 
 
 @app_job
@@ -30,6 +34,15 @@ def away_if_gone(user_id: int, gen: int) -> str:
     Queue("low", connection=rq_connection()).enqueue_in(delay, offline_if_gone, user_id, gen,
                                                         job_id=f"presence-offline-{user_id}-{gen}")
     return "away"
+
+
+@app_job
+def away_without_console() -> int:
+    """Periodic: available agents with no console for too long become away."""
+    sent = presence.away_without_console(current_app.config["PRESENCE_CONSOLELESS_AWAY_SECONDS"], utcnow())
+    if sent:
+        log.info("presence: %d agent(s) with no console open are away", sent)
+    return sent
 
 
 @app_job

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from ..actors import Actor
 from ..auth.models import Presence, Role, Team, User
@@ -44,6 +45,11 @@ def set_presence(agent: User, presence: Presence, now: datetime) -> str | None:
     agent.presence = presence
     agent.presence_changed_at = now
     return before
+
+
+def available_agents() -> list[int]:
+    """Active staff who say they are available."""
+    return list(db.session.scalars(select(User.id).where(User.active, User.presence == Presence.available)))
 
 
 def configure_team(team_id: int, changes: dict, actor: Actor) -> Team:

@@ -28,6 +28,11 @@ class ConsoleNamespace(Namespace):
                        "rooms": rooms_of(current_user)})
 
 
+    def on_console_alive(self, data=None):
+        """The page's heartbeat (console.js, every HEARTBEAT_SECONDS): this console is open."""
+        if current_user.is_authenticated:
+            consoles.console_alive(current_user.id, request.sid)
+
     def on_disconnect(self, reason=None):
         if current_user.is_authenticated:
             consoles.console_closed(current_user.id, request.sid)

@@ -26,6 +26,8 @@
     document.dispatchEvent(new CustomEvent("console", { detail: { name: "connect", data: {} } }));
   });
   socket.on("disconnect", function () { body.dataset.live = "off"; });
+  // A heartbeat: this page is still open, so its agent is not "gone" (agents/consoles.py).
+  setInterval(function () { if (socket.connected) socket.emit("console_alive"); }, 20000);
   socket.on("hello", function (data) { body.dataset.seq = data.seq; });
 
   ["ticket.updated", "ticket.assigned", "ticket.message"].forEach(function (name) {
