@@ -19,6 +19,7 @@ from . import (
     log_redaction,
     models,  # noqa: F401  (the whole schema, for Flask-Migrate)
     security_headers,
+    words,
 )
 from . import config as config_module
 from .agents.api import blp as agents_api
@@ -73,6 +74,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     api_auth.register(app)
     security_headers.register(app)
     i18n.register(app)
+    words.register(app)
     cli.register(app)
     jobs.bind(app)
     return app

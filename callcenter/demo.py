@@ -135,29 +135,33 @@ def _agents_online(users: dict[str, User]) -> None:
 
 RULES = [
     # name, match, skills, team, priority, position
-    ("Legal or regulator threat", {"keywords": ["律师", "起诉", "法院", "12315", "消协", "lawyer", "court", "regulator"]},
+    ("法律或监管投诉威胁 Legal or regulator threat", {"keywords": ["律师", "起诉", "法院", "12315", "消协", "lawyer", "court", "regulator"]},
      {"complaints": 4}, "Customer Care", "P1", 10),
-    ("VIP complaints", {"kind": "complaint", "tier": "VIP"}, {"complaints": 5}, "Customer Care", "P1", 20),
-    ("Billing", {"category": ["billing", "account"]}, {"billing": 3}, "Billing", None, 30),
-    ("Network and devices", {"category": ["network", "device"]}, {"network": 3}, "Technical Support", None, 40),
-    ("English speakers", {"language": "en", "kind": "inquiry"}, {}, None, None, 90),
+    ("VIP 投诉 VIP complaints", {"kind": "complaint", "tier": "VIP"}, {"complaints": 5}, "Customer Care", "P1", 20),
+    ("账单与账户 Billing and accounts", {"category": ["billing", "account"]}, {"billing": 3}, "Billing", None, 30),
+    ("网络与设备 Network and devices", {"category": ["network", "device"]}, {"network": 3}, "Technical Support", None, 40),
+    ("英文咨询 English speakers", {"language": "en", "kind": "inquiry"}, {}, None, None, 90),
 ]
 
 
+# Names are data: the demo's read in both of its languages.
+OFFICE = "中国办公时间 China office"
+OFFICE_DAY = 8 * 3600  # 09:00-12:00 and 13:00-18:00
+
 SLA_POLICIES = [
     # name, match, calendar, first response s, resolution s, position
-    ("VIP complaints", {"kind": "complaint", "tier": "VIP"}, "24x7", 15 * 60, 2 * 3600, 10),
-    ("P1 complaints", {"kind": "complaint", "priority": "P1"}, "24x7", 30 * 60, 4 * 3600, 20),
-    ("Complaints", {"kind": "complaint"}, "China office", 2 * 3600, 3 * 9 * 3600, 30),
-    ("Service requests", {"kind": "service_request"}, "China office", 4 * 3600, 5 * 9 * 3600, 40),
-    ("Inquiries", {}, "China office", 8 * 3600, 5 * 9 * 3600, 90),
+    ("VIP 投诉 VIP complaints", {"kind": "complaint", "tier": "VIP"}, "24x7", 15 * 60, 2 * 3600, 10),
+    ("P1 投诉 P1 complaints", {"kind": "complaint", "priority": "P1"}, "24x7", 30 * 60, 4 * 3600, 20),
+    ("投诉 Complaints", {"kind": "complaint"}, OFFICE, 2 * 3600, 3 * OFFICE_DAY, 30),
+    ("服务请求 Service requests", {"kind": "service_request"}, OFFICE, 4 * 3600, 5 * OFFICE_DAY, 40),
+    ("咨询 Inquiries", {}, OFFICE, 8 * 3600, 5 * OFFICE_DAY, 90),
 ]
 
 
 @_saved
 def _ensure_sla() -> None:
-    if not db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == "China office")):
-        db.session.add(SlaCalendar(name="China office", tz="Asia/Shanghai", country="CN",
+    if not db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == OFFICE)):
+        db.session.add(SlaCalendar(name=OFFICE, tz="Asia/Shanghai", country="CN",
                                    weekly={str(d): "09:00-12:00,13:00-18:00" for d in range(5)}))
     if not db.session.scalar(select(SlaPolicy.id)):
         for name, match, calendar, first, resolution, position in SLA_POLICIES:

@@ -79,6 +79,21 @@ def _http_message(status: int) -> str:
     return messages.get(status, _("Request failed."))
 
 
+def _page_words(status: int) -> tuple[str, str]:
+    """A page's title and message for an HTTP error, in the reader's language (Werkzeug's own
+    bodies are English and speak to developers)."""
+    words = {
+        400: (_("The request could not be understood."), _("Go back, reload the page and try again.")),
+        403: (_("You are not allowed to do this."), _("Ask an admin if you need access to this page.")),
+        404: (_("Page not found"), _("The address may be mistyped, or what it showed no longer exists.")),
+        405: (_("This page cannot be opened that way"),
+              _("The address is for sending a form from its page. Open the page and use its button.")),
+        413: (_("The request is too large."), _("Send less at once, for example a shorter text.")),
+        429: (_("Too many requests"), _("Slow down and try again in a minute.")),
+    }
+    return words.get(status, (_http_message(status), _("Try again, or go back to the start.")))
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain(err: DomainError):
@@ -89,10 +104,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(err: HTTPException):
         if not _is_api():
-            if err.code in (404, 403, 405, 429):
-                return render_template("error.html", title=_http_message(err.code),
-                                       message=err.description), err.code
-            return err
+            if not err.code or err.code < 400:  # a redirect Werkzeug raises is not an error
+                return err
+            title, message = _page_words(err.code)
+            response = app.make_response((render_template("error.html", title=title, message=message), err.code))
+            if err.code == 405 and getattr(err, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
+            return response
         status = err.code or 500
         details: dict = {}
         # webargs / flask-smorest put field errors on err.data["messages"].

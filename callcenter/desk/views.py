@@ -181,8 +181,9 @@ def _act(ticket_id: int, form, form_name: str, action, success: str):
         except DomainError as err:
             refuse_if_forbidden(err)
             form.form_errors.append(err.message)
-            if err.details.get("missing"):
-                form.form_errors.append(_("Missing: %(fields)s", fields=", ".join(err.details["missing"])))
+            if err.details.get("missing"):  # codes in the API's details; the form's own labels here
+                names = [str(form[name].label.text) if name in form else name for name in err.details["missing"]]
+                form.form_errors.append(_("Missing: %(fields)s", fields=_(", ").join(names)))
         else:
             flash(success, "success")
             return redirect(url_for("desk.ticket", ticket_id=ticket_id))

@@ -1,14 +1,11 @@
 """The wallboard: a supervisor's screen that keeps itself current over the /console socket."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app, render_template, request
-from flask_babel import format_timedelta
 
 from ..db_types import utcnow
 from ..staff import page_actor, staff_blueprint
-from ..tickets.labels import sla_clock, sla_state, staff_status
+from ..tickets.labels import sla_clock, sla_state, span, staff_status
 from . import queries
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -21,12 +18,7 @@ def _board() -> dict:
 
 def _context(board: dict) -> dict:
     return {"board": board, "sla_clock": sla_clock, "sla_state": sla_state, "staff_status": staff_status,
-            "team": request.args.get("team") or "", "span": _span}
-
-
-def _span(seconds: int) -> str:
-    """'25 minutes' (business time; the board says whether it is left or over)."""
-    return format_timedelta(timedelta(seconds=abs(seconds)), threshold=1.5)
+            "team": request.args.get("team") or "", "span": span}  # '1 min 29 s': the board says left or over
 
 
 @bp.route("/wallboard")

@@ -6,6 +6,7 @@ from ..auth.services import parse_skills
 from ..errors import DomainError
 from ..forms_base import Form
 from ..forms_common import channel_choices, kind_choices
+from ..tickets.labels import tier
 
 
 def _csv(text: str | None) -> list[str]:
@@ -32,7 +33,7 @@ class RuleForm(Form):
         any_ = ("", _l("Any"))
         self.kind.choices = [any_, *kind_choices()]
         self.channel.choices = [any_, *channel_choices()]
-        self.tier.choices = [any_] + [(t, t) for t in ("VIP", "A", "B", "C")]
+        self.tier.choices = [any_] + [(t, tier(t)) for t in ("VIP", "A", "B", "C")]
         self.language.choices = [any_, ("zh", "中文"), ("en", "English")]
         self.priority.choices = [("", _l("Keep"))] + [(p, p) for p in ("P1", "P2", "P3", "P4")]
 

@@ -2,12 +2,15 @@ import re
 from datetime import date
 from zoneinfo import available_timezones
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms_base import Form
 from ..forms_common import kind_choices
+from ..tickets.labels import staff_status, tier
 from ..tickets.lifecycle import STATUSES
 from .calendar import overlaps, parse_hours
 
@@ -15,6 +18,16 @@ from .calendar import overlaps, parse_hours
 def _minutes(label, required=False):
     checks = [DataRequired(_l("Give a target."))] if required else [Optional()]
     return IntegerField(label, validators=[*checks, NumberRange(1, 525_600)])
+
+
+class Checkboxes(SelectMultipleField):
+    """One box per choice; an empty value sent by a script means none ticked."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([v for v in valuelist if v])
 
 
 class PolicyForm(Form):
@@ -30,8 +43,7 @@ class PolicyForm(Form):
     resolution = _minutes(_l("Resolution (minutes)"), required=True)
     final_response = _minutes(_l("Final response to complaints (minutes)"))
     warn_at = StringField(_l("Warn at (percent, comma-separated)"), default="75,90", validators=[Length(max=40)])
-    pause_statuses = StringField(_l("Pause in statuses (comma-separated)"), default="pending_customer",
-                                 validators=[Length(max=200)])
+    pause_statuses = Checkboxes(_l("Pause the clocks while the ticket is"), default=["pending_customer"])
     position = IntegerField(_l("Position (lower is checked first)"), default=100, validators=[NumberRange(0, 100_000)])
     active = BooleanField(_l("Active"), default=True)
     # The escalation chain after a breach (level 1 is the breach: the assignee is told).
@@ -40,16 +52,23 @@ class PolicyForm(Form):
     level2_raise = BooleanField(_l("Level 2 raises the priority one step"), default=True)
     level3_after = IntegerField(_l("Level 3: business minutes after the breach"), default=60,
                                 validators=[Optional(), NumberRange(0, 43_200)])
-    level3_to = StringField(_l("Level 3 hands the ticket to"), default="supervisor", validators=[
+    # Stored as the API stores it (supervisor, user:EMAIL, team:NAME); the action checks the target exists.
+    level3_to = SelectField(_l("Level 3 hands the ticket to"), default="supervisor", validate_choice=False, validators=[
         Optional(), Length(max=200),
-        Regexp(r"^(supervisor|user:\S+@\S+|team:.+)$", message=_l("supervisor, user:EMAIL or team:NAME"))])
+        Regexp(r"^(supervisor|user:\S+@\S+|team:.+)$", message=_l("Pick the supervisors, a person or a team."))])
 
-    def __init__(self, *args, calendars=(), **kwargs):
+    def __init__(self, *args, calendars=(), people=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.pause_statuses.choices = [(s, staff_status(s)) for s in STATUSES]
+        self.level3_to.choices = {
+            _("Supervisors"): [("supervisor", _("The supervisors"))],
+            _("A person"): [(f"user:{email}", f"{name} · {email}") for email, name in people],
+            _("A team"): [(f"team:{name}", name) for name in teams]}
+        self._offer_target(self.level3_to.data)
         any_ = ("", _l("Any"))
         self.kind.choices = [any_, *kind_choices()]
         self.priority.choices = [any_] + [(p, p) for p in ("P1", "P2", "P3", "P4")]
-        self.tier.choices = [any_] + [(t, t) for t in ("VIP", "A", "B", "C")]
+        self.tier.choices = [any_] + [(t, tier(t)) for t in ("VIP", "A", "B", "C")]
         self.channel.choices = [any_, ("web", _l("Web form")), ("phone", _l("Phone")), ("email", _l("Email")),
                                 ("api", "API")]
         self.calendar.choices = [("24x7", "24x7")] + [(c, c) for c in calendars]
@@ -66,9 +85,12 @@ class PolicyForm(Form):
         if field.data is not None and self.level2_after.data is not None and field.data < self.level2_after.data:
             raise ValidationError(_l("Level 3 comes after level 2."))
 
-    def validate_pause_statuses(self, field):
-        if any(s not in STATUSES for s in _csv(field.data)):
-            raise ValidationError(_l("Unknown status."))
+    def _offer_target(self, value: str | None) -> None:
+        """A target saved through the API or sent back that the pickers do not list (a colleague
+        since deactivated) stays selectable, so saving the page keeps it or the action names it."""
+        listed = {v for group in self.level3_to.choices.values() for v, _label in group}
+        if value and value not in listed:
+            self.level3_to.choices[_("Other")] = [(value, value)]
 
     def policy_data(self) -> dict:
         match = {k: getattr(self, k).data for k in ("kind", "priority", "tier", "channel") if getattr(self, k).data}
@@ -78,7 +100,7 @@ class PolicyForm(Form):
                    for k in ("first_response", "next_response", "resolution", "final_response") if getattr(self, k).data}
         return {"name": self.name.data.strip(), "match": match, "calendar": self.calendar.data, "targets": targets,
                 "warn_at": [int(v) / 100 for v in _csv(self.warn_at.data)],
-                "pause_statuses": _csv(self.pause_statuses.data), "position": self.position.data,
+                "pause_statuses": list(self.pause_statuses.data or []), "position": self.position.data,
                 "active": self.active.data, "escalation": self._escalation()}
 
     def _escalation(self) -> list[dict]:
@@ -104,13 +126,14 @@ class PolicyForm(Form):
             seconds = (policy.targets or {}).get(f"{key}_seconds")
             getattr(self, key).data = seconds // 60 if seconds else None
         self.warn_at.data = ",".join(str(round(v * 100)) for v in policy.warn_at or [])
-        self.pause_statuses.data = ",".join(policy.pause_statuses or [])
+        self.pause_statuses.data = list(policy.pause_statuses or [])
         steps = {step["level"]: step for step in policy.escalation or []}
         level2, level3 = steps.get(2), steps.get(3)
         self.level2_after.data = level2["after_seconds"] // 60 if level2 else None
         self.level2_raise.data = bool(level2 and level2.get("raise_priority"))
         self.level3_after.data = level3["after_seconds"] // 60 if level3 else None
         self.level3_to.data = (level3 or {}).get("reassign_to", "")
+        self._offer_target(self.level3_to.data)
 
 
 def _csv(text):

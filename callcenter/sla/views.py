@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..actions import admin as admin_actions
+from ..directory import lookups
 from ..errors import DomainError
 from ..extensions import db
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
@@ -50,7 +51,8 @@ def edit_policy(policy_id: int | None = None):
     policy = db.session.get(SlaPolicy, policy_id) if policy_id else None
     if policy_id and policy is None:
         return render_template("error.html", title=_("Not found."), message=_("No such SLA policy.")), 404
-    form = PolicyForm(calendars=[c.name for c in admin.calendars(actor)])
+    form = PolicyForm(calendars=[c.name for c in admin.calendars(actor)], people=lookups.active_staff(),
+                      teams=lookups.team_names())
     if request.method == "GET" and policy is not None:
         form.fill_from(policy)
     saved_steps = {step["level"]: step for step in (policy.escalation if policy else [])}
@@ -68,7 +70,8 @@ def edit_policy(policy_id: int | None = None):
         else:
             flash(_("SLA policy saved."), "success")
             return redirect(url_for("sla.policies"))
-    return render_template("sla/policy_form.html", form=form, policy=policy, other_steps=other_steps), (
+    return render_template("sla/policy_form.html", form=form, policy=policy, other_steps=other_steps,
+                           sla_clock=sla_clock), (
         400 if request.method == "POST" else 200)
 
 

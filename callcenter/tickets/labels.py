@@ -1,7 +1,11 @@
-"""Words people read for codes: statuses, kinds, channels, severities; and timeline lines."""
+"""Words people read for codes: statuses, kinds, channels, severities, tiers, durations; and
+timeline lines."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..durations import business_days, parts
 
 KINDS = ("complaint", "service_request", "inquiry")
 CHANNELS = ("web", "phone", "email", "api")
@@ -14,6 +18,50 @@ def kind(code: str) -> str:
 
 def channel(code: str) -> str:
     return {"web": _("Web form"), "phone": _("Phone"), "email": _("Email"), "api": _("API")}.get(code, code)
+
+
+def tier(code: str) -> str:
+    """A customer's tier as a badge reads: 'VIP customer', 'Tier C'."""
+    return _("VIP customer") if code == "VIP" else _("Tier %(tier)s", tier=code)
+
+
+def tiers(codes: list[str]) -> str:
+    """The customers a condition names: 'VIP customers', 'Tier A / B customers'."""
+    if codes == ["VIP"]:
+        return _("VIP customers")
+    return _("Tier %(tier)s customers", tier=" / ".join(codes))
+
+
+def language(code: str | None) -> str:
+    """A language in its own words, as the switch in the header names it."""
+    return {"zh": "中文", "en": "English"}.get(code or "", code or "")
+
+
+def actor(kind: str | None, name: str) -> str:
+    """Who did it: a person's name, or the desk itself / the command line in words (stored as codes)."""
+    if kind == "system":
+        return {"system": _("The desk"), "command line": _("Command line")}.get(name, name)
+    return name
+
+
+def span(seconds: float) -> str:
+    """'1 min 29 s', '2 h 30 min', '27 h': business or plain time, the page says which."""
+    units = {"h": lambda n: _("%(n)s h", n=n), "min": lambda n: _("%(n)s min", n=n), "s": lambda n: _("%(n)s s", n=n)}
+    return " ".join(units[unit](count) for count, unit in parts(seconds))
+
+
+def sla_target(seconds: int, day_seconds: int | None = None) -> str:
+    """'27 h (3 business days of 9 h)' on a calendar whose open days are all as long; else '2 h 30 min'."""
+    days = business_days(seconds, day_seconds)
+    if days is None or day_seconds is None:
+        return span(seconds)
+    whole, rest = days
+    if not rest:
+        return ngettext("%(span)s (%(num)d business day of %(day)s)", "%(span)s (%(num)d business days of %(day)s)",
+                        whole, span=span(seconds), day=span(day_seconds))
+    return ngettext("%(span)s (%(num)d business day and %(rest)s, days of %(day)s)",
+                    "%(span)s (%(num)d business days and %(rest)s, days of %(day)s)",
+                    whole, span=span(seconds), rest=span(rest), day=span(day_seconds))
 
 
 def severity(code: str | None) -> str:
@@ -104,6 +152,27 @@ def _chosen(data: dict) -> dict:
     return next((c for c in data.get("candidates", []) if c.get("eligible")), {})
 
 
+def escalation_target(value: str | None, staff_names: dict[str, str] | None = None) -> str:
+    """'supervisor' -> 'supervisors', 'user:EMAIL' -> the person's name (else the email),
+    'team:NAME' -> 'team NAME': how SLA escalation targets are stored, in words."""
+    kind, _sep, rest = (value or "").partition(":")
+    if kind == "supervisor" and not rest:
+        return _("supervisors")
+    if kind == "user" and rest:
+        return (staff_names or {}).get(rest, rest)
+    if kind == "team" and rest:
+        return _("team %(name)s", name=rest)
+    return value or ""
+
+
+def _skip_reason(code: str) -> str:
+    return {"ticket_not_open": _("the ticket is no longer open"), "unknown_team": _("no such team")}.get(code, code)
+
+
+def _seconds(value) -> str:
+    return span(value) if isinstance(value, (int, float)) else str(value)
+
+
 def _person(value) -> str:
     return value.get("name", "?") if isinstance(value, dict) else _("nobody")
 
@@ -154,10 +223,11 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
     if kind in ("sla_warning", "sla_breached", "sla_escalated"):
         return _("SLA %(clock)s: %(level)s", clock=sla_clock(data.get("clock", "")), level=sla_level(data.get("level", "")))
     if kind == "sla_escalation_skipped":
-        return _("SLA escalation to %(to)s skipped (%(reason)s)", to=data.get("to", ""), reason=data.get("reason", ""))
+        return _("SLA escalation to %(to)s skipped (%(reason)s)", to=escalation_target(data.get("to")),
+                 reason=_skip_reason(data.get("reason", "")))
     if kind == "sla_retargeted":
-        return _("SLA %(clock)s target changed from %(before)s s to %(after)s s", clock=sla_clock(data.get("clock", "")),
-                 before=event.before, after=event.after)
+        return _("SLA %(clock)s target changed from %(before)s to %(after)s", clock=sla_clock(data.get("clock", "")),
+                 before=_seconds(event.before), after=_seconds(event.after))
     if kind == "sla_due_moved":
         return _("SLA %(clock)s due time moved: calendar %(calendar)s changed", clock=sla_clock(data.get("clock", "")),
                  calendar=data.get("calendar", ""))
