@@ -1,7 +1,10 @@
 """Count import statements inside function bodies (an import there usually hides a cycle).
 
 Usage: python scripts/count_function_imports.py [callcenter]"""
-import ast, pathlib, sys
+import ast
+import pathlib
+import sys
+
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "callcenter")
 total = 0
 for path in sorted(root.rglob("*.py")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from ..directory import catalogue, log, staff
 from ..directory.lookups import refused
 from ..effects import Effects
 from ..extensions import db
+from ..notifications import services as notify
 from ..routing import offers
 from ..routing import service as routing
 from ..tickets import changes, lifecycle
@@ -44,11 +46,18 @@ def create_user(data: dict, actor: Actor, now: datetime | None = None) -> tuple[
     """A new colleague and the one-time token of the link that lets them set a password."""
     now = now or utcnow()
     catalogue.require_admin(actor)
-    with unit_of_work():
+    with unit_of_work() as fx:
         user = staff.create(data)
         token = staff.issue_link(user, now)
+        _mail_link(user, fx)
         log.record(actor, "user.created", user.email, now, **staff.snapshot(user))
     return user, token
+
+
+def _mail_link(user: User, fx: Effects) -> None:
+    """When mail is set up, the link also goes to the person (a copy of their own)."""
+    if current_app.config["MAIL_BACKEND"] != "log":
+        notify.password_link(user.email, user.name, "zh_CN" if "zh" in (user.languages or []) else "en", fx)
 
 
 def update_user(user_id: int, data: dict, actor: Actor, now: datetime | None = None) -> User:
@@ -69,11 +78,12 @@ def reset_password(user_id: int, actor: Actor, now: datetime | None = None) -> t
     """A fresh one-time link; the current password keeps working until the link is used."""
     now = now or utcnow()
     catalogue.require_admin(actor)
-    with unit_of_work():
+    with unit_of_work() as fx:
         user = staff.get(user_id)
         if not user.active:
             raise refused("user", _("Reactivate the account before resetting its password."))
         token = staff.issue_link(user, now)
+        _mail_link(user, fx)
         log.record(actor, "user.password_link", user.email, now)
     return user, token
 
@@ -89,6 +99,8 @@ def deactivate_user(user_id: int, actor: Actor, *, hand_to: int | None = None,
     transaction: to a named colleague, or back to the queue. Nothing is left without an owner."""
     now = now or utcnow()
     catalogue.require_admin(actor)
+    if hand_to is not None and not 0 < hand_to < 2**31:  # no such id can exist (nor be queried)
+        raise refused("hand_to", _("Hand the work to an active agent or supervisor."))
     with unit_of_work() as fx:
         # Lock order as everywhere: the tickets (in id order), then the agents (in id order).
         held = list(db.session.scalars(select(Ticket).where(

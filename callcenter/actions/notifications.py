@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from ..db_types import utcnow
+from ..directory import staff
 from ..notifications import delivery, outbox
 from ..notifications.services import DELIVER_JOB
 from . import unit_of_work
@@ -21,9 +22,12 @@ def deliver(message_id: int, now: datetime | None = None) -> str:
         return "not-claimed"
     with unit_of_work(durable=True):  # the link works by the time the message arrives
         message = outbox.get(message_id)
-        token = outbox.link_token(message)
+        base_url = current_app.config["PUBLIC_BASE_URL"]
+        if outbox.takes_password_link(message):
+            body = outbox.body_with(message, base_url, _password_token(message.recipient, now), "/password/")
+        else:
+            body = outbox.body_with(message, base_url, outbox.link_token(message))
         channel, recipient, subject = message.channel, message.recipient, message.subject
-        body = outbox.body_with(message, current_app.config["PUBLIC_BASE_URL"], token)
     # No transaction is open while the outside world is spoken to.
     try:
         if channel == "sms":
@@ -37,6 +41,12 @@ def deliver(message_id: int, now: datetime | None = None) -> str:
     with unit_of_work(durable=True):
         outbox.record_sent(outbox.get(message_id), utcnow())
     return "sent"
+
+
+def _password_token(email: str, now: datetime) -> str | None:
+    """A link of its own for the mail; the one shown to the admin keeps working beside it."""
+    user = staff.active_by_email(email)
+    return staff.issue_link(user, now, replace=False) if user else None
 
 
 def resend_unsent(older_than_seconds: int = 30, now: datetime | None = None) -> int:

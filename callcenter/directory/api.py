@@ -57,7 +57,8 @@ class UserWithLink(UserOut):
 
 
 class DeactivateIn(Schema):
-    hand_to = fields.Integer(allow_none=True, metadata={"description": "a colleague's id; else the queue"})
+    hand_to = fields.Integer(allow_none=True, validate=validate.Range(1, 2_147_483_647),
+                             metadata={"description": "a colleague's id; else the queue"})
 
 
 class Handed(Schema):

@@ -77,3 +77,22 @@ def active_user(email: str, field: str = "user") -> User:
 def skill_labels(locale: str) -> dict[str, str]:
     """code -> the skill's name in this language, for showing skills in words."""
     return {s.code: s.label(locale) for s in db.session.scalars(select(Skill))}
+
+
+def category_labels(locale: str) -> dict[str, str]:
+    """code -> the category's name in this language, for showing conditions in words."""
+    return {c.code: c.label(locale) for c in db.session.scalars(select(Category))}
+
+
+def staff_names() -> dict[str, str]:
+    """email -> name of every staff account, for showing `user:EMAIL` targets as the person."""
+    return dict(db.session.execute(select(User.email, User.name)).tuples().all())
+
+
+def active_staff() -> list[tuple[str, str]]:
+    """(email, name) of every active staff account by name: the people a page lets you pick."""
+    return list(db.session.execute(select(User.email, User.name).where(User.active).order_by(User.name)).tuples())
+
+
+def team_names() -> list[str]:
+    return list(db.session.scalars(select(Team.name).order_by(Team.name)))

@@ -100,15 +100,25 @@ def snapshot(user: User) -> dict:
             "capacity": user.capacity}
 
 
-def issue_link(user: User, now: datetime) -> str:
-    """A one-time link token to set the password; earlier unused links stop working."""
-    db.session.execute(sql_update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
-                       .values(used_at=now))
+def issue_link(user: User, now: datetime, *, replace: bool = True) -> str:
+    """A one-time link token to set the password; replace: earlier unused links stop working
+    (a mailed copy of a link just shown does not replace it). Using any one ends them all."""
+    if replace:
+        _end_links(user, now)
     token = secrets.token_urlsafe(32)
     db.session.add(PasswordLink(user_id=user.id, token_hash=_hash(token), created_at=now,
                                 expires_at=now + LINK_LIFETIME))
     db.session.flush()
     return token
+
+
+def _end_links(user: User, now: datetime) -> None:
+    db.session.execute(sql_update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
+                       .values(used_at=now))
+
+
+def active_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower(), User.active))
 
 
 def live_link(token: str, now: datetime, *, lock: bool = False) -> PasswordLink | None:
@@ -125,7 +135,7 @@ def redeem_link(token: str, password: str, now: datetime) -> User:
         raise NotFound(_("This link has been used or has expired. Ask an admin for a new one."))
     if len(password) < auth.MIN_PASSWORD:
         raise refused("password", _("The password needs at least %(n)s characters.", n=auth.MIN_PASSWORD))
-    link.used_at = now
+    _end_links(link.user, now)
     link.user.set_password(password)
     auth.end_sessions(link.user)  # any session from before the new password ends
     return link.user

@@ -26,7 +26,8 @@ def _setup_actions() -> dict[str, str]:
             "team.changed": _("team changed"), "skill.saved": _("skill saved"), "category.saved": _("category saved"),
             "rule.created": _("routing rule created"), "rule.changed": _("routing rule changed"),
             "rule.deleted": _("routing rule deleted"), "policy.created": _("SLA policy created"),
-            "policy.changed": _("SLA policy changed"), "policy.deleted": _("SLA policy deleted")}
+            "policy.changed": _("SLA policy changed"), "policy.deleted": _("SLA policy deleted"),
+            "calendar.created": _("business calendar created"), "calendar.changed": _("business calendar changed")}
 
 
 @bp.context_processor

@@ -33,15 +33,19 @@ def get(message_id: int) -> OutboundMessage | None:
 
 def link_token(message: OutboundMessage) -> str | None:
     """A fresh status link for a message whose body takes one (issued when it is sent)."""
-    if not message.link_marker or message.ticket_id is None:
+    if not message.link_marker or message.ticket_id is None or takes_password_link(message):
         return None
     return status_links.issue(message.ticket_id)
 
 
-def body_with(message: OutboundMessage, base_url: str, token: str | None) -> str:
+def takes_password_link(message: OutboundMessage) -> bool:
+    return bool(message.link_marker and message.link_marker.startswith("[[password-link:"))
+
+
+def body_with(message: OutboundMessage, base_url: str, token: str | None, path: str = "/t/") -> str:
     if token is None:
         return message.body
-    return message.body.replace(message.link_marker, f"{base_url.rstrip('/')}/t/{token}")
+    return message.body.replace(message.link_marker, f"{base_url.rstrip('/')}{path}{token}")
 
 
 def record_failure(message: OutboundMessage, error: Exception) -> None:

@@ -45,6 +45,25 @@ def _queue_email(ticket, subject: str, body: str, marker: str | None, fx: Effect
     return _queue(ticket, "email", ticket.contact_email, subject, body, marker, fx)
 
 
+PASSWORD_MARKER_PREFIX = "[[password-link:"
+
+
+def password_link(email: str, name: str, locale: str, fx: Effects) -> OutboundMessage:
+    """A new colleague's (or a reset) password link by mail. The body holds a marker: the link
+    itself is issued when the message is sent, so no usable link is stored."""
+    marker = f"{PASSWORD_MARKER_PREFIX}{secrets.token_hex(6)}]]"
+    with force_locale(locale):
+        subject = _("Set your password for the service desk")
+        body = _("Hello %(name)s,\n\nAn administrator gave you an account (%(email)s). Choose your password "
+                 "here; the link works once, for three days:\n%(link)s\n", name=name, email=email, link=marker)
+    message = OutboundMessage(ticket_id=None, channel="email", recipient=email, subject=subject, body=body,
+                              link_marker=marker)
+    db.session.add(message)
+    db.session.flush()
+    fx.enqueue(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}")
+    return message
+
+
 def acknowledge(ticket, fx: Effects) -> OutboundMessage | None:
     marker = _marker()
     with force_locale(_locale(ticket)):

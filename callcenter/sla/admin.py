@@ -133,6 +133,9 @@ def save_calendar(data: dict, actor: Actor, fx: Effects, calendar_id: int | None
     row.extra_open = {d.isoformat(): h for d, h in sorted(data.get("extra_open", {}).items())}
     db.session.add(row)
     db.session.flush()
+    log.record(actor, "calendar.created" if calendar_id is None else "calendar.changed", row.name, utcnow(),
+               tz=row.tz, country=row.country, weekly=row.weekly, extra_closed=row.extra_closed,
+               extra_open=row.extra_open)
     if calendar_id is not None:
         fx.enqueue("callcenter.sla.jobs.recompute_calendar", row.id, queue="default")
     return row

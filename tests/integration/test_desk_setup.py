@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from callcenter.auth.models import Team, User
 from callcenter.directory.models import SetupLogEntry
 from callcenter.extensions import db
+from callcenter.notifications.models import OutboundMessage
 from callcenter.routing.models import Offer, OfferStatus
 from callcenter.tickets.models import Ticket
 
@@ -171,6 +172,7 @@ def test_deactivating_hands_the_work_to_a_named_colleague(app, api, world):
                                                "customer": {"name": "z", "phone": "13800000001"}}).json
     assert api.post(f"/api/v1/tickets/{ticket['id']}/assign", json={"agent_id": anna}, who="boss").status_code == 200
     assert api.post(f"/api/v1/users/{anna}/deactivate", json={"hand_to": anna}, who="admin").status_code == 422
+    assert api.post(f"/api/v1/users/{anna}/deactivate", json={"hand_to": 2**40}, who="admin").status_code == 422
     r = api.post(f"/api/v1/users/{anna}/deactivate", json={"hand_to": bert}, who="admin")
     assert r.status_code == 200 and r.json["tickets"] == [ticket["id"]]
     assert api.get(f"/api/v1/tickets/{ticket['id']}").json["assignee"]["id"] == bert
@@ -270,3 +272,61 @@ def test_an_agent_who_is_not_available_sees_a_banner_and_becomes_available_in_on
     assert "data-presence-banner" not in client.get("/desk/").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, world.id("anna")).presence.value == "available"
+
+
+def test_with_mail_set_up_the_password_link_is_also_mailed_and_either_copy_works_once(app, api, client, world):
+    import email
+    import email.policy
+    import re
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            received.append((envelope.rcpt_tos, mail.get_body().get_content()))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    saved = {k: app.config[k] for k in ("MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT")}
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    try:
+        r = api.post("/api/v1/users", json={"email": "lan@test.cc", "name": "兰", "role": "agent",
+                                            "languages": ["zh"]}, who="admin")
+        assert r.status_code == 201
+        run_jobs(app)  # the real delivery job, through a real SMTP server on loopback
+    finally:
+        app.config.update(saved)
+        smtp.stop()
+    assert [rcpt for rcpt, _ in received] == [["lan@test.cc"]]
+    mailed = re.search(r"/password/([\w-]+)", received[0][1])
+    assert mailed, received[0][1]
+    shown = r.json["password_link"].split("/password/")[1]
+    assert mailed.group(1) != shown
+    assert client.get(f"/password/{shown}").status_code == 200  # the copy shown to the admin still works
+    page = client.get(f"/password/{mailed.group(1)}")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    assert client.post(f"/password/{mailed.group(1)}", data={"csrf_token": token, "password": "lan-password-1",
+                                                             "confirm": "lan-password-1"}).status_code == 302
+    assert client.get(f"/password/{shown}").status_code == 410  # using one ends both
+    with app.app_context():
+        message = db.session.scalar(select(OutboundMessage))
+        assert message.status.value == "sent" and "/password/" not in message.body  # no usable link stored
+
+
+def test_the_deactivate_form_refuses_a_colleague_id_no_database_can_hold(app, client, world):
+    login(client, "admin@test.cc")
+    anna = world.id("anna")
+    token = csrf_from(client.get(f"/admin/users/{anna}").get_data(as_text=True))
+    r = client.post(f"/admin/users/{anna}/deactivate", data={"csrf_token": token, "hand_to": "99999999999"})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/admin/users/{anna}")
+    with app.app_context():
+        assert db.session.get(User, anna).active  # nothing happened
