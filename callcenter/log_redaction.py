@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import re
 
-# /t/<token> (status pages) and /s/<token> (survey links), however the line quotes them.
-_PRIVATE_PATH = re.compile(r"(/[ts]/)(?!lost\b)[A-Za-z0-9_\-.~%]{8,}")
+# /t/<token> (status pages), /s/<token> (survey links) and /password/<token> (staff's one-time
+# password links), however the line quotes them.
+_PRIVATE_PATH = re.compile(r"(/(?:[ts]|password)/)(?!lost\b)[A-Za-z0-9_\-.~%]{8,}")
 REDACTED = r"\1<token>"
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "callcenter", "flask.app")
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..actors import Actor
 from ..agents import services as agents
 from ..auth.models import Role, Skill, Team, User
-from ..console.rooms import follow_team_change, rooms_for, ticket_summary
+from ..console.rooms import disconnect_all, follow_role_change, follow_team_change, rooms_for, ticket_summary
 from ..db_types import utcnow
 from ..directory import catalogue, log, staff
 from ..directory.lookups import refused
@@ -65,12 +65,14 @@ def update_user(user_id: int, data: dict, actor: Actor, now: datetime | None = N
     catalogue.require_admin(actor)
     with unit_of_work() as fx:
         user = agents.locked_agent(user_id)
-        teams_before = set(user.team_ids)
+        teams_before, was_supervisor = set(user.team_ids), user.is_supervisor
         changed = staff.update(user, data, actor)
         if changed:
             log.record(actor, "user.changed", user.email, now, changes=changed)
         if set(user.team_ids) != teams_before:
             fx.call(follow_team_change, user.id, teams_before, set(user.team_ids))
+        if user.is_supervisor != was_supervisor:  # open consoles join or leave the supervisors' room
+            fx.call(follow_role_change, user.id, was_supervisor, user.is_supervisor)
     return user
 
 
@@ -103,10 +105,11 @@ def deactivate_user(user_id: int, actor: Actor, *, hand_to: int | None = None,
         raise refused("hand_to", _("Hand the work to an active agent or supervisor."))
     with unit_of_work() as fx:
         # Lock order as everywhere: the tickets (in id order), then the agents (in id order).
-        held = list(db.session.scalars(select(Ticket).where(
-            Ticket.assignee_id == user_id, Ticket.status.in_([Status(s) for s in lifecycle.OPEN_STATUSES]))
-            .order_by(Ticket.id).with_for_update(key_share=True).execution_options(populate_existing=True)))
+        held = _open_tickets_of(user_id)
         routing.lock_agents([user_id, hand_to])
+        # Giving a ticket to someone takes their row lock, which this transaction now holds: a
+        # ticket given to the person while the first read waited is found by this second one.
+        held += [t for t in _open_tickets_of(user_id) if t.id not in {h.id for h in held}]
         user = staff.get(user_id)
         colleague = _colleague(hand_to, user) if hand_to else None
         staff.deactivate(user, actor, now)
@@ -120,7 +123,14 @@ def deactivate_user(user_id: int, actor: Actor, *, hand_to: int | None = None,
             routing.request_sweep(fx)
         log.record(actor, "user.deactivated", user.email, now, tickets=[t.id for t in held], offers=offered,
                    handed_to=colleague.email if colleague else None)
+        fx.call(disconnect_all, user.id)  # their open consoles hear nothing more
     return {"tickets": [t.id for t in held], "offers": offered}
+
+
+def _open_tickets_of(user_id: int) -> list[Ticket]:
+    return list(db.session.scalars(select(Ticket).where(
+        Ticket.assignee_id == user_id, Ticket.status.in_([Status(s) for s in lifecycle.OPEN_STATUSES]))
+        .order_by(Ticket.id).with_for_update(key_share=True).execution_options(populate_existing=True)))
 
 
 def _colleague(user_id: int, leaving: User) -> User:

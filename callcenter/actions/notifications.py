@@ -24,7 +24,11 @@ def deliver(message_id: int, now: datetime | None = None) -> str:
         message = outbox.get(message_id)
         base_url = current_app.config["PUBLIC_BASE_URL"]
         if outbox.takes_password_link(message):
-            body = outbox.body_with(message, base_url, _password_token(message.recipient, now), "/password/")
+            token, why_not = _password_token(message, now)
+            if token is None:  # nothing worth sending: recorded, not retried
+                outbox.record_failure(message, RuntimeError(why_not))
+                return "skipped"
+            body = outbox.body_with(message, base_url, token, "/password/")
         else:
             body = outbox.body_with(message, base_url, outbox.link_token(message))
         channel, recipient, subject = message.channel, message.recipient, message.subject
@@ -43,10 +47,15 @@ def deliver(message_id: int, now: datetime | None = None) -> str:
     return "sent"
 
 
-def _password_token(email: str, now: datetime) -> str | None:
-    """A link of its own for the mail; the one shown to the admin keeps working beside it."""
-    user = staff.active_by_email(email)
-    return staff.issue_link(user, now, replace=False) if user else None
+def _password_token(message, now: datetime) -> tuple[str | None, str]:
+    """The mail's own link (a retry replaces its earlier one; the copy shown to the admin keeps
+    working beside it), or why none is sent."""
+    user = staff.active_by_email(message.recipient)
+    if user is None:
+        return None, "no active account for this address any more"
+    if staff.superseded(user, message.created_at):
+        return None, "superseded: a newer password link was issued after this mail was queued"
+    return staff.issue_link(user, now, replace=False, message_id=message.id), ""
 
 
 def resend_unsent(older_than_seconds: int = 30, now: datetime | None = None) -> int:

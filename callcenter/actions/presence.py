@@ -12,6 +12,7 @@ from ..agents import services as agents
 from ..auth.models import Presence, Team, User
 from ..console.rooms import agent_rooms, follow_team_change
 from ..db_types import utcnow
+from ..directory import log
 from ..errors import Forbidden
 from ..routing import offers
 from ..routing import service as routing
@@ -66,16 +67,20 @@ def set_teams(agent_id: int, names: list[str], actor: Actor) -> User:
     with unit_of_work() as fx:
         agent = agents.locked_agent(agent_id)
         teams = agents.teams_named(names)
-        before = set(agent.team_ids)
+        before, before_teams = set(agent.team_ids), list(agent.teams)
         agent.teams = teams
         after = set(agent.team_ids)
         if before != after:
             fx.call(follow_team_change, agent.id, before, after)
+            log.record(actor, "user.changed", agent.email, utcnow(),
+                       changes={"teams": [sorted(t.name for t in before_teams), [t.name for t in teams]]})
     return agent
 
 
 def configure_team(team_id: int, changes: dict, actor: Actor) -> Team:
     with unit_of_work():
-        return agents.configure_team(team_id, changes, actor)
+        team = agents.configure_team(team_id, changes, actor)
+        log.record(actor, "team.changed", team.name, utcnow(), after=dict(changes))
+        return team
 
 

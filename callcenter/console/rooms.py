@@ -83,3 +83,23 @@ def follow_team_change(user_id: int, before: set[int], after: set[int]) -> None:
             socketio.server.enter_room(sid, team_room(team_id), namespace=NAMESPACE)
     if sids:
         log.info("moved %s console(s) of user %s between team rooms", len(sids), user_id)
+
+
+def follow_role_change(user_id: int, was_supervisor: bool, is_supervisor: bool) -> None:
+    """After a role change: open consoles join or leave the supervisors' room at once."""
+    if was_supervisor == is_supervisor:
+        return
+    for sid in redis_client().smembers(CONSOLE_KEY.format(user_id=user_id)):
+        if is_supervisor:
+            socketio.server.enter_room(sid, SUPERVISORS, namespace=NAMESPACE)
+        else:
+            socketio.server.leave_room(sid, SUPERVISORS, namespace=NAMESPACE)
+
+
+def disconnect_all(user_id: int) -> None:
+    """A deactivated person's open consoles are cut off: they hear nothing more."""
+    sids = redis_client().smembers(CONSOLE_KEY.format(user_id=user_id))
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    if sids:
+        log.info("disconnected %s console(s) of deactivated user %s", len(sids), user_id)

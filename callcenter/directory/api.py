@@ -10,13 +10,14 @@ from ..actions import directory as directory_actions
 from ..agents.api import TeamOut
 from ..auth.api_auth import current_actor
 from ..schemas_common import PageArgs, page_of, page_schema
+from ..tickets import triage
 from ..tickets.schemas import SkillMap
 from . import catalogue, log, staff
 
 blp = Blueprint("directory_api", __name__, url_prefix="/api/v1", description="Setting up the desk (admins).")
 
 ROLES = ["admin", "supervisor", "agent"]
-PRIORITIES = ["P1", "P2", "P3", "P4"]
+PRIORITIES = list(triage.PRIORITIES)
 Name = fields.String(required=True, validate=validate.Length(1, 80))
 
 

@@ -12,10 +12,9 @@ from ..auth.models import Skill, Team
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..tickets.models import Category
+from ..tickets.triage import PRIORITIES
 from . import log
-from .lookups import checked_name, known_skills, refused, team_by_name
-
-PRIORITIES = ("P1", "P2", "P3", "P4")
+from .lookups import checked_name, known_skills, refused, team_by_name, whole_number
 
 
 def require_admin(actor: Actor) -> None:
@@ -38,7 +37,7 @@ def save_team(data: dict, actor: Actor, now: datetime, team_id: int | None = Non
     clash = db.session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower(), Team.id != (team_id or 0)))
     if clash:
         raise refused("name", _("A team with that name exists already."))
-    timeout = int(data.get("offer_timeout_seconds") or 30)
+    timeout = whole_number(data.get("offer_timeout_seconds") or 30, "offer_timeout_seconds")
     if not 5 <= timeout <= 3600:
         raise refused("offer_timeout_seconds", _("The offer timeout is 5 to 3600 seconds."))
     before = {"name": team.name, "offer_mode": team.offer_mode, "offer_timeout_seconds": team.offer_timeout_seconds}
@@ -126,7 +125,7 @@ def save_category(data: dict, actor: Actor, now: datetime, code: str | None = No
         raise refused("default_priority", _("Priority is one of P1, P2, P3, P4."))
     category.default_priority = priority
     category.active = bool(data.get("active", True))
-    category.position = int(data.get("position") or 0)
+    category.position = whole_number(data.get("position") or 0, "position")
     db.session.add(category)
     db.session.flush()
     log.record(actor, "category.saved", category.code, now, team=category.team.name if category.team else None,

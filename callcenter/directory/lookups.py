@@ -47,10 +47,20 @@ def teams_by_name(names: Iterable[str], field: str = "teams") -> list[Team]:
     return sorted(teams, key=lambda t: t.name)
 
 
+def whole_number(value, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise refused(field, _("Give a whole number.")) from None
+
+
 def known_skills(levels: dict[str, int], field: str = "skills") -> dict[str, int]:
-    """The same map, once every code is in the skills catalogue."""
+    """The same map, once every code is in the skills catalogue (in use or not: a skill taken
+    out of use stays valid where it is held) and every level is 1 to 5."""
+    if any(not isinstance(v, int) or not 1 <= v <= 5 for v in levels.values()):
+        raise refused(field, _("Skill levels are 1 to 5."))
     codes = {code.strip().lower() for code in levels}
-    found = set(db.session.scalars(select(Skill.code).where(Skill.code.in_(codes), Skill.active))) if codes else set()
+    found = set(db.session.scalars(select(Skill.code).where(Skill.code.in_(codes)))) if codes else set()
     unknown = sorted(codes - found)
     if unknown:
         raise refused(field, _("Unknown skill: %(codes)s. Add it to the skills catalogue first.",

@@ -2,7 +2,6 @@
 Inside the caller's transaction (callcenter/actions/directory.py commits)."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,17 +12,14 @@ from sqlalchemy import update as sql_update
 from ..actors import Actor
 from ..auth import services as auth
 from ..auth.models import AgentSkill, ApiToken, Presence, Role, User
+from ..auth.services import hash_token
 from ..errors import NotFound
 from ..extensions import db
-from .lookups import checked_name, known_skills, refused, teams_by_name
+from .lookups import checked_name, known_skills, refused, teams_by_name, whole_number
 from .models import PasswordLink
 
 LINK_LIFETIME = timedelta(days=3)
 LANGUAGES = ("zh", "en")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def staff() -> list[User]:
@@ -41,8 +37,15 @@ def create(data: dict) -> User:
     """A new account with no usable password: its owner sets one through a one-time link."""
     return auth.create_user(data.get("email") or "", secrets.token_urlsafe(32), data.get("role") or "",
                             name=checked_name(data.get("name")), teams=list(data.get("teams") or []),
-                            skills=dict(data.get("skills") or {}), capacity=int(data.get("capacity") or 5),
+                            skills=dict(data.get("skills") or {}), capacity=_capacity(data.get("capacity") or 5),
                             languages=_languages(data.get("languages")))
+
+
+def _capacity(value) -> int:
+    capacity = whole_number(value, "capacity")
+    if not 1 <= capacity <= 50:
+        raise refused("capacity", _("Capacity is 1 to 50 tickets."))
+    return capacity
 
 
 def _languages(values) -> list[str]:
@@ -67,17 +70,11 @@ def update(user: User, data: dict, actor: Actor) -> dict:
     if "teams" in data:
         user.teams = teams_by_name(data["teams"])
     if "skills" in data:
-        levels = known_skills(dict(data["skills"] or {}))
-        if any(not 1 <= v <= 5 for v in levels.values()):
-            raise refused("skills", _("Skill levels are 1 to 5."))
-        _set_skills(user, levels)
+        _set_skills(user, known_skills(dict(data["skills"] or {})))
     if "languages" in data:
         user.languages = _languages(data["languages"])
     if "capacity" in data:
-        capacity = int(data["capacity"] or 0)
-        if not 1 <= capacity <= 50:
-            raise refused("capacity", _("Capacity is 1 to 50 tickets."))
-        user.capacity = capacity
+        user.capacity = _capacity(data["capacity"])
     db.session.flush()
     after = snapshot(user)
     return {k: [before[k], after[k]] for k in after if before[k] != after[k]}
@@ -100,21 +97,31 @@ def snapshot(user: User) -> dict:
             "capacity": user.capacity}
 
 
-def issue_link(user: User, now: datetime, *, replace: bool = True) -> str:
-    """A one-time link token to set the password; replace: earlier unused links stop working
-    (a mailed copy of a link just shown does not replace it). Using any one ends them all."""
+def issue_link(user: User, now: datetime, *, replace: bool = True, message_id: int | None = None) -> str:
+    """A one-time link token to set the password. replace: earlier unused links stop working
+    (a mailed copy of a link just shown does not replace it, only the mail's own earlier
+    copy). Using any one ends them all."""
     if replace:
         _end_links(user, now)
+    elif message_id is not None:
+        _end_links(user, now, PasswordLink.message_id == message_id)
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordLink(user_id=user.id, token_hash=_hash(token), created_at=now,
-                                expires_at=now + LINK_LIFETIME))
+    db.session.add(PasswordLink(user_id=user.id, token_hash=hash_token(token), created_at=now,
+                                expires_at=now + LINK_LIFETIME, message_id=message_id))
     db.session.flush()
     return token
 
 
-def _end_links(user: User, now: datetime) -> None:
-    db.session.execute(sql_update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None))
-                       .values(used_at=now))
+def superseded(user: User, since: datetime) -> bool:
+    """An admin issued a new link (a reset) after `since`: a mail queued before it is stale."""
+    return db.session.scalar(select(PasswordLink.id).where(
+        PasswordLink.user_id == user.id, PasswordLink.message_id.is_(None), PasswordLink.created_at > since)
+        .limit(1)) is not None
+
+
+def _end_links(user: User, now: datetime, *only) -> None:
+    db.session.execute(sql_update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None),
+                                                      *only).values(used_at=now))
 
 
 def active_by_email(email: str) -> User | None:
@@ -122,8 +129,9 @@ def active_by_email(email: str) -> User | None:
 
 
 def live_link(token: str, now: datetime, *, lock: bool = False) -> PasswordLink | None:
-    stmt = select(PasswordLink).where(PasswordLink.token_hash == _hash(token or ""))
-    link = db.session.scalar(stmt.with_for_update() if lock else stmt)
+    stmt = select(PasswordLink).where(PasswordLink.token_hash == hash_token(token or ""))
+    # Locked and read afresh: a second use waiting on the lock sees the first one's used_at.
+    link = db.session.scalar(stmt.with_for_update().execution_options(populate_existing=True) if lock else stmt)
     if link is None or link.used_at is not None or link.expires_at <= now or not link.user.active:
         return None
     return link
@@ -146,6 +154,7 @@ def deactivate(user: User, actor: Actor, now: datetime) -> None:
     if user.id == actor.user_id:
         raise refused("user", _("You cannot deactivate your own account."))
     user.active = False
+    _end_links(user, now)  # reactivating later brings no old link back
     user.presence = Presence.offline
     user.presence_changed_at = now
     auth.end_sessions(user)

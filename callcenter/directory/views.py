@@ -10,13 +10,14 @@ from ..actions import directory as directory_actions
 from ..db_types import utcnow
 from ..errors import DomainError
 from ..staff import page_actor, staff_blueprint
+from ..tickets import triage
 from . import catalogue, log, lookups, staff
 from .api import link_url
 
 bp = staff_blueprint("admin", __name__, url_prefix="/admin", admins_only=True)
 public_bp = Blueprint("directory", __name__)
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
+PRIORITIES = triage.PRIORITIES
 
 
 def _setup_actions() -> dict[str, str]:

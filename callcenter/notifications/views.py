@@ -25,7 +25,8 @@ def stored_body(message: OutboundMessage) -> str:
     """The body as stored: its link is issued when it is sent, so only where it goes is shown."""
     if not message.link_marker:
         return message.body
-    return message.body.replace(message.link_marker, _("[status link]"))
+    kind = _("[password link]") if message.link_marker.startswith("[[password-link:") else _("[status link]")
+    return message.body.replace(message.link_marker, kind)
 
 
 @bp.route("")

@@ -34,7 +34,9 @@ def upgrade():
         sa.Column('created_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column('expires_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column('used_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('message_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['message_id'], ['outbound_messages.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('token_hash'),
     )

@@ -330,3 +330,37 @@ def test_the_deactivate_form_refuses_a_colleague_id_no_database_can_hold(app, cl
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/admin/users/{anna}")
     with app.app_context():
         assert db.session.get(User, anna).active  # nothing happened
+
+
+def _with_mail(app, monkeypatch) -> list:
+    from callcenter.notifications import delivery
+
+    sent = []
+    monkeypatch.setattr(delivery, "send", lambda config, to, subject, body: sent.append((to, body)))
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    return sent
+
+
+def test_a_password_mail_queued_before_a_reset_is_not_sent_with_a_fresh_link(app, api, client, world, monkeypatch):
+    sent = _with_mail(app, monkeypatch)
+    first = api.post("/api/v1/users", json={"email": "zoe@test.cc", "name": "Zoe", "role": "agent"}, who="admin").json
+    reset = api.post(f"/api/v1/users/{first['id']}/password-link", who="admin").json  # before the worker ran
+    run_jobs(app)
+    with app.app_context():
+        statuses = [(m.status.value, m.last_error or "") for m in db.session.scalars(
+            select(OutboundMessage).order_by(OutboundMessage.id))]
+    assert statuses[0][0] == "failed" and "superseded" in statuses[0][1]
+    assert statuses[1][0] == "sent" and len(sent) == 1
+    old = first["password_link"].split("/password/")[1]
+    assert client.get(f"/password/{old}").status_code == 410  # the reset ended it
+    assert client.get(f"/password/{reset['password_link'].split('/password/')[1]}").status_code == 200
+
+
+def test_deactivating_ends_unused_links_and_a_queued_mail_to_them_is_not_sent(app, api, client, world, monkeypatch):
+    sent = _with_mail(app, monkeypatch)
+    user = api.post("/api/v1/users", json={"email": "ian@test.cc", "name": "Ian", "role": "agent"}, who="admin").json
+    assert api.post(f"/api/v1/users/{user['id']}/deactivate", json={}, who="admin").status_code == 200
+    run_jobs(app)
+    assert sent == []
+    assert api.post(f"/api/v1/users/{user['id']}/reactivate", who="admin").status_code == 200
+    assert client.get(f"/password/{user['password_link'].split('/password/')[1]}").status_code == 410

@@ -134,3 +134,20 @@ def test_every_event_name_used_in_the_code_has_a_schema():
     used = {m for path in root.rglob("*.py")
             for m in re.findall(r'(?:emit_on_commit|\.emit)\(\s*"([a-z_.]+)"', path.read_text())}
     assert used and used <= set(EVENTS), used - set(EVENTS)
+
+
+def test_a_deactivated_persons_console_is_cut_off_and_a_demoted_supervisor_leaves_the_supervisors_room(
+        api, world, listen):
+    anna, boss = listen("anna@test.cc"), listen("boss@test.cc")
+    anna.collect(0.5), boss.collect(0.5)
+    assert api.post(f"/api/v1/users/{world.id('anna')}/deactivate", json={}, who="admin").status_code == 200
+    assert api.patch(f"/api/v1/users/{world.id('boss')}", json={"role": "agent", "teams": []},
+                     who="admin").status_code == 200
+    boss.collect(1.0)
+    for _ in range(30):  # the server closes her socket; the client notices within a moment
+        if not anna.client.connected:
+            break
+        anna.collect(0.1)
+    assert not anna.client.connected
+    t = api.post("/api/v1/tickets", json=ticket_body(category="network"), who="admin").json
+    assert t["id"] not in {d.get("ticket_id") for _e, d in boss.collect()}  # no longer hears every team
