@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from callcenter.actions import sla
 from callcenter.db_types import utcnow
-from tests.factories import login, ticket_at, ticket_body
+from tests.factories import login, ticket_at
 
 
 def _policy(api, name, priority, first, warn_at):
@@ -101,15 +101,19 @@ def test_a_reopen_does_not_count_a_breach_again(app, api, world):
 def test_breaches_count_on_the_day_they_fell_due_however_late_the_sweep(app, api, world):
     """The worker was down overnight: the morning's sweep fires yesterday's breach, which is
     yesterday's on the board, not today's."""
-    from datetime import timedelta
+    from datetime import datetime, timedelta, timezone
 
     from callcenter.actors import Actor
     from callcenter.kpi.formulas import start_of_local_day
     from callcenter.kpi.queries import sla_board
+    from tests.factories import ticket_at
     from tests.integration.test_sla import _clock
 
     _policy(api, "P1 one minute", "P1", 60, [])
-    t = api.post("/api/v1/tickets", json=ticket_body(priority="P1")).json
+    # Created at 15:00 in Shanghai: the next morning is 17 h on, before the 24 h resolution
+    # target (a ticket created at 01:00 would see that breach too by the next morning).
+    with app.app_context():
+        t = {"id": ticket_at(world, datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc), priority="P1").id}
     due = _clock(app, t["id"]).due_at
     next_morning = start_of_local_day(due, "Asia/Shanghai") + timedelta(days=1, hours=8)
     boss = Actor(kind="agent", name="Boss", user_id=world.id("boss"), role="supervisor")
