@@ -35,17 +35,17 @@ def _saved(step):
     return run
 ADMIN_EMAIL = "admin@demo.callcenter"
 
-TEAMS = ("Billing", "Technical Support", "Customer Care")
+TEAMS = ("账单组 Billing", "技术支持 Technical Support", "客户关怀 Customer Care")
 
 CATEGORIES = [
     # code, English, Chinese, team, skill
-    ("billing", "Billing and charges", "账单与扣费", "Billing", "billing"),
-    ("account", "Account and plan", "账户与套餐", "Billing", "account"),
-    ("network", "Network and signal", "网络与信号", "Technical Support", "network"),
-    ("device", "Device and installation", "设备与安装", "Technical Support", "device"),
-    ("delivery", "Delivery and returns", "配送与退货", "Customer Care", "logistics"),
-    ("service_quality", "Service quality", "服务质量", "Customer Care", "complaints"),
-    ("other", "Something else", "其他", "Customer Care", None),
+    ("billing", "Billing and charges", "账单与扣费", "账单组 Billing", "billing"),
+    ("account", "Account and plan", "账户与套餐", "账单组 Billing", "account"),
+    ("network", "Network and signal", "网络与信号", "技术支持 Technical Support", "network"),
+    ("device", "Device and installation", "设备与安装", "技术支持 Technical Support", "device"),
+    ("delivery", "Delivery and returns", "配送与退货", "客户关怀 Customer Care", "logistics"),
+    ("service_quality", "Service quality", "服务质量", "客户关怀 Customer Care", "complaints"),
+    ("other", "Something else", "其他", "客户关怀 Customer Care", None),
 ]
 
 STAFF = [
@@ -53,12 +53,12 @@ STAFF = [
     (ADMIN_EMAIL, "Admin", "admin", [], {}, 5, ["zh", "en"]),
     ("supervisor@demo.callcenter", "王静 Wang Jing", "supervisor", list(TEAMS),
      {"complaints": 5, "billing": 4}, 5, ["zh", "en"]),
-    ("li.na@demo.callcenter", "李娜 Li Na", "agent", ["Billing"], {"billing": 5, "account": 3}, 5, ["zh"]),
-    ("zhang.wei@demo.callcenter", "张伟 Zhang Wei", "agent", ["Billing"], {"billing": 3, "account": 4}, 4, ["zh", "en"]),
-    ("chen.jie@demo.callcenter", "陈杰 Chen Jie", "agent", ["Technical Support"], {"network": 5, "device": 3}, 5, ["zh"]),
-    ("emma.liu@demo.callcenter", "Emma Liu", "agent", ["Technical Support"], {"network": 3, "device": 4}, 5, ["en", "zh"]),
-    ("zhao.min@demo.callcenter", "赵敏 Zhao Min", "agent", ["Customer Care"], {"complaints": 4, "logistics": 4}, 6, ["zh"]),
-    ("tom.wu@demo.callcenter", "Tom Wu", "agent", ["Customer Care"], {"complaints": 3, "logistics": 2}, 5, ["en"]),
+    ("li.na@demo.callcenter", "李娜 Li Na", "agent", ["账单组 Billing"], {"billing": 5, "account": 3}, 5, ["zh"]),
+    ("zhang.wei@demo.callcenter", "张伟 Zhang Wei", "agent", ["账单组 Billing"], {"billing": 3, "account": 4}, 4, ["zh", "en"]),
+    ("chen.jie@demo.callcenter", "陈杰 Chen Jie", "agent", ["技术支持 Technical Support"], {"network": 5, "device": 3}, 5, ["zh"]),
+    ("emma.liu@demo.callcenter", "Emma Liu", "agent", ["技术支持 Technical Support"], {"network": 3, "device": 4}, 5, ["en", "zh"]),
+    ("zhao.min@demo.callcenter", "赵敏 Zhao Min", "agent", ["客户关怀 Customer Care"], {"complaints": 4, "logistics": 4}, 6, ["zh"]),
+    ("tom.wu@demo.callcenter", "Tom Wu", "agent", ["客户关怀 Customer Care"], {"complaints": 3, "logistics": 2}, 5, ["en"]),
 ]
 
 CUSTOMERS = [
@@ -136,10 +136,10 @@ def _agents_online(users: dict[str, User]) -> None:
 RULES = [
     # name, match, skills, team, priority, position
     ("法律或监管投诉威胁 Legal or regulator threat", {"keywords": ["律师", "起诉", "法院", "12315", "消协", "lawyer", "court", "regulator"]},
-     {"complaints": 4}, "Customer Care", "P1", 10),
-    ("VIP 投诉 VIP complaints", {"kind": "complaint", "tier": "VIP"}, {"complaints": 5}, "Customer Care", "P1", 20),
-    ("账单与账户 Billing and accounts", {"category": ["billing", "account"]}, {"billing": 3}, "Billing", None, 30),
-    ("网络与设备 Network and devices", {"category": ["network", "device"]}, {"network": 3}, "Technical Support", None, 40),
+     {"complaints": 4}, "客户关怀 Customer Care", "P1", 10),
+    ("VIP 投诉 VIP complaints", {"kind": "complaint", "tier": "VIP"}, {"complaints": 5}, "客户关怀 Customer Care", "P1", 20),
+    ("账单与账户 Billing and accounts", {"category": ["billing", "account"]}, {"billing": 3}, "账单组 Billing", None, 30),
+    ("网络与设备 Network and devices", {"category": ["network", "device"]}, {"network": 3}, "技术支持 Technical Support", None, 40),
     ("英文咨询 English speakers", {"language": "en", "kind": "inquiry"}, {}, None, None, 90),
 ]
 

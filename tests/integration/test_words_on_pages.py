@@ -208,12 +208,12 @@ def test_what_the_pickers_send_is_stored_as_the_api_stores_it(api, client, world
     assert re.search(r'<input checked id="pause_statuses-\d" name="pause_statuses" type="checkbox" value="resolved">', page)
 
 
-def test_the_demo_set_up_is_named_in_both_languages_and_its_days_are_the_calendars():
+def test_the_demo_set_up_teams_included_is_named_in_both_languages_and_its_days_are_the_calendars():
     from callcenter import demo
     from callcenter.durations import day_length
     from callcenter.sla.calendar import parse_hours
 
-    names = [rule[0] for rule in demo.RULES] + [p[0] for p in demo.SLA_POLICIES] + [demo.OFFICE]
+    names = [rule[0] for rule in demo.RULES] + [p[0] for p in demo.SLA_POLICIES] + [demo.OFFICE, *demo.TEAMS]
     assert all(re.search(r"[\u4e00-\u9fff]", n) and re.search(r"[A-Za-z]{3}", n) for n in names), names
     assert day_length({d: parse_hours("09:00-12:00,13:00-18:00") for d in range(5)}) == demo.OFFICE_DAY
     complaints = next(p for p in demo.SLA_POLICIES if p[0].endswith("Complaints"))
