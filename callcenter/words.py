@@ -97,6 +97,6 @@ def sla_target(seconds: int, calendar: str = "24x7") -> str:
 def register(app: Flask) -> None:
     @app.context_processor
     def page_words() -> dict:
-        return {"conditions": conditions, "skills_in_words": skills, "escalation_target": escalation_target,
+        return {"conditions": conditions, "skills_in_words": skills, "skill_name": skill_name, "escalation_target": escalation_target,
                 "sla_target": sla_target, "category_name": category_name, "tier_label": labels.tier,
                 "language_label": labels.language, "actor_label": labels.actor, "span": labels.span}

@@ -3,7 +3,6 @@ the public page where a new colleague sets their password from a one-time link."
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..actions import directory as directory_actions
@@ -11,7 +10,7 @@ from ..db_types import utcnow
 from ..errors import DomainError
 from ..staff import page_actor, staff_blueprint
 from ..tickets import triage
-from . import catalogue, log, lookups, staff
+from . import catalogue, log, staff
 from .api import link_url
 
 bp = staff_blueprint("admin", __name__, url_prefix="/admin", admins_only=True)
@@ -33,15 +32,8 @@ def _setup_actions() -> dict[str, str]:
 
 @bp.context_processor
 def _words():
-    names = {}
-
-    def skill_name(code: str) -> str:
-        if not names:
-            names.update(lookups.skill_labels(str(get_locale())))
-        return names.get(code, code)
-
-    actions = _setup_actions()
-    return {"skill_name": skill_name, "setup_action": lambda code: actions.get(code, code)}
+    actions = _setup_actions()  # skill names come from callcenter/words.py, as on every page
+    return {"setup_action": lambda code: actions.get(code, code)}
 
 
 def _skill_levels(form) -> dict[str, int]:
