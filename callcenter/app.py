@@ -35,6 +35,9 @@ from .directory.api import blp as directory_api
 from .directory.views import bp as admin_bp
 from .directory.views import public_bp as directory_bp
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+from .followups.api import blp as followups_api
+from .followups.desk_views import bp as followup_desk_bp
+from .followups.views import bp as surveys_bp
 from .health import bp as health_bp
 from .i18n import select_locale, select_timezone
 from .input_guard import GuardedJSONProvider
@@ -112,12 +115,12 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api,
-                kpi_api, privacy_api, directory_api):
+                kpi_api, privacy_api, directory_api, followups_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
     for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp, tokens_bp,
-               admin_bp, directory_bp,
-               notifications_bp):
+               admin_bp, directory_bp, followup_desk_bp,
+               notifications_bp, surveys_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
     _document_errors()

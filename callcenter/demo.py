@@ -10,6 +10,7 @@ import click
 from sqlalchemy import select
 
 from .actions import accounts, assignment, tickets, unit_of_work
+from .actions import followups as followup_actions
 from .actors import Actor
 from .auth.models import Presence, Skill, User
 from .customers.models import Tier
@@ -18,10 +19,12 @@ from .db_types import utcnow
 from .directory import catalogue
 from .directory.lookups import team_by_name
 from .extensions import db
+from .followups import service as followups
+from .followups.models import FollowUp, FollowUpKind, FollowUpPolicy
 from .routing.models import RoutingRule
 from .routing.service import request_sweep
 from .sla.models import SlaCalendar, SlaPolicy
-from .tickets.models import Category, Ticket
+from .tickets.models import Category, Status, Ticket
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -227,6 +230,7 @@ def seed() -> bool:
     _ensure_customer_tiers()
     _ensure_rules()
     _ensure_sla()
+    _ensure_followup_policy()
     supervisor = users["supervisor@demo.callcenter"]
     created = False
     for kind, channel, category, subject, description, cust, status, assignee in TICKETS:
@@ -241,8 +245,34 @@ def seed() -> bool:
         _walk_to(ticket.id, status, users.get(assignee) if assignee else None, supervisor)
         created = True
     if created:
+        _ensure_callback(supervisor)
         _agents_online(users)
     return created
+
+
+@_saved
+def _ensure_followup_policy() -> None:
+    """Callbacks and revisits keep the office's hours (a demo on a weekend books Monday), and
+    nobody is called at night."""
+    if db.session.get(FollowUpPolicy, followups.POLICY_ID) is None:
+        followups.save_settings({"calendar": OFFICE, "quiet_hours": "21:00-08:00"}, Actor.of_user(db.session.scalar(
+            select(User).where(User.email == ADMIN_EMAIL))))
+
+
+def _ensure_callback(supervisor: User) -> None:
+    """A customer waiting on a new complaint asked to be called back in the next free slot."""
+    if db.session.scalar(select(FollowUp.id).where(FollowUp.kind == FollowUpKind.callback)):
+        return
+    waiting = db.session.scalar(select(Ticket).where(Ticket.status == Status.new, Ticket.contact_phone.is_not(None))
+                                .order_by(Ticket.id))
+    slots = followups.slots(utcnow(), followups.settings(), waiting.customer if waiting else None, count=1)
+    if waiting is None or not slots:
+        return
+    start, end = slots[0]
+    followup_actions.request_callback({"phone": waiting.contact_phone, "name": waiting.contact_name,
+                                       "window_start": start, "window_end": end, "ticket_id": waiting.id,
+                                       "note": "客户希望下班后回电 / asked for a call after work"},
+                                      Actor.of_user(supervisor), requested_by="agent")
 
 
 def print_logins() -> None:

@@ -23,6 +23,7 @@ class Job:
     job_id: str | None = None
     at: datetime | None = None
     unique: bool = False  # skip when a job with this id is already waiting
+    retry: tuple[int, ...] = ()  # seconds before each retry of a failed run (RQ Retry)
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ class Effects:
         self.items.append(Emit(name, dict(payload), tuple(dict.fromkeys(rooms))))
 
     def enqueue(self, func: str, *args, queue: str = "default", job_id: str | None = None,
-                at: datetime | None = None, unique: bool = False) -> None:
-        self.items.append(Job(func, args, queue, job_id, at, unique))
+                at: datetime | None = None, unique: bool = False, retry: tuple[int, ...] = ()) -> None:
+        self.items.append(Job(func, args, queue, job_id, at, unique, tuple(retry)))
 
     def call(self, func: Callable[..., Any], *args) -> None:
         self.items.append(Call(func, args))

@@ -72,7 +72,36 @@ class SlaEvent(_Event):
     assignee_id = fields.Integer(allow_none=True, required=True)
 
 
+class FollowUpEvent(_Event):
+    """A callback or revisit that became someone's work, changed, or nears its window's end."""
+    followup_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    ticket_id = fields.Integer(allow_none=True, required=True)
+    reference = fields.String(allow_none=True, required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+    assignee_id = fields.Integer(allow_none=True, required=True)
+    attempts_made = fields.Integer(required=True)
+    window_start = fields.String(required=True)
+    window_end = fields.String(required=True)
+    next_attempt_at = fields.String(allow_none=True, required=True)
+
+
+class RecoveryStarted(_Event):
+    ticket_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    source = fields.String(required=True)
+    number = fields.Integer(required=True)
+    reason = fields.Dict(required=True)
+    priority = fields.String(required=True)
+
+
 EVENTS: dict[str, type[Schema]] = {
+    "callback.due": FollowUpEvent,
+    "followup.updated": FollowUpEvent,
+    "followup.warning": FollowUpEvent,
+    "recovery.started": RecoveryStarted,
     "sla.warning": SlaEvent,
     "sla.breached": SlaEvent,
     "ticket.updated": TicketSummary,

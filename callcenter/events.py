@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from rq import Queue
+from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import event
@@ -71,8 +71,11 @@ def call_on_commit(func, *args) -> None:
 
 
 def enqueue_on_commit(func: str, *args, queue: str = "default", job_id: str | None = None,
-                      at=None, unique: bool = False, **kwargs) -> None:
-    """Queue an RQ job (dotted path, ids as arguments), enqueued after commit."""
+                      at=None, unique: bool = False, retry: tuple[int, ...] = (), **kwargs) -> None:
+    """Queue an RQ job (dotted path, ids as arguments), enqueued after commit; retry: seconds
+    before each further try of a run that fails."""
+    if retry:
+        kwargs["retry"] = Retry(max=len(retry), interval=list(retry))
     _pending(db.session()).append(PendingJob(func, args, queue, job_id, at, unique, kwargs))
 
 

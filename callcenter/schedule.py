@@ -29,6 +29,7 @@ class Periodic:
 SCHEDULE: tuple[Periodic, ...] = (
     Periodic("routing-sweep", "callcenter.routing.jobs.sweep", timedelta(seconds=30), queue="high"),
     Periodic("sla-sweep", "callcenter.sla.jobs.sweep", timedelta(seconds=30), queue="high"),
+    Periodic("followup-sweep", "callcenter.followups.jobs.sweep", timedelta(seconds=15), queue="high"),
     Periodic("resend-unsent-messages", "callcenter.notifications.jobs.resend_unsent", timedelta(seconds=30)),
     Periodic("presence-sweep", "callcenter.agents.jobs.away_without_console", timedelta(seconds=15), queue="low"),
     Periodic("privacy-retention", "callcenter.privacy.jobs.retention", timedelta(hours=1)),

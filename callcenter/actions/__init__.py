@@ -52,7 +52,7 @@ def publish(fx: Effects) -> None:
             emit_on_commit(item.name, item.payload, list(item.rooms))
         elif isinstance(item, Job):
             enqueue_on_commit(item.func, *item.args, queue=item.queue, job_id=item.job_id, at=item.at,
-                              unique=item.unique)
+                              unique=item.unique, retry=item.retry)
         elif isinstance(item, Call):
             call_on_commit(item.func, *item.args)
     fx.items.clear()

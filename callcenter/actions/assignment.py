@@ -14,6 +14,7 @@ from ..db_types import utcnow
 from ..effects import Effects
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
+from ..followups import service as followups
 from ..routing import offers
 from ..routing import service as routing
 from ..tickets import access, audit, changes, labels, lifecycle, permissions
@@ -94,4 +95,5 @@ def hand_back_untouched(agent: User, now: datetime, fx: Effects) -> list[int]:
         fx.emit("ticket.updated", ticket_summary(ticket, "handed_back", now), previous_rooms)
     if tickets:
         routing.request_sweep(fx)
+    followups.hand_back_held(agent, f"agent_{agent.presence.value}", now, fx)
     return [t.id for t in tickets]

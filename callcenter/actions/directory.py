@@ -17,6 +17,7 @@ from ..directory import catalogue, log, staff
 from ..directory.lookups import refused
 from ..effects import Effects
 from ..extensions import db
+from ..followups import service as followups
 from ..notifications import services as notify
 from ..routing import offers
 from ..routing import service as routing
@@ -114,6 +115,7 @@ def deactivate_user(user_id: int, actor: Actor, *, hand_to: int | None = None,
         colleague = _colleague(hand_to, user) if hand_to else None
         staff.deactivate(user, actor, now)
         offered = offers.withdraw_for_agent(user.id, now, fx)
+        calls = followups.hand_back_held(user, "agent_deactivated", now, fx)
         for ticket in held:
             if colleague is not None:
                 give(ticket, colleague, actor, now, fx, rule="deactivated", previous=user.email)
@@ -122,9 +124,9 @@ def deactivate_user(user_id: int, actor: Actor, *, hand_to: int | None = None,
         if held and colleague is None:
             routing.request_sweep(fx)
         log.record(actor, "user.deactivated", user.email, now, tickets=[t.id for t in held], offers=offered,
-                   handed_to=colleague.email if colleague else None)
+                   followups=calls, handed_to=colleague.email if colleague else None)
         fx.call(disconnect_all, user.id)  # their open consoles hear nothing more
-    return {"tickets": [t.id for t in held], "offers": offered}
+    return {"tickets": [t.id for t in held], "offers": offered, "followups": calls}
 
 
 def _open_tickets_of(user_id: int) -> list[Ticket]:

@@ -8,8 +8,9 @@ from flask import current_app
 
 from ..db_types import utcnow
 from ..directory import staff
+from ..followups import service as followups
 from ..notifications import delivery, outbox
-from ..notifications.services import DELIVER_JOB
+from ..notifications.services import DELIVER_JOB, SURVEY_MARKER
 from . import unit_of_work
 
 
@@ -31,6 +32,7 @@ def deliver(message_id: int, now: datetime | None = None) -> str:
             body = outbox.body_with(message, base_url, token, "/password/")
         else:
             body = outbox.body_with(message, base_url, outbox.link_token(message))
+        body = _with_survey_link(body, message.ticket_id, base_url)
         channel, recipient, subject = message.channel, message.recipient, message.subject
     # No transaction is open while the outside world is spoken to.
     try:
@@ -45,6 +47,16 @@ def deliver(message_id: int, now: datetime | None = None) -> str:
     with unit_of_work(durable=True):
         outbox.record_sent(outbox.get(message_id), utcnow())
     return "sent"
+
+
+def _with_survey_link(body: str, ticket_id: int | None, base_url: str) -> str:
+    """The ticket's signed survey link where the body takes it (issued when sent, like the
+    status link: no usable link is stored with the message)."""
+    if SURVEY_MARKER not in body:
+        return body
+    survey = followups.survey_for_ticket(ticket_id) if ticket_id else None
+    link = f"{base_url.rstrip('/')}/s/{followups.survey_token(survey)}" if survey else ""
+    return body.replace(SURVEY_MARKER, link)
 
 
 def _password_token(message, now: datetime) -> tuple[str | None, str]:

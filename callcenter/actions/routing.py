@@ -9,12 +9,14 @@ from ..auth.models import Role, User
 from ..db_types import utcnow
 from ..effects import Effects
 from ..extensions import db
+from ..followups import service as followups
 from ..routing import engine, offers
 from ..routing import service as routing
 from ..routing.models import OfferStatus
 from ..tickets.models import Ticket
 from . import end_read, unit_of_work
 from .assignment import give, hand_back_untouched
+from .followup_routing import route_followup
 from .presence import set_presence
 
 
@@ -69,7 +71,7 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
     """An agent has room (came online, finished something): give them the best waiting tickets."""
     now = now or utcnow()
     given: list[int] = []
-    pending = routing.waiting_facts()
+    pending = routing.waiting_facts() + followups.waiting_facts()  # callbacks and revisits compete by score
     while pending:
         user = db.session.get(User, agent_id, populate_existing=True)
         if user is None or not user.active or user.role is not Role.agent:
@@ -79,7 +81,12 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
         end_read()  # the assignment below is its own transaction
         if best is None:
             break
-        pending = [t for t in pending if t.id != best.id]
+        pending = [t for t in pending if (t.work, t.id) != (best.work, best.id)]
+        if best.work == "followup":
+            if route_followup(best.id, now, only_agent=agent_id) is None:
+                continue  # taken by another router, or the agent filled up: the next one
+            given.append(best.id)
+            continue
         try:
             with unit_of_work(durable=True) as fx:
                 ticket = routing.lock_waiting_ticket(best.id, skip_locked=True)

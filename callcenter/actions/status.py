@@ -8,6 +8,8 @@ from datetime import datetime
 from ..actors import Actor
 from ..console.rooms import rooms_for, ticket_summary
 from ..effects import Effects
+from ..followups import service as followups
+from ..followups.models import FollowUpKind
 from ..notifications import services as notify
 from ..routing import offers
 from ..routing import service as routing
@@ -26,7 +28,26 @@ def change_status(ticket: Ticket, to: str, actor: Actor, now: datetime, fx: Effe
     sla.on_status(ticket, current, to, now, fx)
     if current == lifecycle.NEW:
         offers.withdraw_for_ticket(ticket, actor, now, fx)  # no longer waiting: an open offer lapses
+    _followups_stop(ticket, current, to, now, fx)
     changes.set_status(ticket, to, actor, now, reason=reason)
     if to == lifecycle.RESOLVED:
-        notify.status_changed(ticket, fx)
+        st = followups.settings()
+        followups.revisit_on_resolved(ticket, now, st, fx)
+        survey = followups.issue_survey(ticket, now, st)
+        notify.status_changed(ticket, fx, survey=survey is not None)
     fx.emit("ticket.updated", ticket_summary(ticket, "status", now), rooms_for(ticket))
+
+
+def _followups_stop(ticket: Ticket, before: str, after: str, now: datetime, fx: Effects) -> None:
+    """A reopening cancels the revisit still to make (the next resolution schedules one); a
+    cancelled ticket's callbacks and revisits are not made; the seats they held are freed. (A
+    resolution schedules the revisit the policy asks for and issues the survey.)"""
+    holders: list[int] = []
+    if before in lifecycle.DONE_STATUSES and after in lifecycle.OPEN_STATUSES:
+        holders = followups.cancel_for_ticket(ticket, (FollowUpKind.revisit,), "ticket_reopened", now, fx)
+    elif after == lifecycle.CANCELLED:
+        holders = followups.cancel_for_ticket(ticket, (FollowUpKind.callback, FollowUpKind.revisit),
+                                              "ticket_cancelled", now, fx)
+    routing.lock_agents(holders)
+    for holder in holders:
+        fx.enqueue(routing.ROUTE_FOR_AGENT_JOB, holder, queue="high")

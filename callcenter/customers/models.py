@@ -35,6 +35,11 @@ class Customer(db.Model):
     tier: Mapped[Tier] = mapped_column(Enum(Tier, native_enum=False, length=8), default=Tier.C)
     language: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Follow-ups: hours in which nobody calls them ('21:00-09:00', the desk's zone), a number
+    # a call found wrong, and a customer whose second service recovery failed too.
+    do_not_call: Mapped[str | None] = mapped_column(String(60))
+    phone_suspect_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the person was erased: the row stays (ticket statistics keep their customer),
     # with nothing left that identifies anyone.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

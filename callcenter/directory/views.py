@@ -27,7 +27,8 @@ def _setup_actions() -> dict[str, str]:
             "rule.created": _("routing rule created"), "rule.changed": _("routing rule changed"),
             "rule.deleted": _("routing rule deleted"), "policy.created": _("SLA policy created"),
             "policy.changed": _("SLA policy changed"), "policy.deleted": _("SLA policy deleted"),
-            "calendar.created": _("business calendar created"), "calendar.changed": _("business calendar changed")}
+            "calendar.created": _("business calendar created"), "calendar.changed": _("business calendar changed"),
+            "followup_policy.saved": _("follow-up policy changed")}
 
 
 @bp.context_processor

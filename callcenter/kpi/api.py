@@ -1,12 +1,17 @@
 """/api/v1/kpi: figures for wallboards and integrators (supervisors and admins)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..auth.api_auth import current_actor
 from ..db_types import utcnow
+from ..errors import ValidationFailed
+from ..schemas_common import Instant
 from . import queries
 
 blp = Blueprint("kpi_api", __name__, url_prefix="/api/v1/kpi", description="Figures for wallboards.")
@@ -45,6 +50,35 @@ class SlaBoard(Schema):
     today = fields.Dict(keys=fields.String(), values=fields.Integer(),
                         metadata={"description": "warnings and breaches fired since local midnight"})
     queue = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class PeriodArgs(BoardArgs):
+    start = Instant(data_key="from", metadata={"description": "default: 30 days before `to`"})
+    end = Instant(data_key="to", metadata={"description": "default: now"})
+
+
+class FollowUpFigures(Schema):
+    start = fields.DateTime(format="iso", data_key="from")
+    end = fields.DateTime(format="iso", data_key="to")
+    team = fields.String(allow_none=True)
+    surveys_answered = fields.Integer()
+    csat_avg = fields.Float(allow_none=True, metadata={"description": "mean CSAT 1-5 of the answers in the period"})
+    nps = fields.Float(allow_none=True, metadata={"description": "promoters minus detractors, -100 to 100"})
+    callbacks_reached = fields.Integer()
+    callbacks_unreachable = fields.Integer()
+    callback_success_rate = fields.Float(allow_none=True)
+
+
+@blp.route("/followups")
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, FollowUpFigures)
+def followup_figures(args):
+    """Satisfaction (CSAT, NPS) and callback success over a period (supervisors and admins)."""
+    end = args.get("end") or utcnow()
+    start = args.get("start") or end - timedelta(days=30)
+    if start >= end:
+        raise ValidationFailed(_("The period must end after it starts."), {"fields": {"from": ["after to"]}})
+    return queries.followup_figures(current_actor(), start, end, team=args.get("team"))
 
 
 @blp.route("/sla-board")

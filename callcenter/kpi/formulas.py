@@ -32,3 +32,25 @@ def start_of_local_day(now: datetime, tz: str) -> datetime:
     16:00 UTC the evening before."""
     zone = ZoneInfo(tz)
     return datetime.combine(now.astimezone(zone).date(), time(0), zone).astimezone(timezone.utc)
+
+
+def csat_average(scores: Iterable[int]) -> float | None:
+    """The mean satisfaction (1-5) of the answers, or None when nobody answered."""
+    scores = list(scores)
+    return round(sum(scores) / len(scores), 2) if scores else None
+
+
+def net_promoter_score(scores: Iterable[int]) -> float | None:
+    """Promoters (9-10) minus detractors (0-6), as a share of all answers, in points (-100 to 100)."""
+    scores = list(scores)
+    if not scores:
+        return None
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return round(100 * (promoters - detractors) / len(scores), 1)
+
+
+def callback_success_rate(reached: int, unreachable: int) -> float | None:
+    """Of the callbacks that ended (reached or not), the share where the customer was reached.
+    Cancelled ones are no try and do not count."""
+    return share(reached, reached + unreachable)

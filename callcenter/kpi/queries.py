@@ -11,6 +11,7 @@ from ..actors import Actor
 from ..auth.models import Team
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..followups.models import FollowUp, FollowUpKind, FollowUpStatus, Survey
 from ..routing.queries import queue_stats
 from ..sla.models import SlaClock, SlaFired
 from ..sla.summaries import clock_summaries_by_ticket
@@ -99,3 +100,30 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
             "without_sla": counts.get(None, 0) + counts.get("none", 0),
             "at_risk_share": formulas.share(at_risk, total),
             "at_risk": formulas.at_risk_order(entries)[:limit], "today": today, "queue": queue_stats(now, team_id)}
+
+
+def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | None = None) -> dict:
+    """Satisfaction and callbacks over [start, end): CSAT and NPS of the survey answers given then,
+    and the share of callbacks that ended then with the customer reached. Two statements."""
+    require_supervisor(actor)
+    team_id = _team_id(team)
+    answers = (select(Survey.csat, Survey.nps).join(Ticket, Ticket.id == Survey.ticket_id)
+               .where(Survey.answered_at >= start, Survey.answered_at < end))
+    ended = (select(FollowUp.status, func.count()).where(
+        FollowUp.kind == FollowUpKind.callback, FollowUp.closed_at >= start, FollowUp.closed_at < end,
+        FollowUp.status.in_([FollowUpStatus.completed, FollowUpStatus.unreachable])).group_by(FollowUp.status))
+    if team_id is not None:
+        answers = answers.where(Ticket.team_id == team_id)
+        ended = ended.where(FollowUp.team_id == team_id)
+    rows = db.session.execute(answers).all()
+    counts = {status.value: n for status, n in db.session.execute(ended)}
+    return {
+        "start": start, "end": end, "team": team,
+        "surveys_answered": len(rows),
+        "csat_avg": formulas.csat_average(r.csat for r in rows if r.csat is not None),
+        "nps": formulas.net_promoter_score(r.nps for r in rows if r.nps is not None),
+        "callbacks_reached": counts.get("completed", 0),
+        "callbacks_unreachable": counts.get("unreachable", 0),
+        "callback_success_rate": formulas.callback_success_rate(counts.get("completed", 0),
+                                                                counts.get("unreachable", 0)),
+    }

@@ -9,8 +9,10 @@ link is stored with the message.
 from __future__ import annotations
 
 import secrets
+from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
+from flask import current_app, render_template
+from flask_babel import force_locale, format_datetime, format_time
 from flask_babel import gettext as _
 
 from ..effects import Effects
@@ -31,13 +33,19 @@ def _marker() -> str:
 
 def _queue(ticket, channel: str, recipient: str | None, subject: str, body: str,
            marker: str | None, fx: Effects) -> OutboundMessage | None:
+    return _queue_for(ticket.id, channel, recipient, subject, body, marker, fx)
+
+
+def _queue_for(ticket_id: int | None, channel: str, recipient: str | None, subject: str, body: str,
+               marker: str | None, fx: Effects) -> OutboundMessage | None:
+    """The message's row (the ticket's record of it, shown on its page) and its delivery job."""
     if not recipient:
         return None
-    message = OutboundMessage(ticket_id=ticket.id, channel=channel, recipient=recipient, subject=subject,
+    message = OutboundMessage(ticket_id=ticket_id, channel=channel, recipient=recipient, subject=subject,
                               body=body, link_marker=marker)
     db.session.add(message)
     db.session.flush()
-    fx.enqueue(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}")
+    fx.enqueue(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}", retry=RETRIES)
     return message
 
 
@@ -64,41 +72,96 @@ def password_link(email: str, name: str, locale: str, fx: Effects) -> OutboundMe
     return message
 
 
+SURVEY_MARKER = "[[survey-link]]"  # replaced when sent by the ticket's signed survey link
+RETRIES = (30, 120, 600)  # seconds between delivery tries (RQ Retry); then the outbox shows it failed
+
+
+def _render(template: str, locale: str, **context) -> tuple[str, str]:
+    """A message from templates/messages/<template>.txt in the customer's language: its first line
+    is the subject, the rest the body."""
+    with force_locale(locale):
+        text = render_template(f"messages/{template}.txt", **context)
+    subject, _sep, body = text.strip("\n").partition("\n")
+    return subject.strip(), _tidy(body)
+
+
+def _tidy(body: str) -> str:
+    lines = [line.rstrip() for line in body.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
 def acknowledge(ticket, fx: Effects) -> OutboundMessage | None:
     marker = _marker()
-    with force_locale(_locale(ticket)):
-        subject = _("We received your request %(reference)s", reference=ticket.reference)
-        body = _("Hello %(name)s,\n\nWe have received your request \"%(subject)s\" as %(reference)s.\n"
-                 "Follow its progress and reply here: %(link)s\n",
-                 name=ticket.contact_name, subject=ticket.subject, reference=ticket.reference, link=marker)
+    subject, body = _render("acknowledge", _locale(ticket), ticket=ticket, link=marker)
     return _queue_email(ticket, subject, body, marker, fx)
 
 
-def status_changed(ticket, fx: Effects) -> OutboundMessage | None:
+def status_changed(ticket, fx: Effects, *, survey: bool = False) -> OutboundMessage | None:
+    """The resolution (or another status) by mail; a resolution carries the survey's link."""
     marker = _marker()
-    with force_locale(_locale(ticket)):
-        subject = _("Update on %(reference)s", reference=ticket.reference)
-        body = _("Hello %(name)s,\n\nYour request %(reference)s is now: %(status)s.\n"
-                 "Details and replies: %(link)s\n",
-                 name=ticket.contact_name, reference=ticket.reference,
-                 status=customer_status(ticket.status.value), link=marker)
+    locale = _locale(ticket)
+    with force_locale(locale):
+        status = customer_status(ticket.status.value)
+    subject, body = _render("resolved", locale, ticket=ticket, status=status, link=marker,
+                            survey_link=SURVEY_MARKER if survey else None,
+                            survey_days=current_app.config.get("SURVEY_DAYS_SHOWN", 14))
     return _queue_email(ticket, subject, body, marker, fx)
 
 
 def agent_replied(ticket, message, fx: Effects) -> OutboundMessage | None:
     marker = _marker()
-    with force_locale(_locale(ticket)):
-        subject = _("New reply on %(reference)s", reference=ticket.reference)
-        body = _("Hello %(name)s,\n\n%(body)s\n\nReply here: %(link)s\n",
-                 name=ticket.contact_name, body=message.body, link=marker)
+    subject, body = _render("agent_replied", _locale(ticket), ticket=ticket, body=message.body, link=marker)
     return _queue_email(ticket, subject, body, marker, fx)
 
 
 def status_link(ticket, channel: str, fx: Effects) -> OutboundMessage | None:
     """The status-page link again, to the ticket's email or phone (channel "email" or "sms")."""
     marker = _marker()
-    with force_locale(_locale(ticket)):
-        subject = _("Your link for %(reference)s", reference=ticket.reference)
-        body = _("Your request %(reference)s: %(link)s", reference=ticket.reference, link=marker)
+    subject, body = _render("status_link", _locale(ticket), ticket=ticket, link=marker)
     recipient = ticket.contact_email if channel == "email" else ticket.contact_phone
     return _queue(ticket, channel, recipient, subject, body, marker, fx)
+
+
+def _window(followup, locale: str) -> tuple[str, str]:
+    zone = ZoneInfo(current_app.config.get("DESK_TZ", "Asia/Shanghai"))
+    start, end = followup.window_start.astimezone(zone), followup.window_end.astimezone(zone)
+    with force_locale(locale):
+        return format_datetime(start, "short"), format_time(end, "short")
+
+
+def _to_caller(followup, ticket, subject: str, body: str, marker: str | None, fx: Effects) -> OutboundMessage | None:
+    """A follow-up's message: by mail when the ticket has an address, else by SMS to the number."""
+    if ticket is not None and ticket.contact_email:
+        return _queue(ticket, "email", ticket.contact_email, subject, body, marker, fx)
+    return _queue_for(ticket.id if ticket else None, "sms", followup.phone, subject, body, marker, fx)
+
+
+def callback_scheduled(followup, ticket, fx: Effects) -> OutboundMessage | None:
+    locale = _locale(followup)
+    start, end = _window(followup, locale)
+    subject, body = _render("callback_scheduled", locale, name=followup.name, phone=followup.phone, start=start,
+                            end=end, reference=ticket.reference if ticket else None)
+    return _to_caller(followup, ticket, subject, body, None, fx)
+
+
+def callback_failed(followup, ticket, fx: Effects) -> OutboundMessage | None:
+    marker = _marker() if ticket is not None else None
+    subject, body = _render("callback_failed", _locale(followup), name=followup.name, phone=followup.phone,
+                            count=followup.attempts_made, hotline=current_app.config.get("HOTLINE", "12345"),
+                            link=marker)
+    return _to_caller(followup, ticket, subject, body, marker, fx)
+
+
+def revisit_outcome(ticket, *, recovered: bool, fx: Effects) -> OutboundMessage | None:
+    marker = _marker()
+    subject, body = _render("revisit_outcome", _locale(ticket), ticket=ticket, recovered=recovered, link=marker)
+    return _queue_email(ticket, subject, body, marker, fx)
+
+
+def survey_reminder(ticket, fx: Effects) -> OutboundMessage | None:
+    subject, body = _render("survey_reminder", _locale(ticket), ticket=ticket, survey_link=SURVEY_MARKER)
+    return _queue_email(ticket, subject, body, None, fx)

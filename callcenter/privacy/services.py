@@ -1,9 +1,11 @@
 """Export, erasure and retention of personal data (docs/PRIVACY.md). Inside the caller's
 transaction (callcenter/actions/privacy.py commits).
 
-What is personal: the customer record; on each of their tickets the contact, the subject and
-description (the customer's words), the customer's messages, the messages sent to them, and
-any mention of their name, phone or email in what staff wrote. What stays: every number the
+What is personal: the customer record (with their do-not-call hours); on each of their tickets
+the contact, the subject and description (the customer's words), the customer's messages, the
+messages sent to them, the callbacks and revisits (number, name, notes), the survey's comment,
+and any mention of their name, phone or email in what staff wrote. Survey scores and the
+outcomes of calls are statistics and stay. What stays: every number the
 desk reports (statuses, times, priorities, categories, teams, SLA clocks, reopen counts), so
 the statistics are the same after an erasure as before.
 """
@@ -20,6 +22,7 @@ from ..customers.models import Customer, CustomerMatch, MatchStatus, PrivacyLog
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..followups.models import FollowUp, Survey
 from ..notifications.models import OutboundMessage
 from ..tickets import audit
 from ..tickets.models import (
@@ -93,10 +96,32 @@ def _ticket_export(ticket: Ticket, customer_id: int) -> dict[str, Any]:
              "body": o.body.replace(o.link_marker, "[link]") if o.link_marker else o.body,
              "status": o.status.value, "created_at": _iso(o.created_at), "sent_at": _iso(o.sent_at)}
             for o in _rows(OutboundMessage, ticket.id, OutboundMessage.id)],
+        "followups": [_followup_export(f) for f in _followups_of_ticket(ticket.id)],
+        "survey": _survey_export(ticket.id),
         "audit": [{"kind": e.kind, "actor": {"kind": e.actor_kind.value, "name": e.actor_name}, "field": e.field,
                    "before": e.before, "after": e.after, "data": e.data, "created_at": _iso(e.created_at)}
                   for e in _rows(TicketEvent, ticket.id, TicketEvent.id)],
     }
+
+
+def _followups_of_ticket(ticket_id: int) -> list[FollowUp]:
+    return list(db.session.scalars(select(FollowUp).where(FollowUp.ticket_id == ticket_id).order_by(FollowUp.id)))
+
+
+def _followup_export(f: FollowUp) -> dict[str, Any]:
+    return {"kind": f.kind.value, "status": f.status.value, "name": f.name, "phone": f.phone, "note": f.note,
+            "window_start": _iso(f.window_start), "window_end": _iso(f.window_end), "outcome": f.outcome,
+            "attempts": [{"number": a.number, "outcome": a.outcome.value, "note": a.note, "solved": a.solved,
+                          "score": a.score, "comment": a.comment, "may_contact_again": a.may_contact_again,
+                          "created_at": _iso(a.created_at)} for a in f.attempts]}
+
+
+def _survey_export(ticket_id: int) -> dict[str, Any] | None:
+    survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket_id))
+    if survey is None:
+        return None
+    return {"sent_at": _iso(survey.created_at), "answered_at": _iso(survey.answered_at), "csat": survey.csat,
+            "nps": survey.nps, "comment": survey.comment}
 
 
 def export_customer(customer_id: int, actor: Actor) -> dict[str, Any]:
@@ -107,8 +132,13 @@ def export_customer(customer_id: int, actor: Actor) -> dict[str, Any]:
         "exported_at": _iso(utcnow()),
         "customer": {"id": customer.id, "name": customer.name, "phone": customer.phone, "email": customer.email,
                      "tier": customer.tier.value, "language": customer.language,
+                     "do_not_call": customer.do_not_call, "phone_suspect_at": _iso(customer.phone_suspect_at),
+                     "at_risk_at": _iso(customer.at_risk_at),
                      "created_at": _iso(customer.created_at), "erased_at": _iso(customer.erased_at)},
         "tickets": [_ticket_export(t, customer.id) for t in _tickets_of(customer)],
+        "callbacks_without_ticket": [_followup_export(f) for f in db.session.scalars(
+            select(FollowUp).where(FollowUp.customer_id == customer.id, FollowUp.ticket_id.is_(None))
+            .order_by(FollowUp.id))],
         "privacy_log": [{"action": p.action, "actor": p.actor_name, "details": p.details,
                          "created_at": _iso(p.created_at)} for p in db.session.scalars(
             select(PrivacyLog).where(PrivacyLog.customer_id == customer.id).order_by(PrivacyLog.id))],
@@ -144,9 +174,24 @@ def _anonymise_ticket(ticket: Ticket, pattern, actor: Actor, now: datetime, kind
         event.data = scrub(event.data, pattern)
     for sent in _rows(OutboundMessage, ticket.id, OutboundMessage.id):
         sent.recipient, sent.body, sent.subject = ERASED, ERASED, scrub(sent.subject, pattern)
+    for followup in _followups_of_ticket(ticket.id):
+        _anonymise_followup(followup, pattern)
+    survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
+    if survey is not None and survey.comment:
+        survey.comment = ERASED  # the customer's words; the scores are statistics
     db.session.execute(delete(StatusLink).where(StatusLink.ticket_id == ticket.id))
     db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.ticket_id == ticket.id))
     audit.record(ticket, kind, actor)
+
+
+def _anonymise_followup(followup: FollowUp, pattern) -> None:
+    """Its number and name go, and they and the ticket's identifiers go from the notes."""
+    own = pattern_for([followup.name], [followup.phone_norm], [])
+    followup.name, followup.phone, followup.phone_norm = "", "", None
+    followup.note = scrub(scrub(followup.note, pattern), own)
+    for attempt in followup.attempts:
+        attempt.note = scrub(scrub(attempt.note, pattern), own)
+        attempt.comment = ERASED if attempt.comment else None  # the customer's words
 
 
 def _pattern(customer: Customer | None, tickets: list[Ticket]):
@@ -157,7 +202,12 @@ def _pattern(customer: Customer | None, tickets: list[Ticket]):
 
 
 def _erase_record(customer: Customer, now: datetime) -> None:
+    pattern = pattern_for([customer.name], [customer.phone_norm], [customer.email_norm])
+    for followup in db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id,
+                                                              FollowUp.ticket_id.is_(None))):
+        _anonymise_followup(followup, pattern)  # callbacks booked with no ticket
     customer.name, customer.phone, customer.phone_norm, customer.email, customer.email_norm = "", None, None, None, None
+    customer.do_not_call = None
     customer.erased_at = now
     db.session.execute(delete(CustomerMatch).where(CustomerMatch.customer_id == customer.id))
 

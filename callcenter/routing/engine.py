@@ -60,6 +60,7 @@ class TicketFacts:
     excluded_agents: frozenset[int] = frozenset()  # rejected or let the offer time out
     widening_floor: int = EXACT  # a level already recorded on the ticket never shrinks
     queued_since: datetime | None = None  # this stay in the queue (after a hand-back); else waiting_since
+    work: str = "ticket"  # or "followup": a callback or revisit routed by the same rules
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,25 @@ def decide(ticket: TicketFacts, agents: Sequence[AgentState], now: datetime, pol
                         waiting_reason(c.reason for c in candidates))
     best = min(eligible, key=lambda a: _rank(a, ticket))
     return Decision(ticket.id, best.id, widening, tuple(candidates), None)
+
+
+def decide_preferring(ticket: TicketFacts, agents: Sequence[AgentState], now: datetime,
+                      policy: Policy = DEFAULT_POLICY, *, preferred: int | None = None,
+                      avoid: int | None = None) -> Decision:
+    """As decide(), but the preferred agent (the customer's own) takes it whenever they may, and
+    the one to avoid (who resolved the ticket being revisited) only when nobody else may."""
+    widening = widening_for(ticket, now, policy)
+    if preferred is not None:
+        for agent in agents:
+            if agent.id == preferred and why_not(agent, ticket, widening) is None:
+                candidate = Candidate(agent.id, True, fit(agent, ticket), agent.load, agent.capacity,
+                                      _idle(agent, now), "preferred")
+                return Decision(ticket.id, agent.id, widening, (candidate,), None)
+    if avoid is not None:
+        decision = decide(replace(ticket, excluded_agents=ticket.excluded_agents | {avoid}), agents, now, policy)
+        if decision.agent_id is not None:
+            return decision
+    return decide(ticket, agents, now, policy)
 
 
 def plan(tickets: Sequence[TicketFacts], agents: Sequence[AgentState], now: datetime,

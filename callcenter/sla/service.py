@@ -149,7 +149,7 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime, fx: Effect
         if after in lifecycle.DONE_STATUSES:
             if last != STOP:
                 _append(clock, STOP, now)
-        elif before == "resolved" and clock.name == "resolution":
+        elif before in ("resolved", "closed") and clock.name == "resolution":
             _reopen(clock, state, now)
         elif after in pause_in and before not in pause_in and state.running:
             _append(clock, PAUSE, now)

@@ -178,7 +178,7 @@ def set_status(ticket: Ticket, to: str, actor: Actor, now: datetime, *, reason: 
         ticket.cancelled_at = now
     if reopen:
         ticket.reopen_count += 1
-        ticket.resolved_at = None
+        ticket.resolved_at = ticket.closed_at = None
     audit.record(ticket, "reopened" if reopen else "status_changed", actor, field="status",
                  before=current, after=to, reason=reason)
     return reopen

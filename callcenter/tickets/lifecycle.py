@@ -36,8 +36,9 @@ COMPLAINT_CLOSE_FIELDS = ("resolution_summary", "root_cause", "responsible_depar
 # Moves the desk makes by itself, never asked for through /transitions: an assignment (a new
 # or reassigned ticket waits for its owner to start it), a hand-back to the queue, and the
 # return to the queue of every open ticket whose owner was deactivated.
+# A service recovery (a bad revisit or survey answer) reopens a ticket even once it closed.
 AUTOMATIC_MOVES = frozenset({(NEW, ASSIGNED), (IN_PROGRESS, ASSIGNED), (ASSIGNED, NEW),
-                             (IN_PROGRESS, NEW), (PENDING, NEW)})
+                             (IN_PROGRESS, NEW), (PENDING, NEW), (CLOSED, IN_PROGRESS)})
 
 
 def allowed_transitions(status: str) -> tuple[str, ...]:
@@ -54,7 +55,7 @@ def can_move(current: str, target: str) -> bool:
 
 
 def is_reopen(current: str, target: str) -> bool:
-    return current == RESOLVED and target == IN_PROGRESS
+    return current in (RESOLVED, CLOSED) and target == IN_PROGRESS
 
 
 def status_after_assignment(current: str) -> str:

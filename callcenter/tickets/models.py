@@ -93,6 +93,8 @@ class Ticket(db.Model):
         Index("ix_tickets_status_priority", "status", "priority"),
         Index("ix_tickets_team_status", "team_id", "status"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        # The follow-up sweep closes tickets resolved auto_close_days ago, oldest first.
+        Index("ix_tickets_status_resolved", "status", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

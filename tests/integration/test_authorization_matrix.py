@@ -107,8 +107,35 @@ def _scene(app) -> Scene:
             db.session.get(User, world.id("admin"))))[1]
         ids.update(rule=rule.id, page_rule=page_rule.id, policy=policy.id, calendar=calendar.id, team=world.teams["Billing"],
                    spare_token=auth.tokens(world.id("bert"))[-1].id)
+        ids.update(_followups(ids))
         tokens = {**world.tokens, "revoked": revoked, "spare": spare}
     return Scene(ids, tokens)
+
+
+def _followups(ids: dict) -> dict:
+    """Callbacks and revisits on the Billing ticket: one to read, and one held by anna for each
+    thing done to one (every caller starts from the same scene)."""
+    from callcenter.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Survey
+    from callcenter.followups.service import survey_token
+
+    start = utcnow() + timedelta(hours=1)
+    made = {}
+    for name, kind, held in (("cb_view", FollowUpKind.callback, False), ("cb_attempt", FollowUpKind.callback, True),
+                             ("cb_decline", FollowUpKind.callback, True), ("cb_cancel", FollowUpKind.callback, False),
+                             ("rv_view", FollowUpKind.revisit, False), ("rv_attempt", FollowUpKind.revisit, True),
+                             ("rv_decline", FollowUpKind.revisit, True)):
+        row = FollowUp(kind=kind, ticket_id=ids["view"], name="客户", phone="13900000000", phone_norm="13900000000",
+                       window_start=start, window_end=start + timedelta(hours=1), next_attempt_at=start,
+                       status=FollowUpStatus.assigned if held else FollowUpStatus.scheduled,
+                       assignee_id=ids["anna"] if held else None, round=len(made) + 1, declined_by=[])  # one revisit a round
+        db.session.add(row)
+        db.session.flush()
+        made[name] = row.id
+    survey = Survey(ticket_id=ids["view"], nonce="0123456789abcdef", expires_at=utcnow() + timedelta(days=14))
+    db.session.add(survey)
+    db.session.commit()
+    made["survey_token"] = survey_token(survey)
+    return made
 
 
 @dataclass(frozen=True)
@@ -135,6 +162,19 @@ _POLICY = {"name": "q", "match": {}, "calendar": "24x7", "targets": {"first_resp
                                                                      "resolution_seconds": 600}}
 _RULE = {"name": "x", "match": {"kind": "inquiry"}, "skills": {"billing": 1}}
 _due = lambda: (utcnow() + timedelta(days=2)).isoformat()  # noqa: E731
+
+
+def _window_value() -> str:
+    from callcenter.followups.windows import window_value
+
+    start = (utcnow() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return window_value(start, start + timedelta(hours=1))
+
+
+def _callback() -> dict:
+    start = utcnow() + timedelta(hours=2)
+    return {"phone": "13900000001", "name": "x", "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=1)).isoformat()}
 
 A = "/api/v1"
 CASES = [
@@ -193,6 +233,25 @@ CASES = [
     case("PUT", A + "/sla-calendars/<calendar_id>", ADMINS, lambda i: f"{A}/sla-calendars/{i['calendar']}",
          lambda i, c: {**_CAL, "name": "Office"}),
     case("GET", A + "/kpi/sla-board", SUPERVISORS, lambda i: A + "/kpi/sla-board"),
+    case("GET", A + "/kpi/followups", SUPERVISORS, lambda i: A + "/kpi/followups"),
+    case("POST", A + "/callbacks", STAFF, lambda i: A + "/callbacks", lambda i, c: _callback()),
+    case("GET", A + "/callbacks", STAFF, lambda i: A + "/callbacks"),
+    case("GET", A + "/callbacks/slots", STAFF, lambda i: A + "/callbacks/slots"),
+    case("GET", A + "/callbacks/<followup_id>", TEAM, lambda i: f"{A}/callbacks/{i['cb_view']}"),
+    case("POST", A + "/callbacks/<followup_id>/attempts", TEAM, lambda i: f"{A}/callbacks/{i['cb_attempt']}/attempts",
+         lambda i, c: {"outcome": "reached"}),
+    case("POST", A + "/callbacks/<followup_id>/decline", TEAM, lambda i: f"{A}/callbacks/{i['cb_decline']}/decline",
+         lambda i, c: {}),
+    case("POST", A + "/callbacks/<followup_id>/cancel", TEAM, lambda i: f"{A}/callbacks/{i['cb_cancel']}/cancel",
+         lambda i, c: {}),
+    case("GET", A + "/revisits", STAFF, lambda i: A + "/revisits"),
+    case("GET", A + "/revisits/<followup_id>", TEAM, lambda i: f"{A}/revisits/{i['rv_view']}"),
+    case("POST", A + "/revisits/<followup_id>/attempts", TEAM, lambda i: f"{A}/revisits/{i['rv_attempt']}/attempts",
+         lambda i, c: {"outcome": "reached", "solved": True, "score": 5}),
+    case("POST", A + "/revisits/<followup_id>/decline", TEAM, lambda i: f"{A}/revisits/{i['rv_decline']}/decline",
+         lambda i, c: {}),
+    case("GET", A + "/followup-policy", SUPERVISORS, lambda i: A + "/followup-policy"),
+    case("PUT", A + "/followup-policy", ADMINS, lambda i: A + "/followup-policy", lambda i, c: {"max_attempts": 4}),
     case("GET", A + "/openapi.json", EVERYONE, lambda i: A + "/openapi.json"),
     # ------------------------------------------------------------------ public pages
     case("GET", "/", EVERYONE, lambda i: "/"),
@@ -207,6 +266,11 @@ CASES = [
     case("GET", "/t/<token>", EVERYONE, lambda i: f"/t/{i['status_token']}"),
     case("POST", "/t/<token>/reply", EVERYONE, lambda i: f"/t/{i['status_token']}/reply",
          form=lambda i, c: {"body": "thanks"}),
+    case("POST", "/t/<token>/callback", EVERYONE, lambda i: f"/t/{i['status_token']}/callback",
+         form=lambda i, c: {"window": _window_value(), "phone": "13900000000", "note": ""}),
+    case("GET", "/s/<token>", EVERYONE, lambda i: f"/s/{i['survey_token']}"),
+    case("POST", "/s/<token>", EVERYONE, lambda i: f"/s/{i['survey_token']}",
+         form=lambda i, c: {"csat": "4", "nps": "8", "comment": ""}),
     case("GET", "/t/lost", EVERYONE, lambda i: "/t/lost"),
     case("POST", "/t/lost", EVERYONE, lambda i: "/t/lost", form=lambda i, c: {"reference": "CC-2026-000001",
                                                                              "contact": "13900000000"}),
@@ -237,6 +301,20 @@ CASES = [
     case("POST", "/desk/offers/<offer_id>/<answer>", {"agent_team"}, lambda i: f"/desk/offers/{i['desk_offer']}/reject",
          form=lambda i, c: {}),
     case("GET", "/desk/customers/<customer_id>", TEAM, lambda i: f"/desk/customers/{i['customer']}"),
+    case("POST", "/desk/customers/<customer_id>/do-not-call", TEAM,
+         lambda i: f"/desk/customers/{i['customer']}/do-not-call", form=lambda i, c: {"do_not_call": "21:00-08:00"}),
+    case("GET", "/desk/followups", STAFF, lambda i: "/desk/followups"),
+    case("GET", "/desk/followups/lists", STAFF, lambda i: "/desk/followups/lists"),
+    case("POST", "/desk/followups/<followup_id>/attempts", TEAM, lambda i: f"/desk/followups/{i['cb_attempt']}/attempts",
+         form=lambda i, c: {"outcome": "busy", "note": ""}),
+    case("POST", "/desk/followups/<followup_id>/decline", TEAM, lambda i: f"/desk/followups/{i['cb_decline']}/decline",
+         form=lambda i, c: {}),
+    case("POST", "/desk/followups/<followup_id>/cancel", SUPERVISORS,
+         lambda i: f"/desk/followups/{i['cb_cancel']}/cancel", form=lambda i, c: {}),
+    case("POST", "/desk/tickets/<ticket_id>/callbacks", TEAM, lambda i: f"/desk/tickets/{i['view']}/callbacks",
+         form=lambda i, c: {"slot": _window_value(), "phone": "13900000000", "note": ""}),
+    case("GET", "/admin/followups", SUPERVISORS, lambda i: "/admin/followups"),
+    case("POST", "/admin/followups", ADMINS, lambda i: "/admin/followups", form=lambda i, c: {"max_attempts": "4"}),
     case("POST", "/desk/customers/<customer_id>/tier", SUPERVISORS, lambda i: f"/desk/customers/{i['customer']}/tier",
          form=lambda i, c: {"tier": "B"}),
     case("GET", "/desk/customers/<customer_id>/export.<fmt>", ADMINS, lambda i: f"/desk/customers/{i['customer']}/export.json"),

@@ -69,3 +69,33 @@ def test_two_supervisors_assigning_at_once_leave_one_consistent_assignee(app, wo
     for before, after in zip(assigned, assigned[1:], strict=False):
         assert after["before"]["id"] == before["after"]["id"]
     assert assigned[-1]["after"]["id"] == final
+
+
+def test_due_callbacks_routed_from_many_threads_at_once_are_each_given_once_and_nobody_goes_over_capacity(app, world):
+    from datetime import datetime, timedelta, timezone
+
+    from callcenter.actions import followup_routing, followups
+    from callcenter.agents.load import load_of
+    from callcenter.followups.models import FollowUp, FollowUpStatus
+    from tests.factories import actor_of, agent
+
+    start = datetime.now(timezone.utc) + timedelta(minutes=5)
+    with app.app_context():
+        agents = [agent(f"cb{n}@test.cc", capacity=2).id for n in range(3)]  # 6 seats for 10 callbacks
+        ids = [followups.request_callback({"phone": f"1390000{n:04d}", "name": f"c{n}", "window_start": start,
+                                           "window_end": start + timedelta(hours=1)}, actor_of(world, "boss")).id
+               for n in range(10)]
+
+    def fall_due(i):
+        with app.app_context():
+            followup_routing.due(ids[i], start)
+            followup_routing.route_waiting(start)  # and every thread tries the whole queue too
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(fall_due, range(10)))
+    with app.app_context():
+        rows = db.session.scalars(select(FollowUp)).all()
+        assigned = [r for r in rows if r.status is FollowUpStatus.assigned]
+        assert len(assigned) == 6 and {r.status for r in rows} == {FollowUpStatus.assigned, FollowUpStatus.due}
+        assert all(load_of(a) == 2 for a in agents)
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0  # no ticket made on the way

@@ -61,7 +61,12 @@ def test_no_email_no_message(app, api):
     assert _messages(app) == []
 
 
-def test_a_failed_delivery_is_recorded_and_the_job_fails(app, api, monkeypatch):
+def test_a_failed_delivery_is_recorded_and_tried_again_later_with_backoff(app, api, monkeypatch):
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    from callcenter.notifications.services import RETRIES
+
     def broken(*_a):
         raise ConnectionRefusedError("smtp down")
 
@@ -69,7 +74,10 @@ def test_a_failed_delivery_is_recorded_and_the_job_fails(app, api, monkeypatch):
     api.post("/api/v1/tickets", json=ticket_body())
     conn = _run_worker(app)
     assert _messages(app)[0][1:3] == ("failed", 1)
-    assert FailedJobRegistry("default", connection=conn).count == 1
+    retrying = ScheduledJobRegistry("default", connection=conn).get_job_ids()
+    assert len(retrying) == 1 and FailedJobRegistry("default", connection=conn).count == 0
+    job = Job.fetch(retrying[0], connection=conn)
+    assert job.retries_left == len(RETRIES) - 1 and job.retry_intervals == list(RETRIES)
     with app.app_context():
         assert "smtp down" in db.session.scalar(select(OutboundMessage.last_error))
 

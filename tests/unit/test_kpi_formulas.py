@@ -1,3 +1,4 @@
+from callcenter.kpi import formulas
 from callcenter.kpi.formulas import at_risk_order, share, worst_clock
 
 
@@ -43,3 +44,21 @@ def test_today_starts_at_the_desks_midnight_not_utcs():
         2026, 11, 22, 16, 0, tzinfo=timezone.utc)
     assert start_of_local_day(datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc), "America/New_York") == datetime(
         2026, 3, 8, 5, 0, tzinfo=timezone.utc)  # the day daylight saving starts: midnight was still EST
+
+
+def test_csat_average_is_the_mean_of_answers_and_none_without_any():
+    assert formulas.csat_average([5, 4, 2]) == 3.67
+    assert formulas.csat_average([]) is None
+
+
+def test_net_promoter_score_is_promoters_minus_detractors_in_points():
+    # 2 promoters (9, 10), 1 passive (8), 2 detractors (6, 0): (2 - 2) / 5
+    assert formulas.net_promoter_score([9, 10, 8, 6, 0]) == 0.0
+    assert formulas.net_promoter_score([10, 10, 7]) == 66.7
+    assert formulas.net_promoter_score([3]) == -100.0
+    assert formulas.net_promoter_score([]) is None
+
+
+def test_callback_success_rate_counts_only_callbacks_that_ended_with_a_try():
+    assert formulas.callback_success_rate(3, 1) == 0.75
+    assert formulas.callback_success_rate(0, 0) is None

@@ -1,0 +1,1 @@
+"""Follow-ups: callbacks, revisits (回访), satisfaction surveys and service recovery."""

@@ -1,0 +1,80 @@
+"""What the staff pages read about follow-ups: an agent's own, what comes up after their tries,
+every open one (supervisors), a ticket's, and the ticket references they link to. Reads only."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import Skill
+from ..extensions import db
+from ..sla.models import SlaCalendar
+from ..tickets.models import Category, Ticket
+from .models import OPEN_FOLLOWUP, FollowUp, FollowUpAttempt, FollowUpStatus
+
+RECENT = timedelta(days=7)  # "coming up": what the agent tried within this long
+EVERY_OPEN_LIMIT = 200
+
+
+def _with_details(stmt):
+    return stmt.options(selectinload(FollowUp.attempts), selectinload(FollowUp.assignee))
+
+
+def mine(agent_id: int) -> list[FollowUp]:
+    """What the agent holds now: the calls to make, the one whose window closes first on top."""
+    return list(db.session.scalars(_with_details(select(FollowUp).where(
+        FollowUp.assignee_id == agent_id, FollowUp.status == FollowUpStatus.assigned))
+        .order_by(FollowUp.window_end, FollowUp.id)))
+
+
+def coming_up(agent_id: int, now: datetime) -> list[FollowUp]:
+    """Follow-ups waiting for their next try that this agent tried lately (the retry may go to
+    anyone; the agent sees when it is)."""
+    tried = select(FollowUpAttempt.followup_id).where(FollowUpAttempt.agent_id == agent_id,
+                                                      FollowUpAttempt.created_at >= now - RECENT)
+    return list(db.session.scalars(_with_details(select(FollowUp).where(
+        FollowUp.status == FollowUpStatus.scheduled, FollowUp.id.in_(tried)))
+        .order_by(FollowUp.next_attempt_at, FollowUp.id)))
+
+
+def every_open(limit: int = EVERY_OPEN_LIMIT) -> list[FollowUp]:
+    """Every follow-up still to be made, soonest first (supervisors)."""
+    return list(db.session.scalars(_with_details(select(FollowUp).where(FollowUp.status.in_(OPEN_FOLLOWUP)))
+                                   .order_by(FollowUp.next_attempt_at, FollowUp.window_start, FollowUp.id)
+                                   .limit(limit)))
+
+
+def of_ticket(ticket_id: int) -> list[FollowUp]:
+    """A ticket's callbacks and revisits, open or not, oldest first."""
+    return list(db.session.scalars(_with_details(select(FollowUp).where(FollowUp.ticket_id == ticket_id))
+                                   .order_by(FollowUp.created_at, FollowUp.id)))
+
+
+def references(followups: Iterable[FollowUp]) -> dict[int, str]:
+    """ticket id -> reference, for the tickets these follow-ups belong to (one query)."""
+    ids = {f.ticket_id for f in followups if f.ticket_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ids))).tuples().all())
+
+
+def get(followup_id: int) -> FollowUp | None:
+    return db.session.get(FollowUp, followup_id)
+
+
+# ---------------------------------------------------------------- what the policy page offers
+
+def calendar_names() -> list[str]:
+    return list(db.session.scalars(select(SlaCalendar.name).order_by(SlaCalendar.name)))
+
+
+def skill_choices(locale: str) -> list[tuple[str, str]]:
+    """Skills in use, as (code, name): a callback may need one of these."""
+    return [(s.code, s.label(locale)) for s in db.session.scalars(select(Skill).where(Skill.active).order_by(Skill.code))]
+
+
+def category_choices(locale: str) -> list[tuple[str, str]]:
+    """Every category (one out of use may still be on resolved tickets), as (code, name)."""
+    return [(c.code, c.label(locale)) for c in db.session.scalars(select(Category).order_by(Category.position))]
