@@ -78,6 +78,7 @@ class BaseConfig:
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "desk@callcenter.local")
     PUBLIC_BASE_URL = default_public_base_url()
+    HOTLINE = os.environ.get("HOTLINE", "12345")  # the number customers are told to call
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")  # log | http
     SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
     # How the desk is reached, shown where a customer's link no longer opens their ticket.

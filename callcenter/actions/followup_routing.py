@@ -47,13 +47,16 @@ def route_followup(followup_id: int, now: datetime | None = None, *, only_agent:
                 followup = followups.lock(followup_id, skip_locked=only_agent is not None)
                 if followup is None or followup.status is not FollowUpStatus.due or followup.assignee_id:
                     return None
+                if followups.not_now(followup, now, followups.settings(), fx):
+                    return None  # it waited into closing time or do-not-call hours: later
                 facts = followups.facts(followup)
-                agents = routing.agent_states()
-                if only_agent is not None:
-                    agents = [a for a in agents if a.id == only_agent]
-                decision = engine.decide_preferring(facts, agents, now, routing.policy(),
+                # Decided over everyone even for one agent who freed up: whom to prefer or avoid
+                # depends on who else may take it.
+                decision = engine.decide_preferring(facts, routing.agent_states(), now, routing.policy(),
                                                     preferred=followup.preferred_agent_id,
                                                     avoid=followup.avoid_agent_id)
+                if only_agent is not None and decision.agent_id != only_agent:
+                    return None
                 if decision.agent_id is None:
                     followups.note_waiting(followup, decision.waiting_reason)
                     return None
@@ -73,9 +76,16 @@ def route_followup(followup_id: int, now: datetime | None = None, *, only_agent:
 
 
 def route_waiting(now: datetime | None = None) -> int:
-    """Every follow-up waiting for an agent, best first (the sweep's, and after agents free up)."""
+    """Every follow-up waiting for an agent, best first (the sweep's safety net). Planned on one
+    snapshot first, so one that would still wait for the same reason costs no transaction."""
     now = now or utcnow()
     waiting = followups.waiting_facts()
+    reasons = followups.waiting_reasons([f.id for f in waiting])
+    agents = routing.agent_states()
     end_read()
-    order = sorted(waiting, key=lambda f: (-engine.score(f, now), f.waiting_since, f.id))
-    return sum(1 for facts in order if route_followup(facts.id, now) is not None)
+    routed = 0
+    for decision in engine.plan(waiting, agents, now, routing.policy()):
+        if decision.agent_id is None and reasons.get(decision.ticket_id) == decision.waiting_reason:
+            continue
+        routed += route_followup(decision.ticket_id, now) is not None
+    return routed

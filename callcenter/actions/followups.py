@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..actors import SYSTEM, Actor
-from ..auth.models import Role
+from ..auth.models import Presence, Role
 from ..console.rooms import SUPERVISORS, user_room
 from ..db_types import utcnow
 from ..directory import catalogue, log
@@ -68,7 +68,7 @@ def _book(data: dict[str, Any], ticket: Ticket | None, actor: Actor, now: dateti
     st = followups.settings()
     followup = followups.new_callback(data, ticket, actor, now, st, fx, requested_by=requested_by)
     followups.announce(followup, "followup.updated", fx)
-    notify.callback_scheduled(followup, ticket, fx)
+    notify.callback_scheduled(followup, ticket, st.tz, fx)
     return followup
 
 
@@ -82,6 +82,8 @@ def save_policy(changes: dict[str, Any], actor: Actor, now: datetime | None = No
     with unit_of_work():
         if "calendar" in changes and not followups.calendar_exists(changes["calendar"]):
             raise refused("calendar", _("No business calendar is called %(name)s.", name=changes["calendar"]))
+        if not followups.leaves_time_to_call(followups.Settings(**{**followups.settings().as_dict(), **changes})):
+            raise refused("quiet_hours", _("These quiet hours leave no open time to call anyone in."))
         if changes.get("callback_skill") and not followups.skill_exists(changes["callback_skill"]):
             raise refused("callback_skill", _("No skill %(code)s in the catalogue.", code=changes["callback_skill"]))
         before = followups.settings().as_dict()
@@ -100,17 +102,19 @@ def record_attempt(followup_id: int, actor: Actor, outcome: str, note: str | Non
     the message to the customer, the freed seat, and for a bad revisit the service recovery."""
     now = now or utcnow()
     answers = {k: v for k, v in (answers or {}).items() if k in ("solved", "score", "comment", "may_contact_again")}
-    st = followups.settings()
     with unit_of_work() as fx:
+        st = followups.settings()
         ticket_id = followups.get(followup_id).ticket_id
-        ticket = followups.ticket_of(followups.get(followup_id), lock_row=True) if ticket_id else None
+        ticket = followups.lock_ticket(ticket_id) if ticket_id else None  # the ticket, then the follow-up
         followup = followups.lock(followup_id)
         holder = followup.assignee_id
         attempt = followups.record_attempt(followup, actor, Outcome(outcome), note, answers, now, st, fx)
-        routing.lock_agents([holder])
+        # The agents last, together and in id order: a recovery below moves the ticket's owner's seat too.
+        routing.lock_agents([holder, ticket.assignee_id if ticket else None])
         if holder:
             fx.enqueue(routing.ROUTE_FOR_AGENT_JOB, holder, queue="high")  # the seat is free again
-        if followup.status is FollowUpStatus.unreachable and followup.kind is FollowUpKind.callback:
+        if followup.status is FollowUpStatus.unreachable and followup.kind is FollowUpKind.callback \
+                and attempt.outcome is not Outcome.wrong_number:  # a wrong number is nobody to write to
             notify.callback_failed(followup, ticket, fx)
         if followup.kind is FollowUpKind.revisit and ticket is not None and attempt.outcome is Outcome.reached:
             reason = followups.recovery_reason(solved=attempt.solved, score=attempt.score)
@@ -125,7 +129,7 @@ def decline(followup_id: int, actor: Actor, now: datetime | None = None) -> Foll
     now = now or utcnow()
     with unit_of_work() as fx:
         followup = followups.lock(followup_id)
-        followups.check_attempt(followup, actor)
+        followups.check_holder(followup, actor)
         holder = followup.assignee_id
         routing.lock_agents([holder])
         followups.hand_back(followup, "declined", now, fx, decline_by=holder)
@@ -135,11 +139,17 @@ def decline(followup_id: int, actor: Actor, now: datetime | None = None) -> Foll
 
 
 def cancel(followup_id: int, actor: Actor, now: datetime | None = None) -> FollowUp:
+    """Not to be made after all: supervisors, the agent holding it, or whoever may change its ticket."""
     now = now or utcnow()
-    if not actor.is_staff:
-        raise Forbidden("staff only")
     with unit_of_work() as fx:
+        ticket_id = followups.get(followup_id).ticket_id
+        if ticket_id and not actor.is_supervisor:
+            access.get_changeable(ticket_id, actor)  # who may change the ticket (its row locked)
+        elif ticket_id:
+            followups.lock_ticket(ticket_id)
         followup = followups.lock(followup_id)
+        if ticket_id is None and not (actor.is_supervisor or followup.assignee_id == actor.user_id):
+            raise Forbidden(_("Only supervisors cancel a callback that belongs to no ticket."))
         holder = followup.assignee_id
         followups.cancel(followup, actor, "cancelled_by_staff", now, fx)
         if holder:
@@ -174,6 +184,7 @@ def _recover(ticket: Ticket, source: str, source_id: int, reason: dict[str, Any]
     reopen_to = followups.recovery_reopens(ticket)
     if reopen_to is not None:
         change_status(ticket, reopen_to, SYSTEM, now, fx, reason="service_recovery")
+        _to_queue_unless_owner_works(ticket, now, fx)
     if changes.raise_priority(ticket, SYSTEM):
         priority_changed(ticket, now, fx)
     if recovery.number >= 2:
@@ -181,6 +192,18 @@ def _recover(ticket: Ticket, source: str, source_id: int, reason: dict[str, Any]
     fx.emit("recovery.started", {"ticket_id": ticket.id, "reference": ticket.reference, "source": source,
                                  "number": recovery.number, "reason": reason, "priority": ticket.priority.value},
             _team_supervisor_rooms(ticket))
+
+
+def _to_queue_unless_owner_works(ticket: Ticket, now: datetime, fx: Effects) -> None:
+    """A reopened ticket goes back to whoever resolved it while they are here to work it; else
+    (deactivated, away, offline, or nobody) to the front of the queue, and routing places it."""
+    owner = ticket.assignee
+    if owner is not None and owner.active and owner.presence is Presence.available:
+        return
+    if owner is not None:
+        changes.mark_handed_back(ticket, owner, now, reason="service_recovery")
+    change_status(ticket, lifecycle.NEW, SYSTEM, now, fx, reason="service_recovery")
+    routing.route_soon(ticket.id, fx)
 
 
 def _team_supervisor_rooms(ticket: Ticket) -> list[str]:
@@ -237,14 +260,42 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     tickets close. The database is the truth; each step is a no-op when nothing calls for it."""
     now = now or utcnow()
     st = followups.settings()
+    overdue = followups.overdue_revisits(now)
+    absent = followups.absent_holders()
     late = followups.overdue_scheduled(now)
     warn_ids = followups.to_warn(now, st)
     remind = followups.reminders_due(now, st)
     close = followups.resolved_to_close(now, st)
     end_read()
+    expired = sum(1 for i in overdue if _expire_revisit(i, now))
+    handed_back = sum(_hand_back_from(agent_id, now) for agent_id in absent)
     made_due = sum(1 for i in late if due(i, now) == "due")
     routed = route_waiting(now)
     warned = sum(1 for i in warn_ids if warn(i, now))
     reminded = sum(1 for i in remind if remind_survey(i, now))
     closed = sum(1 for i in close if close_resolved(i, now))
-    return {"due": made_due, "routed": routed, "warned": warned, "reminded": reminded, "closed": closed}
+    return {"expired": expired, "handed_back": handed_back, "due": made_due, "routed": routed, "warned": warned,
+            "reminded": reminded, "closed": closed}
+
+
+def _expire_revisit(followup_id: int, now: datetime) -> bool:
+    """A revisit nobody took before its due time is not made late: cancelled, on the timeline."""
+    with unit_of_work(durable=True) as fx:
+        ticket_id = followups.get(followup_id).ticket_id
+        if ticket_id:
+            followups.lock_ticket(ticket_id)
+        followup = followups.lock(followup_id)
+        if followup.status not in (FollowUpStatus.scheduled, FollowUpStatus.due) or followup.window_end >= now:
+            return False
+        followups.cancel(followup, SYSTEM, "overdue", now, fx)
+    return True
+
+
+def _hand_back_from(agent_id: int, now: datetime) -> int:
+    """Follow-ups still held by an agent who is not available (their hand-back skipped a row
+    another transaction held then): back to the queue, their places kept."""
+    with unit_of_work(durable=True) as fx:
+        agent = routing.lock_absent(agent_id)
+        if agent is None:
+            return 0
+        return len(followups.hand_back_held(agent, f"agent_{agent.presence.value}", now, fx))

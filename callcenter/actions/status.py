@@ -24,17 +24,17 @@ def change_status(ticket: Ticket, to: str, actor: Actor, now: datetime, fx: Effe
     current = ticket.status.value
     if not lifecycle.can_move(current, to):
         raise ValueError(f"no move from {current} to {to}")  # callers check what people may ask for
+    _followups_stop(ticket, current, to, now, fx)  # follow-up rows before agent rows, as everywhere
     routing.seat_changing(ticket, current, to, fx)
     sla.on_status(ticket, current, to, now, fx)
     if current == lifecycle.NEW:
         offers.withdraw_for_ticket(ticket, actor, now, fx)  # no longer waiting: an open offer lapses
-    _followups_stop(ticket, current, to, now, fx)
     changes.set_status(ticket, to, actor, now, reason=reason)
     if to == lifecycle.RESOLVED:
         st = followups.settings()
         followups.revisit_on_resolved(ticket, now, st, fx)
         survey = followups.issue_survey(ticket, now, st)
-        notify.status_changed(ticket, fx, survey=survey is not None)
+        notify.status_changed(ticket, fx, survey_days=st.survey_expiry_days if survey else None)
     fx.emit("ticket.updated", ticket_summary(ticket, "status", now), rooms_for(ticket))
 
 
@@ -48,6 +48,8 @@ def _followups_stop(ticket: Ticket, before: str, after: str, now: datetime, fx: 
     elif after == lifecycle.CANCELLED:
         holders = followups.cancel_for_ticket(ticket, (FollowUpKind.callback, FollowUpKind.revisit),
                                               "ticket_cancelled", now, fx)
-    routing.lock_agents(holders)
+    if not holders:
+        return
+    routing.lock_agents([*holders, ticket.assignee_id])  # together, in id order (the seat change below)
     for holder in holders:
         fx.enqueue(routing.ROUTE_FOR_AGENT_JOB, holder, queue="high")

@@ -1,6 +1,7 @@
 """/api/v1/callbacks, /api/v1/revisits and /api/v1/followup-policy."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..actions import followups as followup_actions
@@ -32,7 +33,7 @@ FollowUpPage = page_schema(FollowUpOut, "FollowUpPage")
 def _staff():
     actor = current_actor()
     if not actor.is_staff:
-        raise Forbidden("staff only")
+        raise Forbidden(_("Only staff use the follow-ups API."))
     return actor
 
 
@@ -155,7 +156,7 @@ def decline_revisit(followup_id):
 def get_policy():
     """Retries, slots, revisit rules, surveys and closing (supervisors and admins)."""
     if not _staff().is_supervisor:
-        raise Forbidden("supervisors only")
+        raise Forbidden(_("Only supervisors and admins read the follow-up policy."))
     return service.settings().as_dict()
 
 

@@ -20,7 +20,7 @@ from ..tickets.labels import KINDS
 from . import desk_words
 from .models import Outcome
 from .schemas import PolicySchema, RevisitRule
-from .windows import is_asap, parse_window, window_value
+from .windows import asap_of, chosen, option_value
 
 OUTCOMES = [o.value for o in Outcome]
 YES_NO = {"yes": True, "no": False}
@@ -87,15 +87,16 @@ class CallbackForm(Form):
     note = StringField(_l("Note for whoever calls"), validators=[Optional(), Length(max=500)])
 
     def offer(self, slots: list[tuple[datetime, datetime]], now: datetime) -> None:
-        self.slot.choices = [(window_value(a, b), desk_words.asap(b) if is_asap(a, now) else desk_words.window(a, b))
-                             for a, b in slots]
+        self._asap = asap_of(slots, now)
+        self.slot.choices = [(option_value((a, b), self._asap),
+                              desk_words.asap(b) if (a, b) == self._asap else desk_words.window(a, b)) for a, b in slots]
 
     def validate_slot(self, field) -> None:
-        if parse_window(field.data) is None:
+        if chosen(field.data, self._asap) is None:
             raise ValidationError(_l("Choose one of the offered times."))
 
     def callback_data(self, ticket_id: int, language: str | None) -> dict[str, Any]:
-        start, end = parse_window(self.slot.data)
+        start, end = chosen(self.slot.data, self._asap)
         return {"ticket_id": ticket_id, "phone": self.phone.data.strip(), "window_start": start,
                 "window_end": end, "note": (self.note.data or "").strip() or None, "language": language}
 

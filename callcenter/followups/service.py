@@ -19,11 +19,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, or_, select
 
 from ..actors import SYSTEM, Actor
-from ..auth.models import Skill, User
+from ..auth.models import Presence, Skill, User
 from ..console.rooms import SUPERVISORS, team_room, user_room
 from ..customers.identity import effective_tier
 from ..customers.models import Customer
 from ..customers.normalise import normalise_phone
+from ..db_types import utcnow
 from ..effects import Effects
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -149,9 +150,41 @@ def slots(now: datetime, st: Settings, customer: Customer | None, count: int = 1
     """The windows offered: "as soon as possible" first when a call may be made now (the
     callback then waits in the queue like a call would), then whole slots."""
     calendar, quiet = desk_calendar(st), quiet_hours(customer, st)
-    asap = timing.asap_window(now, calendar, st.tz, quiet, st.slot_minutes)
+    try:
+        asap = timing.asap_window(now, calendar, st.tz, quiet, st.slot_minutes)
+    except NeverOpen:  # do-not-call hours cover every open hour: no time to offer
+        return []
     later = timing.offered_slots(now, calendar, st.tz, quiet, st.slot_minutes, count=count - (asap is not None))
     return ([asap] if asap else []) + later
+
+
+def leaves_time_to_call(st: Settings, customer_hours: str | None = None) -> bool:
+    """Whether the desk's quiet hours and a customer's leave any open time to call in."""
+    quiet = quiet_hours(None, st) + timing.parse_quiet_hours(customer_hours)
+    try:
+        timing.earliest_allowed(utcnow(), desk_calendar(st), st.tz, quiet)
+    except NeverOpen:
+        return False
+    return True
+
+
+def not_now(followup: FollowUp, now: datetime, st: Settings, fx: Effects) -> bool:
+    """Checked as it is given to an agent: a follow-up that waited into closing time or
+    do-not-call hours is scheduled again for the next time it may be made. True if so."""
+    customer = db.session.get(Customer, followup.customer_id) if followup.customer_id else None
+    calendar, quiet = desk_calendar(st), quiet_hours(customer, st)
+    try:
+        if timing.allowed(now, calendar, st.tz, quiet):
+            return False
+        followup.next_attempt_at = timing.earliest_allowed(now, calendar, st.tz, quiet)
+    except NeverOpen:
+        _close(followup, FollowUpStatus.unreachable, "no_time_to_call", now)
+        announce(followup, "followup.updated", fx)
+        return True
+    followup.status = FollowUpStatus.scheduled
+    schedule_timer(followup, fx)
+    announce(followup, "followup.updated", fx)
+    return True
 
 
 def customer_by_phone(phone_norm: str | None) -> Customer | None:
@@ -197,9 +230,9 @@ def new_callback(data: dict[str, Any], ticket: Ticket | None, actor: Actor, now:
 
 
 def schedule_timer(followup: FollowUp, fx: Effects) -> None:
-    """The job that makes it work at next_attempt_at; its id names the try, so duplicates collapse."""
+    """The job that makes it work at next_attempt_at; its id names that time, so duplicates collapse."""
     fx.enqueue(DUE_JOB, followup.id, queue="high", at=followup.next_attempt_at,
-               job_id=f"followup-due-{followup.id}-{followup.attempts_made}")
+               job_id=f"followup-due-{followup.id}-{int(followup.next_attempt_at.timestamp())}")
 
 
 def schedule_warning(followup: FollowUp, st: Settings, fx: Effects) -> None:
@@ -238,11 +271,6 @@ def overdue_scheduled(now: datetime, limit: int = 500) -> list[int]:
         .order_by(FollowUp.next_attempt_at).limit(limit)))
 
 
-def waiting_ids() -> list[int]:
-    return list(db.session.scalars(select(FollowUp.id).where(
-        FollowUp.status == FollowUpStatus.due, FollowUp.assignee_id.is_(None)).order_by(FollowUp.id)))
-
-
 def to_warn(now: datetime, st: Settings, limit: int = 500) -> list[int]:
     if st.warn_before_seconds <= 0:
         return []
@@ -253,11 +281,19 @@ def to_warn(now: datetime, st: Settings, limit: int = 500) -> list[int]:
 
 
 def held_by(agent_id: int) -> list[FollowUp]:
-    """Follow-ups an agent holds and has not tried yet in this hold, locked, skipping rows
-    another transaction holds."""
+    """The follow-ups an agent holds, locked, skipping rows another transaction holds (the
+    sweep hands those back: absent_holders)."""
     return list(db.session.scalars(select(FollowUp).where(
         FollowUp.assignee_id == agent_id, FollowUp.status == FollowUpStatus.assigned)
         .with_for_update(skip_locked=True, key_share=True).execution_options(populate_existing=True)))
+
+
+def absent_holders() -> list[int]:
+    """Agents away, offline or deactivated who still hold follow-ups (their hand-back skipped a
+    row another transaction held)."""
+    return list(db.session.scalars(select(User.id).where(
+        or_(User.presence != Presence.available, User.active.is_(False)),
+        User.id.in_(select(FollowUp.assignee_id).where(FollowUp.status == FollowUpStatus.assigned)))))
 
 
 def open_for_ticket(ticket_id: int, kinds: tuple[FollowUpKind, ...]) -> list[FollowUp]:
@@ -281,6 +317,12 @@ def waiting_facts() -> list[engine.TicketFacts]:
     rows = db.session.scalars(select(FollowUp).where(FollowUp.status == FollowUpStatus.due,
                                                      FollowUp.assignee_id.is_(None))).all()
     return [facts(f) for f in rows]
+
+
+def waiting_reasons(ids: list[int]) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(FollowUp.id, FollowUp.waiting_reason).where(FollowUp.id.in_(ids))).all())
 
 
 def payload(followup: FollowUp, reference: str | None = None) -> dict[str, Any]:
@@ -363,10 +405,11 @@ def hand_back_held(agent: User, reason: str, now: datetime, fx: Effects) -> list
     return [f.id for f in held]
 
 
-def check_attempt(followup: FollowUp, actor: Actor) -> None:
+def check_holder(followup: FollowUp, actor: Actor) -> None:
+    """Only the agent it was given to (or a supervisor) records its tries or declines it."""
     if followup.status is not FollowUpStatus.assigned:
-        raise Conflict(_("This follow-up is not waiting for a call now (it is %(status)s).",
-                         status=followup.status.value), {"status": followup.status.value}, code="not_assigned")
+        raise Conflict(_("Nobody holds this follow-up now: it is no longer waiting for this call."),
+                       {"status": followup.status.value}, code="not_assigned")
     if followup.assignee_id != actor.user_id and not actor.is_supervisor:
         raise Forbidden(_("Only the agent this follow-up was given to records its calls."))
 
@@ -375,8 +418,11 @@ def record_attempt(followup: FollowUp, actor: Actor, outcome: Outcome, note: str
                    now: datetime, st: Settings, fx: Effects) -> FollowUpAttempt:
     """One try, on the follow-up and the ticket's timeline; what follows from its outcome. The
     follow-up row is locked by the caller, and the try's number is unique per follow-up."""
-    check_attempt(followup, actor)
-    number = followup.attempts_made + 1
+    check_holder(followup, actor)
+    # Numbered across the follow-up's life (a revisit rescheduled after a reopening keeps its
+    # earlier tries); attempts_made counts this round's, which the retry schedule reads.
+    number = (db.session.scalar(select(func.max(FollowUpAttempt.number))
+                                .where(FollowUpAttempt.followup_id == followup.id)) or 0) + 1
     attempt = FollowUpAttempt(followup_id=followup.id, number=number, outcome=outcome, note=note,
                               agent_id=actor.user_id, agent_name=actor.name, created_at=now)
     if outcome is Outcome.reached and followup.kind is FollowUpKind.revisit:
@@ -385,7 +431,7 @@ def record_attempt(followup: FollowUp, actor: Actor, outcome: Outcome, note: str
         attempt.comment = answers.get("comment")
         attempt.may_contact_again = answers.get("may_contact_again")
     db.session.add(attempt)
-    followup.attempts_made = number
+    followup.attempts_made += 1
     followup.assignee_id, followup.assigned_at = None, None
     customer = db.session.get(Customer, followup.customer_id) if followup.customer_id else None
     if outcome is Outcome.reached:
@@ -413,7 +459,7 @@ def _retry_or_close(followup: FollowUp, attempt: FollowUpAttempt, customer: Cust
     """Not reached: the next try on the schedule, or unreachable when the tries are used up (or
     the customer's do-not-call hours cover every open hour)."""
     try:
-        retry = timing.next_try(now, attempt.number, st.steps, st.max_attempts, desk_calendar(st), st.tz,
+        retry = timing.next_try(now, followup.attempts_made, st.steps, st.max_attempts, desk_calendar(st), st.tz,
                                 quiet_hours(customer, st))
     except NeverOpen:
         _close(followup, FollowUpStatus.unreachable, "no_time_to_call", now)
@@ -456,6 +502,12 @@ def recoveries_of(ticket_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Recovery).where(Recovery.ticket_id == ticket_id)) or 0
 
 
+def asked_not_to_be_contacted(ticket_id: int) -> bool:
+    """The customer said on a revisit of this ticket that we may not contact them again."""
+    return bool(db.session.scalar(select(FollowUpAttempt.id).join(FollowUp).where(
+        FollowUp.ticket_id == ticket_id, FollowUpAttempt.may_contact_again.is_(False)).limit(1)))
+
+
 def revisit_on_resolved(ticket: Ticket, now: datetime, st: Settings, fx: Effects) -> FollowUp | None:
     """A resolved ticket gets its revisit when the policy says so; after a service recovery,
     always (the second revisit). One per round: a second resolution in the same round
@@ -465,6 +517,9 @@ def revisit_on_resolved(ticket: Ticket, now: datetime, st: Settings, fx: Effects
         FollowUp.ticket_id == ticket.id, FollowUp.kind == FollowUpKind.revisit, FollowUp.round == round_)
         .with_for_update(key_share=True))
     if existing is not None and existing.status is not FollowUpStatus.cancelled:
+        return None
+    if asked_not_to_be_contacted(ticket.id):
+        audit.record(ticket, "revisit_skipped", SYSTEM, round=round_, reason="asked_not_to_be_contacted")
         return None
     tier = ticket.effective_tier
     if round_ > 1:
@@ -580,15 +635,26 @@ class SurveyLinkGone(Exception):
 
 
 def survey_from_token(token: str, now: datetime, *, lock_row: bool = False) -> Survey:
+    """The survey a link opens, or SurveyLinkGone. lock_row: its ticket's row, then its own, are
+    locked (the ticket first, as everywhere), and it is checked again under the lock."""
+    survey = _survey_of_token(token, now)
+    if not lock_row:
+        return survey
+    lock_ticket(survey.ticket_id)
+    survey = db.session.scalars(select(Survey).where(Survey.id == survey.id).with_for_update()
+                                .execution_options(populate_existing=True)).one()
+    if survey.answered_at is not None:
+        raise SurveyLinkGone("used")
+    return survey
+
+
+def _survey_of_token(token: str, now: datetime) -> Survey:
     try:
         data = _signer().loads(token)
         survey_id, nonce = int(data["s"]), str(data["n"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise SurveyLinkGone("forged") from None
-    stmt = select(Survey).where(Survey.id == survey_id)
-    if lock_row:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    survey = db.session.scalars(stmt).first()
+    survey = db.session.get(Survey, survey_id)
     if survey is None or not secrets.compare_digest(survey.nonce, nonce):
         raise SurveyLinkGone("forged")
     if survey.answered_at is not None:
@@ -602,6 +668,8 @@ def issue_survey(ticket: Ticket, now: datetime, st: Settings) -> Survey | None:
     """The ticket's survey on its (first) resolution; none for a customer surveyed in the last
     survey_per_customer_days."""
     if ticket.status is not Status.resolved or db.session.scalar(select(Survey.id).where(Survey.ticket_id == ticket.id)):
+        return None
+    if asked_not_to_be_contacted(ticket.id):
         return None
     if ticket.customer_id and db.session.scalar(select(Survey.id).where(
             Survey.customer_id == ticket.customer_id,
@@ -617,8 +685,7 @@ def issue_survey(ticket: Ticket, now: datetime, st: Settings) -> Survey | None:
 
 def answer_survey(survey: Survey, csat: int, nps: int | None, comment: str | None, now: datetime) -> Ticket:
     survey.csat, survey.nps, survey.comment, survey.answered_at = csat, nps, comment, now
-    ticket = db.session.scalars(select(Ticket).where(Ticket.id == survey.ticket_id).with_for_update(key_share=True)
-                                .execution_options(populate_existing=True)).one()
+    ticket = db.session.get(Ticket, survey.ticket_id)  # locked by survey_from_token
     audit.record(ticket, "survey_answered", Actor.customer(ticket.contact_name), survey_id=survey.id, csat=csat,
                  nps=nps, comment=comment)
     return ticket
@@ -640,6 +707,13 @@ def lock_survey(survey_id: int) -> Survey | None:
 
 
 # ---------------------------------------------------------------- closing resolved tickets
+
+def overdue_revisits(now: datetime, limit: int = 500) -> list[int]:
+    """Revisits nobody took before their due time: past it, a call is no revisit any more."""
+    return list(db.session.scalars(select(FollowUp.id).where(
+        FollowUp.kind == FollowUpKind.revisit, FollowUp.status.in_([FollowUpStatus.scheduled, FollowUpStatus.due]),
+        FollowUp.window_end < now).limit(limit)))
+
 
 def lock_ticket(ticket_id: int) -> Ticket | None:
     return db.session.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update(key_share=True)

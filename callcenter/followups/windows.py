@@ -28,6 +28,26 @@ def parse_window(value: str | None) -> Window | None:
     return start, end
 
 
+ASAP = "asap"  # the option's value: the window is taken from the moment the form is sent
+
+
 def is_asap(start: datetime, now: datetime) -> bool:
     """The "as soon as possible" window (it starts now)."""
     return start <= now + ASAP_GRACE
+
+
+def asap_of(slots: list[Window], now: datetime) -> Window | None:
+    """The "as soon as possible" window among the offered ones (always the first), if any."""
+    return slots[0] if slots and is_asap(slots[0][0], now) else None
+
+
+def option_value(window: Window, asap: Window | None) -> str:
+    """What an option sends: "asap" for that window (re-read when the form comes back, however
+    long the customer took), both ends for the others."""
+    return ASAP if window == asap else window_value(*window)
+
+
+def chosen(value: str | None, asap: Window | None) -> Window | None:
+    """The window an option sent names: "as soon as possible" as offered now (None if it no
+    longer is), or the two instants it holds."""
+    return asap if value == ASAP else parse_window(value)

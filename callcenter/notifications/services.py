@@ -100,15 +100,14 @@ def acknowledge(ticket, fx: Effects) -> OutboundMessage | None:
     return _queue_email(ticket, subject, body, marker, fx)
 
 
-def status_changed(ticket, fx: Effects, *, survey: bool = False) -> OutboundMessage | None:
-    """The resolution (or another status) by mail; a resolution carries the survey's link."""
+def status_changed(ticket, fx: Effects, *, survey_days: int | None = None) -> OutboundMessage | None:
+    """The resolution (or another status) by mail; with survey_days, the survey's link too."""
     marker = _marker()
     locale = _locale(ticket)
     with force_locale(locale):
         status = customer_status(ticket.status.value)
     subject, body = _render("resolved", locale, ticket=ticket, status=status, link=marker,
-                            survey_link=SURVEY_MARKER if survey else None,
-                            survey_days=current_app.config.get("SURVEY_DAYS_SHOWN", 14))
+                            survey_link=SURVEY_MARKER if survey_days else None, survey_days=survey_days)
     return _queue_email(ticket, subject, body, marker, fx)
 
 
@@ -126,23 +125,26 @@ def status_link(ticket, channel: str, fx: Effects) -> OutboundMessage | None:
     return _queue(ticket, channel, recipient, subject, body, marker, fx)
 
 
-def _window(followup, locale: str) -> tuple[str, str]:
-    zone = ZoneInfo(current_app.config.get("DESK_TZ", "Asia/Shanghai"))
+def _window(followup, locale: str, tz: str) -> tuple[str, str]:
+    zone = ZoneInfo(tz)
     start, end = followup.window_start.astimezone(zone), followup.window_end.astimezone(zone)
     with force_locale(locale):
         return format_datetime(start, "short"), format_time(end, "short")
 
 
 def _to_caller(followup, ticket, subject: str, body: str, marker: str | None, fx: Effects) -> OutboundMessage | None:
-    """A follow-up's message: by mail when the ticket has an address, else by SMS to the number."""
-    if ticket is not None and ticket.contact_email:
+    """A follow-up's message goes to the contact given with its ticket (mail, else SMS), as
+    every message does; a callback booked with no ticket, to the number it was booked for."""
+    if ticket is None:
+        return _queue_for(None, "sms", followup.phone, subject, body, None, fx)
+    if ticket.contact_email:
         return _queue(ticket, "email", ticket.contact_email, subject, body, marker, fx)
-    return _queue_for(ticket.id if ticket else None, "sms", followup.phone, subject, body, marker, fx)
+    return _queue(ticket, "sms", ticket.contact_phone, subject, body, marker, fx)
 
 
-def callback_scheduled(followup, ticket, fx: Effects) -> OutboundMessage | None:
+def callback_scheduled(followup, ticket, tz: str, fx: Effects) -> OutboundMessage | None:
     locale = _locale(followup)
-    start, end = _window(followup, locale)
+    start, end = _window(followup, locale, tz)
     subject, body = _render("callback_scheduled", locale, name=followup.name, phone=followup.phone, start=start,
                             end=end, reference=ticket.reference if ticket else None)
     return _to_caller(followup, ticket, subject, body, None, fx)
@@ -151,8 +153,7 @@ def callback_scheduled(followup, ticket, fx: Effects) -> OutboundMessage | None:
 def callback_failed(followup, ticket, fx: Effects) -> OutboundMessage | None:
     marker = _marker() if ticket is not None else None
     subject, body = _render("callback_failed", _locale(followup), name=followup.name, phone=followup.phone,
-                            count=followup.attempts_made, hotline=current_app.config.get("HOTLINE", "12345"),
-                            link=marker)
+                            count=followup.attempts_made, hotline=current_app.config["HOTLINE"], link=marker)
     return _to_caller(followup, ticket, subject, body, marker, fx)
 
 

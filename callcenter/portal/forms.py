@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..followups.windows import Window, parse_window, window_value
+from ..followups.windows import ASAP, Window, asap_of, chosen, option_value, window_value
 from ..forms_base import Form
 from ..forms_common import ContactFields, LazyLabel, category_choices, check_phone, kind_choices
 
@@ -33,15 +33,17 @@ class WindowChoice:
 
     window = SelectField(_l("When should we call?"), validate_choice=False)
 
-    def offer(self, slots: list[Window], label: Callable[[datetime, datetime], str], longest: timedelta) -> None:
+    def offer(self, slots: list[Window], label: Callable[[datetime, datetime], str], longest: timedelta,
+              now: datetime) -> None:
         self._longest = longest
-        self.window.choices = [(window_value(s, e), label(s, e)) for s, e in slots]
-        chosen = parse_window(self.window.data)
-        if chosen and window_value(*chosen) not in {value for value, _label in self.window.choices}:
-            self.window.choices.insert(0, (window_value(*chosen), label(*chosen)))  # shown as it was picked
+        self._asap = asap_of(slots, now)
+        self.window.choices = [(option_value(w, self._asap), label(*w)) for w in slots]
+        picked = self.chosen_window()
+        if picked and self.window.data != ASAP and window_value(*picked) not in {v for v, _label in self.window.choices}:
+            self.window.choices.insert(0, (window_value(*picked), label(*picked)))  # shown as it was picked
 
     def chosen_window(self) -> Window | None:
-        return parse_window(self.window.data)
+        return chosen(self.window.data, self._asap)
 
     def check_window_shape(self) -> bool:
         window = self.chosen_window()

@@ -82,7 +82,7 @@ def _offer(form: WindowChoice, now: datetime, st: followups.Settings, customer: 
             return _("As soon as possible (before %(end)s)", end=format_time(_local(end, st.tz), "short", rebase=False))
         return labels(start, end)
 
-    form.offer(followups.slots(now, st, customer), label, timedelta(minutes=st.slot_minutes))
+    form.offer(followups.slots(now, st, customer), label, timedelta(minutes=st.slot_minutes), now)
 
 
 # Customers read these instead of the desk's wording of the same refusals (service.WINDOW_MESSAGES).

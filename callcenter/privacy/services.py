@@ -22,7 +22,7 @@ from ..customers.models import Customer, CustomerMatch, MatchStatus, PrivacyLog
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..followups.models import FollowUp, Survey
+from ..followups.models import FollowUp, FollowUpStatus, Survey
 from ..notifications.models import OutboundMessage
 from ..tickets import audit
 from ..tickets.models import (
@@ -175,7 +175,7 @@ def _anonymise_ticket(ticket: Ticket, pattern, actor: Actor, now: datetime, kind
     for sent in _rows(OutboundMessage, ticket.id, OutboundMessage.id):
         sent.recipient, sent.body, sent.subject = ERASED, ERASED, scrub(sent.subject, pattern)
     for followup in _followups_of_ticket(ticket.id):
-        _anonymise_followup(followup, pattern)
+        _anonymise_followup(followup, pattern, now)
     survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
     if survey is not None and survey.comment:
         survey.comment = ERASED  # the customer's words; the scores are statistics
@@ -184,8 +184,12 @@ def _anonymise_ticket(ticket: Ticket, pattern, actor: Actor, now: datetime, kind
     audit.record(ticket, kind, actor)
 
 
-def _anonymise_followup(followup: FollowUp, pattern) -> None:
-    """Its number and name go, and they and the ticket's identifiers go from the notes."""
+def _anonymise_followup(followup: FollowUp, pattern, now: datetime) -> None:
+    """Its number and name go, and they and the ticket's identifiers go from the notes; one
+    still to make is cancelled (there is nobody left to call)."""
+    if followup.is_open:
+        followup.status, followup.outcome, followup.closed_at = FollowUpStatus.cancelled, "erased", now
+        followup.assignee_id = followup.next_attempt_at = None
     own = pattern_for([followup.name], [followup.phone_norm], [])
     followup.name, followup.phone, followup.phone_norm = "", "", None
     followup.note = scrub(scrub(followup.note, pattern), own)
@@ -205,7 +209,7 @@ def _erase_record(customer: Customer, now: datetime) -> None:
     pattern = pattern_for([customer.name], [customer.phone_norm], [customer.email_norm])
     for followup in db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id,
                                                               FollowUp.ticket_id.is_(None))):
-        _anonymise_followup(followup, pattern)  # callbacks booked with no ticket
+        _anonymise_followup(followup, pattern, now)  # callbacks booked with no ticket
     customer.name, customer.phone, customer.phone_norm, customer.email, customer.email_norm = "", None, None, None, None
     customer.do_not_call = None
     customer.erased_at = now
@@ -221,7 +225,7 @@ def erase_customer(customer_id: int, actor: Actor, now: datetime | None = None) 
         raise NotFound(_("No such customer."))
     tickets = _tickets_of(customer)
     db.session.execute(select(Ticket.id).where(Ticket.id.in_([t.id for t in tickets])).order_by(Ticket.id)
-                       .with_for_update())  # no reply lands half-way through
+                       .with_for_update(key_share=True))  # no reply lands half-way through
     pattern = _pattern(customer, tickets)
     for ticket in tickets:
         _anonymise_ticket(ticket, pattern, actor, now, "personal_data_erased")

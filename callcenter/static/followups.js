@@ -9,11 +9,21 @@
   var lists = document.getElementById("followup-lists");
   var stale = document.getElementById("followups-stale");
   if (!notice && !lists) return;
-  var typing = false, timer = null, inflight = false, again = false, connects = 0;
+  var timer = null, inflight = false, again = false, connects = 0;
+
+  // Busy: the agent is in one of the forms, or has typed or chosen something in one.
+  function typing() {
+    if (!lists) return false;
+    if (lists.contains(document.activeElement) && document.activeElement !== lists) return true;
+    return Array.prototype.some.call(lists.querySelectorAll("textarea, input[type=text]"),
+      function (f) { return !f.readOnly && f.value.trim() !== ""; }) ||
+      lists.querySelector("input[type=radio]:checked") !== null;
+  }
 
   function showDue(data) {
     if (!notice) return;
-    notice.querySelector("[data-text]").textContent = notice.dataset.due
+    var words = data.kind === "revisit" ? notice.dataset.dueRevisit : notice.dataset.due;
+    notice.querySelector("[data-text]").textContent = words
       .replace("%(phone)s", data.phone || "").replace("%(name)s", data.name || "—");
     notice.dataset.followupId = String(data.followup_id);
     notice.dataset.phone = data.phone || "";
@@ -22,7 +32,7 @@
 
   function redraw() {
     timer = null;
-    if (typing) {  // the agent's words come first: they refresh when they are ready
+    if (typing()) {  // the agent's words come first: they refresh when they are ready
       if (stale) stale.hidden = false;
       return;
     }
@@ -36,7 +46,7 @@
         return r.text();
       })
       .then(function (html) {
-        if (typing) { if (stale) stale.hidden = false; return; }
+        if (typing()) { if (stale) stale.hidden = false; return; }
         lists.innerHTML = html;
         lists.dataset.redraws = String(parseInt(lists.dataset.redraws || "0", 10) + 1);
       })
@@ -51,9 +61,10 @@
     if (lists && timer === null) timer = setTimeout(redraw, 300);
   }
 
-  if (lists) {
-    lists.addEventListener("input", function () { typing = true; });
-    lists.addEventListener("change", function () { typing = true; });
+  if (lists) {  // left the forms with nothing in them: what changed meanwhile is drawn now
+    lists.addEventListener("focusout", function () {
+      setTimeout(function () { if (stale && !stale.hidden && !typing()) { stale.hidden = true; soon(); } }, 0);
+    });
   }
 
   document.addEventListener("console", function (e) {

@@ -150,11 +150,12 @@ def test_the_status_page_offers_windows_in_shanghai_time_and_books_the_one_chose
 def test_while_a_call_may_be_made_now_the_first_window_offered_is_as_soon_as_possible(app, client, world):
     location = _status_location(client)
     value, text = _options(client.get(location).get_data(as_text=True))[0]
-    start = datetime.fromisoformat(value.split("/")[0])
-    assert abs((start - _now()).total_seconds()) < 90 and "As soon as possible" in text
+    assert value == "asap" and "As soon as possible" in text
+    sent = _now()
     assert _ask_callback(client, location, value).status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(FollowUp.window_start)) == start
+        start = db.session.scalar(select(FollowUp.window_start))
+    assert abs((start - sent).total_seconds()) < 5  # from when the form was sent, however long it took
 
 
 def test_a_window_already_begun_is_a_message_under_the_field_and_books_nothing(app, client, world):
@@ -243,7 +244,7 @@ def test_asking_for_callbacks_too_often_is_429(app, client, world):
 # ---------------------------------------------------------------- a callback from /submit
 
 def test_submit_with_a_callback_books_the_ticket_and_the_callback(app, client, world):
-    window = _options(client.get("/submit").get_data(as_text=True))[0][0]
+    window = _options(client.get("/submit").get_data(as_text=True))[-1][0]  # a whole slot, not "asap"
     response = _submit(client, callback="y", window=window)
     assert response.status_code == 302
     with app.app_context():

@@ -352,3 +352,135 @@ def test_a_customer_whose_do_not_call_hours_cover_every_open_hour_is_closed_not_
     followups.record_attempt(cid, actor_of_user(zoe.id), "no_answer", now=T0 + timedelta(hours=1, minutes=1))
     callback = db.session.get(FollowUp, cid)
     assert callback.status is FollowUpStatus.unreachable and callback.outcome == "no_time_to_call"
+
+
+# ---------------------------------------------------------------- edges found in review
+
+def _revisit_of(ticket_id, round_=1):
+    return db.session.scalar(select(FollowUp).where(FollowUp.ticket_id == ticket_id, FollowUp.kind == "revisit",
+                                                    FollowUp.round == round_))
+
+
+def test_a_revisit_rescheduled_after_a_reopening_takes_new_tries(world, ctx):
+    ticket = _resolved_complaint(world)
+    set_presence(world.id("bert"), "available")
+    revisit = _revisit_of(ticket.id)
+    at = revisit.next_attempt_at
+    followup_routing.due(revisit.id, at)
+    followups.record_attempt(revisit.id, actor_of(world, "bert"), "no_answer", now=at + timedelta(minutes=1))
+    moved(world, ticket.id, at + timedelta(minutes=5), "in_progress", by="anna")  # reopened: cancelled
+    moved(world, ticket.id, at + timedelta(minutes=10), "resolved", by="anna")  # scheduled again
+    db.session.expire_all()
+    again = db.session.get(FollowUp, revisit.id)
+    assert again.status is FollowUpStatus.scheduled and again.attempts_made == 0
+    followup_routing.due(again.id, again.next_attempt_at)
+    followups.record_attempt(again.id, actor_of(world, "bert"), "reached", answers={"solved": True, "score": 5},
+                             now=again.next_attempt_at + timedelta(minutes=1))
+    assert [a.number for a in db.session.get(FollowUp, revisit.id).attempts] == [1, 2]
+
+
+def test_a_wrong_number_is_sent_no_message(world, ctx):
+    ticket = ticket_at(world, T0, customer={"name": "刘洋", "phone": "+86 138 0013 8000"})  # no email
+    zoe, cid = _given(world, ticket_id=ticket.id)
+    before = len(_messages())
+    followups.record_attempt(cid, actor_of_user(zoe.id), "wrong_number", now=T0 + timedelta(hours=1, minutes=1))
+    assert len(_messages()) == before
+
+
+def test_messages_about_a_callback_go_to_the_tickets_contact_not_the_number_booked(world, ctx):
+    ticket = ticket_at(world, T0, customer={"name": "刘洋", "phone": "+86 138 0013 8000"})  # no email
+    _callback(world, ticket.id, phone="+86 137 0000 9999")
+    assert [(m.channel, m.recipient) for m in _messages(ticket.id)][-1] == ("sms", "+86 138 0013 8000")
+
+
+def test_the_sweep_hands_back_a_follow_up_still_held_by_an_agent_who_went_offline(world, ctx):
+    zoe, cid = _given(world)
+    set_presence(zoe.id, "offline")  # as if the hand-back had skipped the row, locked then
+    yan = agent("yan@test.cc")
+    result = followups.sweep(T0 + timedelta(hours=1, minutes=2))
+    assert result["handed_back"] == 1
+    assert db.session.get(FollowUp, cid).assignee_id == yan.id
+
+
+def test_an_agent_freeing_up_does_not_get_the_revisit_of_the_ticket_they_resolved_when_someone_else_may(world, ctx):
+    from callcenter.actions import routing as routing_actions
+
+    ticket = _resolved_complaint(world)  # anna resolved it and is available
+    set_presence(world.id("anna"), "offline")
+    revisit = _revisit_of(ticket.id)
+    at = revisit.next_attempt_at
+    followup_routing.due(revisit.id, at)  # nobody available: it waits
+    set_presence(world.id("anna"), "available")
+    set_presence(world.id("bert"), "available")
+    routing_actions.route_for_agent(world.id("anna"), at + timedelta(minutes=1))
+    assert db.session.get(FollowUp, revisit.id).assignee_id is None
+    routing_actions.route_for_agent(world.id("bert"), at + timedelta(minutes=1))
+    assert db.session.get(FollowUp, revisit.id).assignee_id == world.id("bert")
+
+
+def test_a_follow_up_that_waited_into_do_not_call_hours_is_not_given_then_but_scheduled_after(world, ctx):
+    ticket = ticket_at(world, T0, customer={"name": "王芳", "phone": "+86 139 0000 1111"})
+    ticket.customer.do_not_call = "21:00-09:00"
+    db.session.commit()
+    callback = _callback(world, ticket.id)  # 11:00-12:00 Shanghai
+    followup_routing.due(callback.id, T0 + timedelta(hours=1))  # nobody available: it waits
+    agent("zoe@test.cc")
+    late = T0 + timedelta(hours=13, minutes=30)  # 21:30 Shanghai
+    followup_routing.route_followup(callback.id, late)
+    callback = db.session.get(FollowUp, callback.id)
+    assert callback.status is FollowUpStatus.scheduled and callback.assignee_id is None
+    assert callback.next_attempt_at == T0 + timedelta(days=1, hours=-1)  # 09:00 the next morning
+
+
+def test_slots_are_none_when_quiet_hours_cover_every_open_hour_and_the_policy_refuses_such_hours(world, ctx):
+    st = service.Settings(quiet_hours="00:00-23:59,23:59-00:00")
+    assert service.slots(T0, st, None) == []
+    with pytest.raises(ValidationFailed) as refused:
+        followups.save_policy({"quiet_hours": "00:00-23:59,23:59-00:00"}, actor_of(world, "admin"))
+    assert "quiet_hours" in refused.value.details["fields"]
+
+
+def test_a_follower_of_a_ticket_cannot_cancel_its_callback(world, ctx):
+    from callcenter.errors import Forbidden
+
+    ticket = ticket_at(world, T0)  # Billing: nina (Network) may not change it
+    callback = _callback(world, ticket.id)
+    with pytest.raises(Forbidden):
+        followups.cancel(callback.id, actor_of(world, "nina"), now=T0)
+    assert db.session.get(FollowUp, callback.id).status is FollowUpStatus.scheduled
+
+
+def test_a_recovery_on_a_ticket_whose_owner_left_puts_it_back_in_the_queue(world, ctx):
+    from callcenter.actions import directory
+
+    ticket = _resolved_complaint(world)
+    set_presence(world.id("bert"), "available")
+    revisit = _revisit_of(ticket.id)
+    at = revisit.next_attempt_at
+    followup_routing.due(revisit.id, at)
+    directory.deactivate_user(world.id("anna"), actor_of(world, "admin"), now=at)
+    followups.record_attempt(revisit.id, actor_of(world, "bert"), "reached", answers={"solved": False},
+                             now=at + timedelta(minutes=5))
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.status.value in ("new", "assigned") and ticket.assignee_id != world.id("anna")
+
+
+def test_a_revisit_nobody_made_before_its_due_time_is_cancelled_by_the_sweep(world, ctx):
+    ticket = _resolved_complaint(world)
+    revisit = _revisit_of(ticket.id)
+    assert followups.sweep(revisit.window_end + timedelta(minutes=1))["expired"] == 1
+    assert db.session.get(FollowUp, revisit.id).status is FollowUpStatus.cancelled
+
+
+def test_a_customer_who_asked_not_to_be_contacted_gets_no_second_revisit(world, ctx):
+    ticket = _resolved_complaint(world)
+    set_presence(world.id("bert"), "available")
+    revisit = _revisit_of(ticket.id)
+    at = revisit.next_attempt_at
+    followup_routing.due(revisit.id, at)
+    followups.record_attempt(revisit.id, actor_of(world, "bert"), "reached",
+                             answers={"solved": False, "may_contact_again": False}, now=at + timedelta(minutes=5))
+    moved(world, ticket.id, at + timedelta(hours=1), "resolved", by="anna")
+    assert _revisit_of(ticket.id, 2) is None
+    assert "revisit_skipped" in _kinds(ticket.id)
