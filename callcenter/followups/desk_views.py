@@ -198,7 +198,7 @@ def book_callback(ticket_id: int):
 
 def _customer_section(customer) -> dict:
     form = g.get("followup_do_not_call_form") or DoNotCallForm(formdata=None, do_not_call=customer.do_not_call or "")
-    return {"form": form}
+    return {"form": form, "answers": queries.satisfaction_of(customer.id)}
 
 
 @bp.route("/desk/customers/<int(max=2147483647):customer_id>/do-not-call", methods=["POST"])

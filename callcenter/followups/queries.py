@@ -12,7 +12,7 @@ from ..auth.models import Skill
 from ..extensions import db
 from ..sla.models import SlaCalendar
 from ..tickets.models import Category, Ticket
-from .models import OPEN_FOLLOWUP, FollowUp, FollowUpAttempt, FollowUpStatus
+from .models import OPEN_FOLLOWUP, FollowUp, FollowUpAttempt, FollowUpKind, FollowUpStatus, Outcome, Survey
 
 RECENT = timedelta(days=7)  # "coming up": what the agent tried within this long
 EVERY_OPEN_LIMIT = 200
@@ -58,6 +58,27 @@ def references(followups: Iterable[FollowUp]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ids))).tuples().all())
+
+
+def satisfaction_of(customer_id: int, limit: int = 20) -> list[dict]:
+    """The customer's answers, newest first: surveys and revisit calls (for their history)."""
+    surveys = db.session.execute(
+        select(Survey.answered_at, Survey.csat, Survey.nps, Survey.comment, Ticket.id, Ticket.reference)
+        .join(Ticket, Ticket.id == Survey.ticket_id)
+        .where(Ticket.customer_id == customer_id, Survey.answered_at.is_not(None))
+        .order_by(Survey.answered_at.desc()).limit(limit)).all()
+    calls = db.session.execute(
+        select(FollowUpAttempt.created_at, FollowUpAttempt.score, FollowUpAttempt.solved, FollowUpAttempt.comment,
+               Ticket.id, Ticket.reference)
+        .join(FollowUp, FollowUp.id == FollowUpAttempt.followup_id).join(Ticket, Ticket.id == FollowUp.ticket_id)
+        .where(Ticket.customer_id == customer_id, FollowUp.kind == FollowUpKind.revisit,
+               FollowUpAttempt.outcome == Outcome.reached)
+        .order_by(FollowUpAttempt.created_at.desc()).limit(limit)).all()
+    answers = [{"source": "survey", "at": r[0], "score": r[1], "nps": r[2], "solved": None, "comment": r[3],
+                "ticket_id": r[4], "reference": r[5]} for r in surveys]
+    answers += [{"source": "revisit", "at": r[0], "score": r[1], "nps": None, "solved": r[2], "comment": r[3],
+                 "ticket_id": r[4], "reference": r[5]} for r in calls]
+    return sorted(answers, key=lambda a: a["at"], reverse=True)[:limit]
 
 
 def get(followup_id: int) -> FollowUp | None:

@@ -390,3 +390,19 @@ def test_numbers_that_are_no_numbers_are_refused_under_their_fields_not_a_server
     assert r.status_code == 400
     for name in ("revisit_window_hours", "rule-0-after_hours", "rule-0-sample"):
         assert f'data-error-for="{name}"' in html, name
+
+
+def test_the_customer_page_shows_their_survey_and_revisit_answers(app, client, world):
+    from callcenter.followups import service as followup_service
+    from tests.factories import create_ticket
+
+    with app.app_context():
+        ticket = create_ticket(world)
+        assignment.assign(ticket.id, world.id("anna"), actor_of(world, "boss"))
+        moved(world, ticket.id, None, "in_progress", "resolved", by="anna")
+        followups.answer_survey(followup_service.survey_token(followup_service.survey_for_ticket(ticket.id)), 4, 8,
+                                "还行")
+        customer_id = ticket.customer_id
+    login(client, "anna@test.cc")
+    html = client.get(f"/desk/customers/{customer_id}").get_data(as_text=True)
+    assert 'data-answer="survey"' in html and "还行" in html
