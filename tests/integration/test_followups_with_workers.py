@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -19,27 +18,15 @@ from callcenter.notifications.models import OutboundMessage
 from callcenter.schedule import SCHEDULE
 from tests.factories import ticket_body
 from tests.processes import app_env, free_port, kill, scheduled_periodic, start_worker, wait_until
-from tests.socket_client import Listener
 
 pytestmark = pytest.mark.timeout(240)
 
 
-@pytest.fixture
-def listen(live_server, world):
-    opened = []
-
-    def make(email_address):
-        listener = Listener(live_server, email_address)
-        opened.append(listener)
-        listener.collect(0.3)  # the hello
-        return listener
-
-    yield make
-    closers = [threading.Thread(target=listener.close) for listener in opened]
-    for t in closers:
-        t.start()
-    for t in closers:
-        t.join()
+def _console(listen, email_address):
+    """A console signed in, its hello heard."""
+    listener = listen(email_address)
+    listener.collect(0.3)
+    return listener
 
 
 class Inbox:
@@ -105,7 +92,7 @@ def _heard(listener, name, predicate, timeout):
 
 def test_a_callback_due_in_two_seconds_reaches_an_available_agents_console(api, world, worker, listen):
     _available(api, world, "anna")
-    anna = listen("anna@test.cc")
+    anna = _console(listen, "anna@test.cc")
     cid = _book(api, 2)
     due = _heard(anna, "callback.due", lambda d: d["followup_id"] == cid, 30)
     assert due[0]["phone"] == "+86 139 0000 3333" and due[0]["assignee_id"] == world.id("anna")
@@ -156,7 +143,7 @@ def test_a_revisit_scored_two_reopens_its_ticket_raises_priority_and_alerts_the_
     for to in ("in_progress", "resolved"):
         assert api.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"to": to}, who="anna").status_code == 200
     _available(api, world, "bert")  # who resolved it does not revisit it when someone else can
-    boss = listen("boss@test.cc")
+    boss = _console(listen, "boss@test.cc")
     revisit = api.get(f"/api/v1/revisits?ticket_id={ticket['id']}").json["items"][0]
     wait_until(lambda: api.get(f"/api/v1/revisits/{revisit['id']}").json["status"] == "assigned", 60,
                what="the revisit to be given to an agent")

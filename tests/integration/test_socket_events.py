@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import threading
 
 import pytest
 import socketio as sio_lib
@@ -12,24 +11,6 @@ from callcenter.events import emit_on_commit
 from callcenter.extensions import db
 from tests.factories import ticket_body
 from tests.socket_client import Listener
-
-
-@pytest.fixture
-def listen(live_server, world):
-    opened = []
-
-    def make(email):
-        listener = Listener(live_server, email)
-        opened.append(listener)
-        return listener
-
-    yield make
-    # websocket-client waits up to 3 s for the dev server's close frame: close them side by side.
-    closers = [threading.Thread(target=listener.close) for listener in opened]
-    for t in closers:
-        t.start()
-    for t in closers:
-        t.join()
 
 
 def test_anonymous_connections_are_refused(live_server, world):
