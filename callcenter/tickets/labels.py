@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..durations import business_days, parts
+from ..followups.desk_words import timeline as followup_timeline
 
 KINDS = ("complaint", "service_request", "inquiry")
 CHANNELS = ("web", "phone", "email", "api")
@@ -254,7 +255,7 @@ def describe_event(event, team_names: dict[int, str] | None = None) -> str:
         return _("erased the customer's personal data")
     if kind == "personal_data_retention":
         return _("personal data anonymised after the retention period")
-    return kind
+    return followup_timeline(kind, data, event.after) or kind
 
 
 def presence(state: str) -> str:

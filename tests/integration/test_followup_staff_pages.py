@@ -406,3 +406,21 @@ def test_the_customer_page_shows_their_survey_and_revisit_answers(app, client, w
     login(client, "anna@test.cc")
     html = client.get(f"/desk/customers/{customer_id}").get_data(as_text=True)
     assert 'data-answer="survey"' in html and "还行" in html
+
+
+def test_the_tickets_timeline_tells_each_follow_up_step_in_words(app, client, world):
+    with app.app_context():
+        ticket = ticket_at(world, T0)
+        callback = followups.request_callback({"phone": "13900001111", "name": "王芳", "ticket_id": ticket.id,
+                                               "window_start": T0 + timedelta(hours=1),
+                                               "window_end": T0 + timedelta(hours=2)}, actor_of(world, "boss"), now=T0)
+        set_presence(world.id("anna"), "available")
+        followup_routing.due(callback.id, T0 + timedelta(hours=1))
+        followups.record_attempt(callback.id, actor_of(world, "anna"), "no_answer", now=T0 + timedelta(hours=1))
+        ticket_id = ticket.id
+    login(client, "anna@test.cc")
+    html = client.get(f"/desk/tickets/{ticket_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    shown = re.sub(r"<[^>]+>", " ", html)  # the text a reader sees, not the data- attributes
+    for code in ("callback_requested", "callback_assigned", "callback_attempt"):
+        assert code not in shown
+    assert "booked a callback to 13900001111" in html and "Callback try 1: No answer" in html
