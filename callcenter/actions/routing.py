@@ -71,6 +71,7 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
     """An agent has room (came online, finished something): give them the best waiting tickets."""
     now = now or utcnow()
     given: list[int] = []
+    passed_over = False  # a ticket another transaction held: its router may have decided before this seat freed
     pending = routing.waiting_facts() + followups.waiting_facts()  # callbacks and revisits compete by score
     while pending:
         user = db.session.get(User, agent_id, populate_existing=True)
@@ -91,6 +92,7 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
             with unit_of_work(durable=True) as fx:
                 ticket = routing.lock_waiting_ticket(best.id, skip_locked=True)
                 if ticket is None:
+                    passed_over = True
                     continue  # taken or locked by another router: the next one
                 facts = routing.locked_facts(ticket)
                 decision = engine.decide(facts, [state], now, routing.policy())
@@ -105,6 +107,11 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
                 given.append(ticket.id)
         except _AgentFilledUp:
             break  # filled up between the snapshot and the lock
+    if passed_over:
+        # The router holding that ticket may have read this agent as full a moment before the
+        # seat freed: one sweep soon settles it (requests made meanwhile share it).
+        with unit_of_work(durable=True) as fx:
+            routing.request_sweep(fx)
     return given
 
 
