@@ -61,3 +61,12 @@ def test_every_message_in_the_source_is_translated_to_chinese(tmp_path):
     untranslated = sorted(str(i) for i in source_ids & set(catalog) if not catalog[i].string or catalog[i].fuzzy)
     assert not missing, f"run `make extract-messages` and translate: {missing[:10]}"
     assert not untranslated, f"untranslated in zh: {untranslated[:10]}"
+
+
+def test_every_chinese_translation_keeps_the_placeholders_of_its_message():
+    """What pybabel compile checks: a translation naming a placeholder its message lacks (or
+    dropping one it has) fails the build, and would fail at runtime."""
+    with CATALOG.open("rb") as f:
+        catalog = read_po(f)
+    problems = [(str(message.id)[:60], [str(e) for e in errors]) for message, errors in catalog.check()]
+    assert not problems, problems[:5]
