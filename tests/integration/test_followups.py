@@ -361,12 +361,18 @@ def _revisit_of(ticket_id, round_=1):
                                                     FollowUp.round == round_))
 
 
-def test_a_revisit_rescheduled_after_a_reopening_takes_new_tries(world, ctx):
+def _revisit_given_to_bert(world):
+    """A resolved complaint (anna resolved it) whose revisit fell due and went to bert."""
     ticket = _resolved_complaint(world)
     set_presence(world.id("bert"), "available")
     revisit = _revisit_of(ticket.id)
     at = revisit.next_attempt_at
     followup_routing.due(revisit.id, at)
+    return ticket, revisit, at
+
+
+def test_a_revisit_rescheduled_after_a_reopening_takes_new_tries(world, ctx):
+    ticket, revisit, at = _revisit_given_to_bert(world)
     followups.record_attempt(revisit.id, actor_of(world, "bert"), "no_answer", now=at + timedelta(minutes=1))
     moved(world, ticket.id, at + timedelta(minutes=5), "in_progress", by="anna")  # reopened: cancelled
     moved(world, ticket.id, at + timedelta(minutes=10), "resolved", by="anna")  # scheduled again
@@ -453,11 +459,7 @@ def test_a_follower_of_a_ticket_cannot_cancel_its_callback(world, ctx):
 def test_a_recovery_on_a_ticket_whose_owner_left_puts_it_back_in_the_queue(world, ctx):
     from callcenter.actions import directory
 
-    ticket = _resolved_complaint(world)
-    set_presence(world.id("bert"), "available")
-    revisit = _revisit_of(ticket.id)
-    at = revisit.next_attempt_at
-    followup_routing.due(revisit.id, at)
+    ticket, revisit, at = _revisit_given_to_bert(world)
     directory.deactivate_user(world.id("anna"), actor_of(world, "admin"), now=at)
     followups.record_attempt(revisit.id, actor_of(world, "bert"), "reached", answers={"solved": False},
                              now=at + timedelta(minutes=5))
@@ -474,11 +476,7 @@ def test_a_revisit_nobody_made_before_its_due_time_is_cancelled_by_the_sweep(wor
 
 
 def test_a_customer_who_asked_not_to_be_contacted_gets_no_second_revisit(world, ctx):
-    ticket = _resolved_complaint(world)
-    set_presence(world.id("bert"), "available")
-    revisit = _revisit_of(ticket.id)
-    at = revisit.next_attempt_at
-    followup_routing.due(revisit.id, at)
+    ticket, revisit, at = _revisit_given_to_bert(world)
     followups.record_attempt(revisit.id, actor_of(world, "bert"), "reached",
                              answers={"solved": False, "may_contact_again": False}, now=at + timedelta(minutes=5))
     moved(world, ticket.id, at + timedelta(hours=1), "resolved", by="anna")
