@@ -23,7 +23,7 @@ from ..extensions import db
 from ..notifications import services as notify
 from ..routing import service as routing
 from ..sla import service as sla
-from ..tickets import access, audit, changes, lifecycle, status_links
+from ..tickets import access, audit, changes, collisions, lifecycle, status_links
 from ..tickets.models import Promise, Ticket, TicketMessage
 from . import routing as route_actions
 from . import unit_of_work
@@ -122,13 +122,19 @@ def transition(ticket_id: int, to: str, actor: Actor, *, reason: str | None = No
 
 # ---------------------------------------------------------------- messages
 
-def add_message(ticket_id: int, body: str, internal: bool, actor: Actor, now: datetime | None = None) -> TicketMessage:
-    """An agent's reply (public) or note (internal). The first public reply is the first response."""
+def add_message(ticket_id: int, body: str, internal: bool, actor: Actor, now: datetime | None = None,
+                seen_event_id: int | None = None) -> TicketMessage:
+    """An agent's reply (public) or note (internal). The first public reply is the first response.
+
+    seen_event_id: the last audit event the author had seen when the draft began; the reply is
+    refused (409 ticket_changed) if others wrote or changed the status since (checked under the lock).
+    """
     now = now or utcnow()
     with unit_of_work() as fx:
         ticket = access.get_visible(ticket_id, actor, lock=True)
         if not actor.is_staff:
             raise Forbidden(_("Only staff write on a ticket here."))
+        collisions.check_seen(ticket.id, seen_event_id, actor)
         return _message(ticket, body, internal, actor, now, fx)
 
 

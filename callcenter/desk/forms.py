@@ -7,11 +7,13 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from ..db_types import utcnow
 from ..forms_base import Form
@@ -64,6 +66,9 @@ class PhoneTicketForm(ContactFields, Form):
 class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=20000)])
     internal = BooleanField(_l("Internal note (the customer does not see it)"))
+    # The last audit event on the page when the draft began (console.js moves it on while the
+    # box is empty): a reply to a ticket others changed since is held for review.
+    seen_event_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
 
 
 class TransitionForm(Form):

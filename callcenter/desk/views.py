@@ -135,7 +135,7 @@ def _customer_choice(raw: str | None, matches: list[dict]) -> int | str | None:
     return int(raw) if raw and raw.isdigit() and int(raw) in ids else None
 
 
-def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = None, **forms):
+def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = None, review=None, **forms):
     ticket = access.get_visible(ticket_id, _actor())
     messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
                                   .order_by(TicketMessage.id)).all()
@@ -159,6 +159,7 @@ def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = 
         can_assign_others=current_user.is_supervisor,
         close_fields=lifecycle.COMPLAINT_CLOSE_FIELDS if ticket.kind.value == "complaint" else (),
         matches=_ticket_matches(ticket), matched_on=labels.matched_on, new_link=new_link,
+        latest_event_id=events[-1].id if events else 0, review=review,
     ), http_status
 
 
@@ -192,9 +193,23 @@ def _act(ticket_id: int, form, form_name: str, action, success: str):
 
 @bp.route("/tickets/<int(max=2147483647):ticket_id>/messages", methods=["POST"])
 def post_message(ticket_id: int):
-    return _act(ticket_id, MessageForm(), "message_form",
-                lambda f: tickets.add_message(ticket_id, f.body.data, f.internal.data, _actor()),
-                _("Message saved."))
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            tickets.add_message(ticket_id, form.body.data, form.internal.data, _actor(),
+                                seen_event_id=form.seen_event_id.data)
+        except DomainError as err:
+            refuse_if_forbidden(err)
+            if err.code != "ticket_changed":
+                form.form_errors.append(err.message)
+                return _ticket_page(ticket_id, 400, message_form=form)
+            # Held for review: the draft stays in the box, and sending it again now means it.
+            form.seen_event_id.data = err.details["latest_event_id"]
+            return _ticket_page(ticket_id, 409, message_form=form, review=(err.message, err.details["changes"]))
+        flash(_("Message saved."), "success")
+        # The fragment tells the page that the browser-kept draft went out (ticket.js drops it).
+        return redirect(url_for("desk.ticket", ticket_id=ticket_id, _anchor="sent"))
+    return _ticket_page(ticket_id, 400, message_form=form)
 
 
 @bp.route("/tickets/<int(max=2147483647):ticket_id>/transition", methods=["POST"])

@@ -104,7 +104,8 @@ def transition(data, ticket_id):
 @blp.response(201, MessageOut)
 def post_message(data, ticket_id):
     """A public reply (the first one is the first response) or an internal note."""
-    return actions.add_message(ticket_id, data["body"], data["internal"], current_actor())
+    return actions.add_message(ticket_id, data["body"], data["internal"], current_actor(),
+                               seen_event_id=data["seen_event_id"])
 
 
 @blp.route("/<int(max=2147483647):ticket_id>/messages")

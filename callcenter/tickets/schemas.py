@@ -122,6 +122,9 @@ class TransitionIn(Schema):
 class MessageIn(Schema):
     body = fields.String(required=True, validate=_trimmed(1, 20000))
     internal = fields.Boolean(load_default=False)
+    seen_event_id = Id(load_default=None, strict=True, metadata={
+        "description": "the last event id (GET .../events) the author had read: if others wrote or "
+                       "changed the status since, 409 ticket_changed with the changes in details"})
 
 
 class AssignIn(Schema):
