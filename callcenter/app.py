@@ -24,9 +24,11 @@ from . import (
 from . import config as config_module
 from .agents.api import blp as agents_api
 from .agents.api import teams_blp as teams_api
+from .agents.board_views import bp as agents_board_bp
 from .auth import api_auth
 from .auth.token_views import bp as tokens_bp
 from .auth.views import bp as auth_bp
+from .calls.api import blp as calls_api
 from .console.socket import register_namespace
 from .customers.api import blp as customers_api
 from .db_mode import begins_writer
@@ -47,6 +49,7 @@ from .notifications.views import bp as notifications_bp
 from .portal.views import bp as portal_bp
 from .privacy.api import blp as privacy_api
 from .privacy.views import bp as privacy_bp
+from .replies.views import bp as canned_bp
 from .routing.api import blp as routing_api
 from .routing.offers_api import blp as offers_api
 from .routing.views import bp as routing_bp
@@ -115,12 +118,12 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blp in (tickets_api, agents_api, teams_api, customers_api, routing_api, offers_api, sla_api,
-                kpi_api, privacy_api, directory_api, followups_api):
+                kpi_api, privacy_api, directory_api, followups_api, calls_api):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # /api checks CSRF itself for session callers (auth/api_auth.py)
     for bp in (health_bp, auth_bp, portal_bp, desk_bp, routing_bp, sla_bp, kpi_bp, privacy_bp, tokens_bp,
-               admin_bp, directory_bp, followup_desk_bp,
-               notifications_bp, surveys_bp):
+               admin_bp, directory_bp, followup_desk_bp, agents_board_bp,
+               notifications_bp, surveys_bp, canned_bp):
         app.register_blueprint(bp)
     register_namespace(socketio)
     _document_errors()

@@ -21,6 +21,8 @@ from .directory.lookups import team_by_name
 from .extensions import db
 from .followups import service as followups
 from .followups.models import FollowUp, FollowUpKind, FollowUpPolicy
+from .replies import service as canned
+from .replies.models import CannedResponse
 from .routing.models import RoutingRule
 from .routing.service import request_sweep
 from .sla.models import SlaCalendar, SlaPolicy
@@ -231,6 +233,7 @@ def seed() -> bool:
     _ensure_rules()
     _ensure_sla()
     _ensure_followup_policy()
+    _ensure_canned_responses()
     supervisor = users["supervisor@demo.callcenter"]
     created = False
     for kind, channel, category, subject, description, cust, status, assignee in TICKETS:
@@ -257,6 +260,37 @@ def _ensure_followup_policy() -> None:
     if db.session.get(FollowUpPolicy, followups.POLICY_ID) is None:
         followups.save_settings({"calendar": OFFICE, "quiet_hours": "21:00-08:00"}, Actor.of_user(db.session.scalar(
             select(User).where(User.email == ADMIN_EMAIL))))
+
+
+CANNED = [
+    # made by (email), scope, team, shortcut, language, title, body
+    (ADMIN_EMAIL, "site", None, "hello", "zh", "问候", "{customer_name}您好，我是客服{agent_name}，很高兴为您服务。"),
+    (ADMIN_EMAIL, "site", None, "hi", "en", "Greeting",
+     "Hello {customer_name}, this is {agent_name} from customer service. Thank you for contacting us."),
+    (ADMIN_EMAIL, "site", None, "thanks", "zh", "结束语",
+     "感谢您的耐心等待。如有其他问题，请回复此工单（编号 {reference}）。祝您生活愉快！"),
+    (ADMIN_EMAIL, "site", None, "bye", "en", "Closing",
+     "Thank you for your patience. If anything else comes up, just reply to ticket {reference}."),
+    ("supervisor@demo.callcenter", "team", "账单组 Billing", "refund", "zh", "退款处理中",
+     "您的退款申请已提交财务部门审核，我们将在 {promise_due} 前给您答复。"),
+    ("supervisor@demo.callcenter", "team", "账单组 Billing", "refund-en", "en", "Refund in progress",
+     "Your refund request is with our finance team; we will come back to you by {promise_due}."),
+    ("chen.jie@demo.callcenter", "personal", None, "reboot", "zh", "重启光猫",
+     "请先将光猫断电 30 秒后重新通电，等待指示灯稳定后再试一次，然后告诉我结果。"),
+]
+
+
+@_saved
+def _ensure_canned_responses() -> None:
+    """A few ready-made replies: greetings and closings for everyone, the billing team's
+    refund answer, and one agent's own."""
+    if db.session.scalar(select(CannedResponse.id)):
+        return
+    for email, scope, team, shortcut, language, title, body in CANNED:
+        author = db.session.scalar(select(User).where(User.email == email))
+        team_id = team_by_name(team).id if team else None
+        canned.create({"scope": scope, "team_id": team_id, "shortcut": shortcut, "language": language,
+                       "title": title, "body": body}, Actor.of_user(author), utcnow())
 
 
 def _ensure_callback(supervisor: User) -> None:

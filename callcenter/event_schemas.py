@@ -88,6 +88,45 @@ class FollowUpEvent(_Event):
     next_attempt_at = fields.String(allow_none=True, required=True)
 
 
+class Viewer(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    typing = fields.Boolean(required=True)
+
+
+class TicketViewers(_Event):
+    """Who has the ticket open now (collision detection), one entry per person."""
+    ticket_id = fields.Integer(required=True)
+    viewers = fields.List(fields.Nested(Viewer), required=True)
+
+
+class PopCustomer(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    tier = fields.String(required=True)
+
+
+class PopTicket(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    subject = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class PopMatch(Schema):
+    customer = fields.Nested(PopCustomer, required=True)
+    open_tickets = fields.List(fields.Nested(PopTicket), required=True)
+
+
+class CallScreenPop(_Event):
+    """A call ringing at this agent: who may be calling (POST /api/v1/calls)."""
+    call_id = fields.Integer(required=True)
+    caller = fields.String(required=True)
+    called = fields.String(allow_none=True, required=True)
+    agent_id = fields.Integer(required=True)
+    matches = fields.List(fields.Nested(PopMatch), required=True)
+
+
 class RecoveryStarted(_Event):
     ticket_id = fields.Integer(required=True)
     reference = fields.String(required=True)
@@ -98,6 +137,7 @@ class RecoveryStarted(_Event):
 
 
 EVENTS: dict[str, type[Schema]] = {
+    "call.screen_pop": CallScreenPop,
     "callback.due": FollowUpEvent,
     "followup.updated": FollowUpEvent,
     "followup.warning": FollowUpEvent,
@@ -110,6 +150,7 @@ EVENTS: dict[str, type[Schema]] = {
     "ticket.offered": TicketOffered,
     "presence.changed": PresenceChanged,
     "queue.stats": QueueStats,
+    "ticket.viewers": TicketViewers,
 }
 
 

@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -71,6 +72,15 @@ class MessageForm(Form):
     seen_event_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
 
 
+class BulkForm(Form):
+    """The list's bulk bar: the ticked tickets, and what to do to each."""
+    ticket_ids = SelectMultipleField(coerce=int, validate_choice=False,
+                                     validators=[DataRequired(_l("Tick at least one ticket first."))])
+    action = SelectField(choices=[("assign", _l("Assign")), ("status", _l("Set status"))])
+    agent_id = IntegerField(validators=[Optional()])
+    to = SelectField(_l("Status"), validate_choice=False, validators=[Optional()])
+
+
 class TransitionForm(Form):
     to = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
@@ -81,6 +91,7 @@ class TransitionForm(Form):
 
 class AssignForm(Form):
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
+    note = TextAreaField(_l("Note for them (internal)"), validators=[Optional(), Length(max=20000)])
 
 
 class PromiseForm(Form):

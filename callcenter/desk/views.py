@@ -1,6 +1,7 @@
 """Agent pages. Thin: parse a form, call one service, show the result or the error."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import (
@@ -11,59 +12,163 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..actions import assignment, offers, tickets
+from ..actions import assignment, offers, tickets, transfers
 from ..actions import customers as customer_actions
 from ..actions import presence as presence_actions
 from ..agents.load import loads
 from ..auth.models import Role, Team, User
+from ..calls import service as calls
 from ..customers import queries as customer_queries
 from ..customers import services as customers
 from ..customers.models import Tier
+from ..db_types import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..followups.models import FollowUp, FollowUpStatus
+from ..forms_common import category_choices, channel_choices, kind_choices
 from ..i18n import language_code, safe_next
 from ..routing.models import Offer, OfferStatus
 from ..schemas_common import paginate
 from ..sla.summaries import clocks_of
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
-from ..tickets import access, labels, lifecycle, permissions
+from ..tickets import access, collisions, labels, lifecycle, permissions
+from ..tickets import queries as ticket_queries
 from ..tickets.labels import describe_event
 from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
 from ..tickets.queries import apply_filters, visible_tickets
 from ..tickets.schemas import TicketListArgs
-from .forms import AssignForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm, to_utc
+from .forms import AssignForm, BulkForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm, to_utc
 
 bp = staff_blueprint("desk", __name__)
 PER_PAGE = 25
 _actor = page_actor
 
 
+VIEWS = ("mine", "unassigned", "overdue", "team")  # the saved views above the list
+FILTERS = ("status", "priority", "kind", "channel", "category", "q", "page", "team", "assignee_id")
+DUE_SOON = timedelta(minutes=30)
+
+
 @bp.route("/")
 def index():
-    wanted = {k: v for k, v in request.args.items() if k in ("status", "priority", "kind", "q", "page") and v}
+    """The console: counters, the agent's offers and the queue, redrawn live (console.js
+    fetches /desk/fragments/queue on every event that may change it)."""
+    return render_template("desk/list.html", **_queue(), counters=_counters(), kinds=kind_choices(),
+                           teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
+                           channels=channel_choices(), categories=category_choices(),
+                           agents=_agent_choices() if current_user.is_supervisor else [])
+
+
+@bp.route("/fragments/queue")
+def queue_fragment():
+    """The live parts of the console (counters, offers, queue) as one fragment."""
+    return render_template("desk/_queue.html", **_queue(), counters=_counters())
+
+
+def _queue() -> dict:
+    wanted = {k: v for k, v in request.args.items() if k in FILTERS and v}
+    problems = []
     try:
         args = TicketListArgs().load(wanted)
     except ValidationError as err:
-        flash(_("Some filters were not understood and are ignored: %(names)s", names=", ".join(err.messages)),
-              "warning")
+        problems = sorted(err.messages)
         args = TicketListArgs().load({k: v for k, v in wanted.items() if k not in err.messages})
-    if request.args.get("mine"):
-        args["assignee_id"] = current_user.id
-    stmt = apply_filters(visible_tickets(_actor()), args).options(
-        selectinload(Ticket.customer), selectinload(Ticket.assignee), selectinload(Ticket.team))
-    result = paginate(db.session, stmt.order_by(Ticket.id.desc()), args["page"], PER_PAGE)
+    view = request.args.get("view") or ("mine" if request.args.get("mine") else "")
+    sort = request.args.get("sort") or ("sla" if view in ("mine", "overdue") else "newest")
+    if sort not in ticket_queries.SORTS:
+        problems.append("sort")
+        sort = "newest"
+    stmt = apply_filters(visible_tickets(_actor()), args)
+    if view == "mine":
+        stmt = stmt.where(Ticket.assignee_id == current_user.id, Ticket.status.in_(lifecycle.OPEN_STATUSES))
+    elif view == "unassigned":
+        stmt = stmt.where(Ticket.assignee_id.is_(None), Ticket.status.in_(lifecycle.OPEN_STATUSES))
+    elif view == "overdue":
+        stmt = stmt.where(Ticket.sla_state == "breached", Ticket.status.in_(lifecycle.OPEN_STATUSES))
+    elif view == "team":
+        stmt = stmt.where(Ticket.team_id.in_(current_user.team_ids or {-1}))
+    stmt = ticket_queries.ordered(stmt.options(selectinload(Ticket.customer), selectinload(Ticket.assignee),
+                                               selectinload(Ticket.team)), sort)
+    result = paginate(db.session, stmt, args["page"], PER_PAGE)
     my_offers = db.session.execute(
         select(Offer, Ticket).join(Ticket, Ticket.id == Offer.ticket_id)
         .where(Offer.agent_id == current_user.id, Offer.status == OfferStatus.pending)
         .order_by(Offer.expires_at)).all()
-    return render_template("desk/list.html", result=result, args=request.args, statuses=lifecycle.STATUSES,
-                           status_label=status_label, my_offers=my_offers, sla_state=labels.sla_state)
+    return {"result": result, "args": request.args, "statuses": lifecycle.STATUSES, "status_label": status_label,
+            "my_offers": my_offers, "sla_state": labels.sla_state, "view": view, "sort": sort,
+            "sorts": ticket_queries.SORTS, "problems": problems, "now": utcnow()}
+
+
+def _counters() -> dict:
+    """The console's counters, in one statement: the agent's open work, what waits in their
+    teams, their work whose SLA runs out within DUE_SOON (or already has), and the follow-ups
+    they hold."""
+    me, now = current_user.id, utcnow()
+    open_ = Ticket.status.in_(lifecycle.OPEN_STATUSES)
+    mine = and_(Ticket.assignee_id == me, open_)
+    due = ticket_queries.sla_due()
+    row = db.session.execute(select(
+        func.count().filter(mine),
+        func.count().filter(Ticket.assignee_id.is_(None), open_, Ticket.team_id.in_(current_user.team_ids or {-1})),
+        func.count().filter(mine, or_(Ticket.sla_state == "breached", due <= now + DUE_SOON)),
+        select(func.count()).select_from(FollowUp).where(FollowUp.assignee_id == me,
+                                                         FollowUp.status == FollowUpStatus.assigned)
+        .scalar_subquery(),
+    ).select_from(Ticket).where(or_(mine, Ticket.assignee_id.is_(None)))).one()
+    return dict(zip(("mine", "waiting", "due_soon", "followups"), row, strict=True))
+
+
+BULK_LIMIT = 100
+
+
+@bp.route("/bulk", methods=["POST"])
+def bulk():
+    """Assign or move the ticked tickets, each through its own action (its own rules and
+    transaction): what could not be done is named with the reason, the rest is done."""
+    form = BulkForm()
+    back = safe_next(request.form.get("next"), url_for("desk.index"))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back)
+    ids = list(dict.fromkeys(i for i in form.ticket_ids.data if 0 < i < 2**31))[:BULK_LIMIT]
+    done, refused = 0, []
+    for ticket_id in ids:
+        try:
+            if form.action.data == "assign":
+                assignment.assign(ticket_id, form.agent_id.data or current_user.id, _actor())
+            else:
+                tickets.transition(ticket_id, form.to.data or "", _actor())
+            done += 1
+        except DomainError as err:
+            reference = db.session.scalar(select(Ticket.reference).where(Ticket.id == ticket_id)) or f"#{ticket_id}"
+            refused.append(f"{reference}: {err.message}")
+    if done:
+        flash(ngettext("%(num)d ticket done.", "%(num)d tickets done.", done), "success")
+    for line in refused:
+        flash(line, "error")
+    return redirect(back)
+
+
+@bp.route("/next")
+def next_ticket():
+    """The "next" button: the agent's most urgent open ticket (breached first, then least SLA
+    time left), or the list when they hold none."""
+    stmt = ticket_queries.ordered(select(Ticket.id).where(Ticket.assignee_id == current_user.id,
+                                                          Ticket.status.in_(lifecycle.OPEN_STATUSES)), "sla")
+    ticket_id = db.session.scalar(stmt.limit(1))
+    if ticket_id is None:
+        flash(_("You hold no open ticket."), "info")
+        return redirect(url_for("desk.index", view="mine"))
+    return redirect(url_for("desk.ticket", ticket_id=ticket_id))
 
 
 @bp.route("/offers/<int(max=2147483647):offer_id>/<any(accept, reject):answer>", methods=["POST"])
@@ -87,6 +192,9 @@ def phone():
     form = PhoneTicketForm()
     if request.method == "GET":
         form.language.data = language_code()  # most callers speak the agent's language
+        call = calls.get(request.args.get("call", type=int) or 0)
+        if call is not None and (call.agent_id == current_user.id or current_user.is_supervisor):
+            form.phone.data = call.caller  # from the screen pop: the number the call came from
     matches: list = []
     if form.validate_on_submit():
         data = form.ticket_data("phone")
@@ -174,6 +282,16 @@ def ticket(ticket_id: int):
     return _ticket_page(ticket_id)
 
 
+@bp.route("/tickets/<int(max=2147483647):ticket_id>/conversation")
+def conversation(ticket_id: int):
+    """The conversation alone, for the page to redraw when the ticket changes."""
+    ticket = access.get_visible(ticket_id, _actor())
+    messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+                                  .order_by(TicketMessage.id)).all()
+    return render_template("desk/_conversation.html", ticket=ticket, messages=messages,
+                           latest_event_id=collisions.latest_event_id(ticket.id))
+
+
 def _act(ticket_id: int, form, form_name: str, action, success: str):
     """Run one service call for a submitted form; show the page again with the error if it fails."""
     if form.validate_on_submit():
@@ -242,7 +360,7 @@ def assign(ticket_id: int):
     if request.form.get("take"):
         form.agent_id.data = current_user.id  # "Take it"; whom else one may assign, the service decides
     return _act(ticket_id, form, "assign_form",
-                lambda f: assignment.assign(ticket_id, f.agent_id.data, _actor()), _("Ticket assigned."))
+                lambda f: transfers.transfer(ticket_id, f.agent_id.data, f.note.data, _actor()), _("Ticket assigned."))
 
 
 @bp.route("/tickets/<int(max=2147483647):ticket_id>/promises", methods=["POST"])

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from ..actors import SYSTEM, Actor
+from ..calls.models import Call
 from ..customers.models import Customer, CustomerMatch, MatchStatus, PrivacyLog
 from ..db_types import utcnow
 from ..errors import Forbidden, NotFound
@@ -139,6 +140,8 @@ def export_customer(customer_id: int, actor: Actor) -> dict[str, Any]:
         "callbacks_without_ticket": [_followup_export(f) for f in db.session.scalars(
             select(FollowUp).where(FollowUp.customer_id == customer.id, FollowUp.ticket_id.is_(None))
             .order_by(FollowUp.id))],
+        "calls": [{"id": c.id, "caller": c.caller, "called": c.called, "agent_id": c.agent_id,
+                   "created_at": _iso(c.created_at)} for c in _calls_of(customer)],
         "privacy_log": [{"action": p.action, "actor": p.actor_name, "details": p.details,
                          "created_at": _iso(p.created_at)} for p in db.session.scalars(
             select(PrivacyLog).where(PrivacyLog.customer_id == customer.id).order_by(PrivacyLog.id))],
@@ -205,8 +208,17 @@ def _pattern(customer: Customer | None, tickets: list[Ticket]):
     return pattern_for(names, phones, emails)
 
 
+def _calls_of(customer: Customer) -> list[Call]:
+    """Calls from the person's number (the telephony system reports numbers, not people)."""
+    if not customer.phone_norm:
+        return []
+    return list(db.session.scalars(select(Call).where(Call.caller_norm == customer.phone_norm).order_by(Call.id)))
+
+
 def _erase_record(customer: Customer, now: datetime) -> None:
     pattern = pattern_for([customer.name], [customer.phone_norm], [customer.email_norm])
+    for call in _calls_of(customer):
+        db.session.delete(call)  # a call is its number and its time: nothing to keep
     for followup in db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id,
                                                               FollowUp.ticket_id.is_(None))):
         _anonymise_followup(followup, pattern, now)  # callbacks booked with no ticket

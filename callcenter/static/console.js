@@ -1,53 +1,310 @@
-// The staff pages' live link: joins /console, tells the agent when something they can see
-// changed, and keeps presence honest (the server marks an agent away when no console is open).
+// The staff pages' live link to /console. It redraws the parts of a page that events change
+// (server-rendered fragments, fetched with htmx), says when the page is offline and catches up
+// on reconnect, shows who else has a ticket open, and keeps reply drafts in the browser.
 (function () {
   var body = document.body;
   if (!body.dataset.console || typeof io === "undefined") return;
+  var me = body.dataset.userId;
   var banner = document.getElementById("live-banner");
   var text = banner.querySelector("[data-text]");
+  var state = document.getElementById("live-state");
   var here = body.dataset.ticketId ? parseInt(body.dataset.ticketId, 10) : null;
-  var changes = 0;
+  var lastSeq = null;
+  var wasOffline = false;
 
-  // A page that redraws itself (the wallboard) needs no "something changed" banner; messages
-  // for this person alone (an offer) still show.
+  // A page that redraws itself needs no "something changed" banner; messages for this person
+  // alone (an offer) still show.
   function show(message, personal) {
     if (body.dataset.quiet && !personal) return;
     text.textContent = message;
     banner.hidden = false;
   }
 
+  function setState(name, message) {
+    if (!state) return;
+    state.dataset.state = name;
+    state.textContent = message || state.dataset[name === "online" ? "online" : "offline"];
+  }
+
+  // Redraw a fragment in place (id = the element to replace, its data-url/data-queue-url the
+  // source), at most once per burst of events.
+  var timers = {};
+  function redraw(id, after) {
+    clearTimeout(timers[id]);
+    timers[id] = setTimeout(function () {
+      var el = document.getElementById(id);
+      if (!el || typeof htmx === "undefined") return;
+      var url = el.dataset.queueUrl || el.dataset.url;
+      // Ticked boxes (the bulk bar's choice) survive the redraw.
+      var ticked = Array.prototype.map.call(el.querySelectorAll("input[type=checkbox]:checked"),
+                                            function (box) { return box.value; });
+      htmx.ajax("GET", url, { target: "#" + id, swap: "outerHTML" }).then(function () {
+        var fresh = document.getElementById(id);
+        ticked.forEach(function (value) {
+          var box = fresh && fresh.querySelector("input[type=checkbox][value='" + value + "']");
+          if (box) box.checked = true;
+        });
+        document.dispatchEvent(new CustomEvent("console:redrawn", { detail: { id: id } }));
+        if (after) after();
+      });
+    }, 200);
+  }
+
+  function resync() {
+    // State afresh: every live part of this page, then the pages' own listeners.
+    if (document.getElementById("queue")) redraw("queue");
+    if (document.getElementById("conversation")) redraw("conversation");
+    document.dispatchEvent(new CustomEvent("console", { detail: { name: "resync", data: {} } }));
+  }
+
   var socket = io("/console", { transports: ["websocket", "polling"] });
   // Pages that redraw themselves listen for "console" DOM events instead of a second socket.
   socket.onAny(function (name, data) {
+    if (name !== "hello" && data && typeof data.seq === "number") lastSeq = Math.max(lastSeq || 0, data.seq);
     document.dispatchEvent(new CustomEvent("console", { detail: { name: name, data: data } }));
   });
   socket.on("connect", function () {
     body.dataset.live = "on";
     document.dispatchEvent(new CustomEvent("console", { detail: { name: "connect", data: {} } }));
+    if (here !== null) socket.emit("ticket.view", { ticket_id: here });
   });
-  socket.on("disconnect", function () { body.dataset.live = "off"; });
+  socket.on("disconnect", function () {
+    body.dataset.live = "off";
+    wasOffline = true;
+    setState("offline");
+  });
   // A heartbeat: this page is still open, so its agent is not "gone" (agents/consoles.py).
   setInterval(function () { if (socket.connected) socket.emit("console_alive"); }, 20000);
-  socket.on("hello", function (data) { body.dataset.seq = data.seq; });
-
-  ["ticket.updated", "ticket.assigned", "ticket.message"].forEach(function (name) {
-    socket.on(name, function (data) {
-      body.dataset.seq = data.seq;
-      if (here !== null) {
-        if (data.ticket_id === here) show(banner.dataset.thisTicket);
-        return;
-      }
-      changes += 1;
-      show(banner.dataset.updates.replace("%(n)s", changes));
-    });
+  socket.on("hello", function (data) {
+    body.dataset.seq = data.seq;
+    if (wasOffline) {
+      // Events may have been missed while offline (the sequence moved on past the last one
+      // heard): the live parts are fetched afresh from the server.
+      if (lastSeq === null || data.seq > lastSeq) resync();
+      setState("online", state && state.dataset.caughtUp);
+      body.dataset.caughtUp = String(data.seq);
+      wasOffline = false;
+    } else {
+      setState("online");
+    }
+    lastSeq = Math.max(lastSeq || 0, data.seq);
   });
-  ["sla.warning", "sla.breached"].forEach(function (name) {
-    socket.on(name, function (data) {
-      var text = banner.dataset[name === "sla.breached" ? "breached" : "warning"];
-      show(text.replace("%(reference)s", data.reference));
-    });
+
+  // ---- the console's queue: redrawn on anything that may change it
+  var queueEvents = ["ticket.updated", "ticket.assigned", "ticket.message", "ticket.offered", "sla.warning",
+                     "sla.breached", "callback.due", "followup.updated", "presence.changed"];
+  if (document.getElementById("queue")) {
+    queueEvents.forEach(function (name) { socket.on(name, function () { redraw("queue"); }); });
+  }
+
+  // ---- new work for me: a sound and a browser notification, if allowed
+  function alertNewWork(title) {
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var beep = audio.createOscillator();
+      beep.frequency.value = 880;
+      beep.connect(audio.destination);
+      beep.start();
+      beep.stop(audio.currentTime + 0.15);
+    } catch (e) { /* no sound before the first click: browsers' rule */ }
+    if (window.Notification && Notification.permission === "granted") new Notification(title);
+    body.dataset.newWork = String((parseInt(body.dataset.newWork || "0", 10)) + 1);
+  }
+  socket.on("ticket.assigned", function (data) {
+    if (String(data.assignee_id) === me) alertNewWork(data.reference + " · " + data.subject);
   });
   socket.on("ticket.offered", function (data) {
-    if (String(data.agent_id) === body.dataset.userId) show(banner.dataset.offer.replace("%(reference)s", data.reference), true);
+    if (String(data.agent_id) === me) {
+      alertNewWork(data.reference + " · " + data.subject);
+      show(banner.dataset.offer.replace("%(reference)s", data.reference), true);
+    }
+  });
+  var allow = document.querySelector("[data-allow-notifications]");
+  if (allow && window.Notification && Notification.permission === "default") {
+    allow.hidden = false;
+    allow.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { allow.hidden = true; });
+    });
+  }
+
+  // ---- offers count down to their deadline; SLA clocks to theirs (and past it)
+  function clock(seconds) {
+    var s = Math.abs(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(r).padStart(2, "0");
+  }
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.max(0, Math.round((Date.parse(el.dataset.countdown) - Date.now()) / 1000));
+      el.textContent = "· " + left + " " + el.dataset.suffix;
+    });
+    document.querySelectorAll("[data-sla-due]").forEach(function (el) {
+      var left = Math.round((Date.parse(el.dataset.slaDue) - Date.now()) / 1000);
+      var words = left >= 0 ? body.dataset.timeLeft : body.dataset.timeOver;
+      el.textContent = "(" + words.replace("%(time)s", clock(left)) + ")";
+      el.dataset.over = left < 0 ? "1" : "0";
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // ---- the ticket page: the conversation redraws, a status change says so
+  if (here !== null) {
+    socket.on("ticket.message", function (data) { if (data.ticket_id === here) redraw("conversation"); });
+    ["ticket.updated", "ticket.assigned"].forEach(function (name) {
+      socket.on(name, function (data) {
+        if (data.ticket_id !== here) return;
+        redraw("conversation");
+        show(banner.dataset.thisTicket);
+      });
+    });
+    window.addEventListener("pagehide", function () { socket.emit("ticket.leave", { ticket_id: here }); });
+  }
+  ["sla.warning", "sla.breached"].forEach(function (name) {
+    socket.on(name, function (data) {
+      var words = banner.dataset[name === "sla.breached" ? "breached" : "warning"];
+      show(words.replace("%(reference)s", data.reference));
+    });
+  });
+
+  // ---- who else is here (ticket.viewers), and who is typing
+  var viewersEl = document.getElementById("viewers");
+  socket.on("ticket.viewers", function (data) {
+    if (!viewersEl || data.ticket_id !== here) return;
+    var others = data.viewers.filter(function (v) { return String(v.id) !== me; });
+    var typing = others.filter(function (v) { return v.typing; });
+    viewersEl.hidden = others.length === 0;
+    viewersEl.dataset.count = String(others.length);
+    var line = viewersEl.dataset.also.replace("%(names)s", others.map(function (v) { return v.name; }).join(", "));
+    if (typing.length) line += " · " + viewersEl.dataset.typing.replace("%(name)s", typing.map(function (v) { return v.name; }).join(", "));
+    viewersEl.textContent = line;
+  });
+
+  // ---- the reply box: typing is told, the draft is kept until sent
+  var form = document.getElementById("reply-form");
+  if (form) {
+    var box = form.querySelector("textarea[name=body]");
+    var seen = form.querySelector("input[name=seen_event_id]");
+    var key = form.dataset.draftKey;
+    var typingNow = false, idle = null, saveTimer = null;
+    if (location.hash === "#sent") {
+      localStorage.removeItem(key);
+      history.replaceState(null, "", location.pathname + location.search);
+    } else if (box && !box.value && localStorage.getItem(key)) {
+      box.value = localStorage.getItem(key);
+      form.dataset.restored = "1";
+    }
+    function tellTyping(on) {
+      if (typingNow === on || here === null) return;
+      typingNow = on;
+      socket.emit("ticket.typing", { ticket_id: here, typing: on });
+    }
+    if (box) {
+      box.addEventListener("input", function () {
+        tellTyping(box.value.length > 0);
+        clearTimeout(idle);
+        idle = setTimeout(function () { tellTyping(false); }, 5000);
+        clearTimeout(saveTimer);
+        saveTimer = setTimeout(function () {
+          if (box.value) localStorage.setItem(key, box.value); else localStorage.removeItem(key);
+        }, 300);
+      });
+    }
+    form.addEventListener("submit", function () {
+      if (box && box.value) localStorage.setItem(key, box.value);
+      tellTyping(false);
+    });
+    // While nothing is written, the draft begins at what the page shows now.
+    document.addEventListener("console:redrawn", function (e) {
+      var conv = document.getElementById("conversation");
+      if (e.detail.id === "conversation" && conv && box && !box.value) seen.value = conv.dataset.latestEventId;
+    });
+  }
+})();
+
+// ---- the screen pop: a call ringing at this agent (POST /api/v1/calls -> call.screen_pop)
+(function () {
+  var pop = document.getElementById("screen-pop");
+  if (!pop) return;
+  function el(tag, text, attrs) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  function url(template, id) { return template.replace(/0(\/?)$/, id + "$1"); }
+  document.addEventListener("console", function (e) {
+    if (e.detail.name !== "call.screen_pop") return;
+    var data = e.detail.data, d = pop.dataset;
+    pop.replaceChildren();
+    pop.dataset.callId = data.call_id;
+    pop.appendChild(el("h2", d.title.replace("%(caller)s", data.caller)));
+    var newTicket = el("a", d.new, { href: d.phoneUrl + "?call=" + data.call_id, "class": "button secondary",
+                                     "data-pop-new": "" });
+    if (!data.matches.length) {
+      pop.appendChild(el("p", d.none));
+    } else {
+      if (data.matches.length > 1) pop.appendChild(el("p", d.several));
+      var list = el("ul", null, { "class": "pop-matches" });
+      data.matches.forEach(function (m) {
+        var item = el("li", null, { "data-customer-id": m.customer.id });
+        item.appendChild(el("a", m.customer.name, { href: url(d.customerUrl, m.customer.id) }));
+        var tierWords = d["tier" + m.customer.tier.charAt(0) + m.customer.tier.slice(1).toLowerCase()] || m.customer.tier;
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(el("span", tierWords, { "class": "tier", "data-tier": m.customer.tier }));
+        if (!m.open_tickets.length) item.appendChild(el("span", " · " + d.noOpen, { "class": "muted" }));
+        m.open_tickets.forEach(function (t) {
+          item.appendChild(document.createTextNode(" · "));
+          item.appendChild(el("a", t.reference + " " + t.subject, { href: url(d.ticketUrl, t.id), "data-pop-ticket": t.id }));
+        });
+        list.appendChild(item);
+      });
+      pop.appendChild(list);
+      // One click to the most recent open ticket when the caller is not in doubt.
+      var only = data.matches.length === 1 ? data.matches[0] : null;
+      if (only && only.open_tickets.length) {
+        var t = only.open_tickets[0];
+        pop.appendChild(el("a", d.open.replace("%(reference)s", t.reference), { href: url(d.ticketUrl, t.id),
+                                                                               "class": "button", "data-pop-open": "" }));
+      }
+    }
+    pop.appendChild(newTicket);
+    var close = el("button", d.close, { type: "button", "class": "secondary" });
+    close.addEventListener("click", function () { pop.hidden = true; });
+    pop.appendChild(close);
+    pop.hidden = false;
+    var first = pop.querySelector("[data-pop-open]") || newTicket;
+    first.focus();
+  });
+})();
+
+// ---- keyboard: single keys outside text fields (none clashes with the browser's own, which
+// all take Ctrl, Alt or Cmd), listed in the help overlay (?).
+(function () {
+  var help = document.getElementById("keys-help");
+  if (!help) return;
+  function typingInField(target) {
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+  function go(selector) { var el = document.querySelector(selector); if (el) { el.click(); return true; } return false; }
+  function focus(selector) { var el = document.querySelector(selector); if (el) { el.focus(); return true; } return false; }
+  document.addEventListener("keydown", function (e) {
+    var reply = document.querySelector("#reply-form textarea[name=body]");
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target === reply) {
+      e.preventDefault();
+      reply.form.requestSubmit();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target) || help.open) return;
+    var done = false;
+    if (e.key === "?") { help.showModal(); done = true; }
+    else if (e.key === "n") { window.location.href = document.body.dataset.nextUrl; done = true; }
+    else if (e.key === "/") done = focus("input[type=search]");
+    else if (e.key === "r") done = focus("#reply-form textarea[name=body]");
+    else if (e.key === "i") {
+      var box = document.querySelector("#reply-form input[name=internal]");
+      if (box) { box.checked = true; done = focus("#reply-form textarea[name=body]"); }
+    }
+    else if (e.key === "R") done = go("form.transition[data-to=resolved] button");
+    if (done) e.preventDefault();
   });
 })();

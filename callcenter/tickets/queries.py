@@ -1,7 +1,7 @@
 """Which tickets a person may list, as SQL. The single-ticket rule is permissions.can_view."""
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, case, false, or_, select
 
 from ..actors import Actor
 from ..auth.models import Team
@@ -32,6 +32,10 @@ def apply_filters(stmt, args: dict):
         stmt = stmt.where(Ticket.priority == args["priority"])
     if args.get("kind"):
         stmt = stmt.where(Ticket.kind == args["kind"])
+    if args.get("channel"):
+        stmt = stmt.where(Ticket.channel == args["channel"])
+    if args.get("category"):
+        stmt = stmt.where(Ticket.category_code == args["category"])
     if "customer_id" in args:
         stmt = stmt.where(Ticket.customer_id == args["customer_id"])
     if args.get("team"):
@@ -61,3 +65,30 @@ def text_matches(q: str):
                                                                                  escape=LIKE_ESCAPE)))
     conditions.append(Ticket.customer_id.in_(linked))
     return or_(*conditions)
+
+
+def sla_due():
+    """When the ticket's next SLA clock runs out: the first response while none was given (if it
+    comes first), else the resolution. For 'most urgent first'."""
+    first = case((and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at.is_not(None),
+                       or_(Ticket.resolution_due_at.is_(None),
+                           Ticket.first_response_due_at < Ticket.resolution_due_at)),
+                  Ticket.first_response_due_at), else_=Ticket.resolution_due_at)
+    return first
+
+
+SORTS = ("sla", "priority", "age", "newest")
+
+
+def ordered(stmt, sort: str):
+    """sla: breached first, then least time left (none last), then priority; priority: P1 first, oldest first
+    within; age: oldest first; newest: newest first."""
+    if sort == "sla":
+        breached = case((Ticket.sla_state == "breached", 0), else_=1)
+        due = sla_due()
+        return stmt.order_by(breached, case((due.is_(None), 1), else_=0), due, Ticket.priority, Ticket.id)
+    if sort == "priority":
+        return stmt.order_by(Ticket.priority, Ticket.id)
+    if sort == "age":
+        return stmt.order_by(Ticket.id)
+    return stmt.order_by(Ticket.id.desc())

@@ -144,6 +144,8 @@ class TicketListArgs(PageArgs):
     assignee_id = Id()
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     kind = fields.String(validate=validate.OneOf(KINDS))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    category = fields.String(validate=validate.Length(max=40), metadata={"description": "a category code"})
     team = fields.String()
     customer_id = Id()
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "text in reference, subject, description or customer"})

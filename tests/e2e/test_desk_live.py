@@ -10,19 +10,41 @@ from tests.e2e.staff import sign_in as _sign_in
 from tests.factories import set_presence, ticket_body
 
 
-def test_an_agents_desk_hears_of_their_teams_new_tickets_only(page, app, api, world):
+def test_an_agents_console_shows_their_teams_new_tickets_by_itself(page, app, api, world):
     with app.app_context():
         set_presence(world.id("nina"), "offline")
     _sign_in(page, "anna@test.cc")
     expect(page.locator("body")).to_have_attribute("data-live", "on")
+    page.evaluate("window.__not_reloaded = true")
     api.post("/api/v1/tickets", json=ticket_body(category="network"))  # Nina's team: anna hears nothing
     time.sleep(1.0)
+    expect(page.locator("table.tickets tbody tr[data-ticket-id]")).to_have_count(0)
+    expect(page.locator("[data-counter=waiting] strong")).to_have_text("0")
+    ticket = api.post("/api/v1/tickets", json=ticket_body(category="billing")).json
+    row = page.locator(f"table.tickets tbody tr[data-ticket-id='{ticket['id']}']")
+    expect(row).to_be_visible(timeout=2000)  # within 2 s, no reload
+    expect(page.locator("[data-counter=waiting] strong")).to_have_text("1")
     expect(page.locator("#live-banner")).to_be_hidden()
-    api.post("/api/v1/tickets", json=ticket_body(category="billing"))
-    expect(page.locator("#live-banner")).to_be_visible()
-    expect(page.locator("#live-banner [data-text]")).to_contain_text("1")
-    page.click("#live-banner a")
-    expect(page.locator("table.tickets tbody tr")).to_have_count(1)
+    assert page.evaluate("window.__not_reloaded") is True
+
+
+def test_work_moved_away_leaves_the_console_and_an_assignment_to_me_rings(page, app, api, world):
+    with app.app_context():
+        set_presence(world.id("anna"), "offline")
+        set_presence(world.id("bert"), "offline")
+    ticket = api.post("/api/v1/tickets", json=ticket_body(category="billing")).json
+    _sign_in(page, "anna@test.cc")
+    page.goto("/desk/?view=mine")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    expect(page.locator("table.tickets tbody tr[data-ticket-id]")).to_have_count(0)
+    r = api.post(f"/api/v1/tickets/{ticket['id']}/assign", json={"agent_id": world.id("anna"), "override": True})
+    assert r.status_code == 200, r.json
+    expect(page.locator(f"tr[data-ticket-id='{ticket['id']}']")).to_be_visible(timeout=2000)
+    expect(page.locator("body")).to_have_attribute("data-new-work", "1")
+    expect(page.locator("[data-counter=mine] strong")).to_have_text("1")
+    api.post(f"/api/v1/tickets/{ticket['id']}/assign", json={"agent_id": world.id("bert"), "override": True})
+    expect(page.locator("table.tickets tbody tr[data-ticket-id]")).to_have_count(0, timeout=2000)
+    expect(page.locator("[data-counter=mine] strong")).to_have_text("0")
 
 
 def test_closing_the_last_desk_page_starts_the_away_timer(page, app, world):

@@ -108,6 +108,7 @@ def _scene(app) -> Scene:
         ids.update(rule=rule.id, page_rule=page_rule.id, policy=policy.id, calendar=calendar.id, team=world.teams["Billing"],
                    spare_token=auth.tokens(world.id("bert"))[-1].id)
         ids.update(_followups(ids))
+        ids.update(_canned(boss_id=world.id("admin")))
         tokens = {**world.tokens, "revoked": revoked, "spare": spare}
     return Scene(ids, tokens)
 
@@ -136,6 +137,17 @@ def _followups(ids: dict) -> dict:
     db.session.commit()
     made["survey_token"] = survey_token(survey)
     return made
+
+
+def _canned(boss_id: int) -> dict:
+    """Two site-wide canned responses (every staff member uses them, admins manage them): one to
+    edit, one to delete."""
+    from callcenter.actions import replies
+
+    admin = Actor.of_user(db.session.get(User, boss_id))
+    return {name: replies.create_canned({"scope": "site", "shortcut": name.replace("_", "-"), "language": "zh",
+                                         "title": name, "body": "您好，{customer_name}"}, admin).id
+            for name in ("canned_edit", "canned_delete")}
 
 
 @dataclass(frozen=True)
@@ -303,6 +315,28 @@ CASES = [
     case("GET", "/desk/customers/<customer_id>", TEAM, lambda i: f"/desk/customers/{i['customer']}"),
     case("POST", "/desk/customers/<customer_id>/do-not-call", TEAM,
          lambda i: f"/desk/customers/{i['customer']}/do-not-call", form=lambda i, c: {"do_not_call": "21:00-08:00"}),
+    case("GET", "/desk/fragments/queue", STAFF, lambda i: "/desk/fragments/queue"),
+    case("GET", "/desk/next", STAFF, lambda i: "/desk/next"),
+    case("POST", "/desk/bulk", STAFF, lambda i: "/desk/bulk",  # each ticket then by its own rules
+         form=lambda i, c: {"action": "status", "to": "in_progress", "ticket_ids": str(i["desk_transition"])}),
+    case("GET", "/desk/tickets/<ticket_id>/conversation", TEAM, lambda i: f"/desk/tickets/{i['view']}/conversation"),
+    case("POST", A + "/calls", STAFF, lambda i: f"{A}/calls", lambda i, c: {"caller": "13900000000"}),
+    case("GET", "/desk/canned", STAFF, lambda i: "/desk/canned"),
+    case("POST", "/desk/canned", STAFF, lambda i: "/desk/canned", form=lambda i, c: {
+        "where": "personal", "title": "mine", "shortcut": "mine", "language": "zh", "body": "好的"}),
+    case("GET", "/desk/canned/<response_id>/edit", ADMINS, lambda i: f"/desk/canned/{i['canned_edit']}/edit"),
+    case("POST", "/desk/canned/<response_id>/edit", ADMINS, lambda i: f"/desk/canned/{i['canned_edit']}/edit",
+         form=lambda i, c: {"where": "site", "title": "edited", "shortcut": "canned-edit", "language": "zh",
+                            "body": "您好"}),
+    case("POST", "/desk/canned/<response_id>/delete", ADMINS, lambda i: f"/desk/canned/{i['canned_delete']}/delete",
+         form=lambda i, c: {}),
+    case("GET", "/desk/canned/for/<ticket_id>", TEAM, lambda i: f"/desk/canned/for/{i['view']}"),
+    case("GET", "/desk/agents", SUPERVISORS, lambda i: "/desk/agents"),
+    case("GET", "/desk/agents/rows", SUPERVISORS, lambda i: "/desk/agents/rows"),
+    case("POST", "/desk/agents/<agent_id>/presence", SUPERVISORS, lambda i: f"/desk/agents/{i['bert']}/presence",
+         form=lambda i, c: {"state": "away"}),
+    case("POST", "/desk/agents/tickets/<ticket_id>/reassign", SUPERVISORS,
+         lambda i: f"/desk/agents/tickets/{i['desk_assign']}/reassign", form=lambda i, c: {"agent_id": str(i["bert"])}),
     case("GET", "/desk/followups", STAFF, lambda i: "/desk/followups"),
     case("GET", "/desk/followups/lists", STAFF, lambda i: "/desk/followups/lists"),
     case("POST", "/desk/followups/<followup_id>/attempts", TEAM, lambda i: f"/desk/followups/{i['cb_attempt']}/attempts",

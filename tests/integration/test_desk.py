@@ -161,3 +161,68 @@ def test_huge_ids_are_not_found_not_errors(client, api, world):
     r = api.get("/api/v1/tickets/99999999999999999999")
     assert r.status_code == 404 and r.is_json
     assert api.get("/api/v1/tickets?page=99999999999999999999").status_code == 422
+
+
+def test_bulk_assign_does_each_ticket_it_may_and_names_the_ones_it_may_not(app, client, world):
+    from callcenter.actions import tickets as ticket_actions
+    from tests.factories import actor_of, set_presence
+
+    with app.app_context():
+        for name in ("anna", "bert"):
+            set_presence(world.id(name), "offline")
+        mine = [create_ticket(world, category="billing").id for _ in range(2)]
+        closed = create_ticket(world, category="billing")
+        ticket_actions.transition(closed.id, "cancelled", actor_of(world, "boss"))
+        closed_ref = closed.reference
+    login(client, "boss@test.cc")
+    token = csrf_from(client.get("/desk/").get_data(as_text=True))
+    r = client.post("/desk/bulk", data={"csrf_token": token, "action": "assign", "agent_id": str(world.id("bert")),
+                                        "ticket_ids": [*map(str, mine), str(closed.id)], "to": "in_progress",
+                                        "next": "/desk/"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "2 个工单已处理" in page or "2 tickets done" in page, page[-2000:]
+    assert closed_ref in page, "the refused one is named with its reason"
+    with app.app_context():
+        assert {db.session.get(Ticket, i).assignee_id for i in mine} == {world.id("bert")}
+        assert db.session.get(Ticket, closed.id).assignee_id is None
+
+
+def test_bulk_with_nothing_ticked_says_so(app, client, world):
+    login(client, "anna@test.cc")
+    token = csrf_from(client.get("/desk/").get_data(as_text=True))
+    r = client.post("/desk/bulk", data={"csrf_token": token, "action": "status", "to": "resolved"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and ("请先勾选" in r.get_data(as_text=True) or "Tick at least one" in r.get_data(as_text=True))
+
+
+def test_a_supervisor_transfers_a_ticket_with_a_note_for_the_colleague(app, client, world):
+    from callcenter.tickets.models import TicketMessage
+    from tests.factories import set_presence
+
+    with app.app_context():
+        for name in ("anna", "bert"):
+            set_presence(world.id(name), "offline")
+        tid = create_ticket(world, category="billing").id
+    login(client, "boss@test.cc")
+    token = csrf_from(client.get(f"/desk/tickets/{tid}").get_data(as_text=True))
+    r = client.post(f"/desk/tickets/{tid}/assign", data={"csrf_token": token, "agent_id": str(world.id("bert")),
+                                                          "note": "客户要求退款，请今天回电"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(Ticket, tid).assignee_id == world.id("bert")
+        [note] = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == tid)).all()
+        assert note.internal and note.body == "客户要求退款，请今天回电"
+
+
+def test_a_refused_transfer_leaves_no_note_behind(app, client, world):
+    from callcenter.tickets.models import TicketMessage
+
+    with app.app_context():
+        tid = create_ticket(world, category="billing").id
+    login(client, "boss@test.cc")
+    token = csrf_from(client.get(f"/desk/tickets/{tid}").get_data(as_text=True))
+    r = client.post(f"/desk/tickets/{tid}/assign", data={"csrf_token": token, "agent_id": str(world.id("admin")),
+                                                          "note": "不应留下"})
+    assert r.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == tid)).all() == []

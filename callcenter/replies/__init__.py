@@ -1,0 +1,1 @@
+"""Canned responses: ready-made replies agents insert into a ticket's reply, with placeholders."""
