@@ -30,6 +30,7 @@ from ..customers.models import Tier
 from ..db_types import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..followups import queries as followup_queries
 from ..followups.models import FollowUp, FollowUpStatus
 from ..forms_common import category_choices, channel_choices, kind_choices
 from ..i18n import language_code, safe_next
@@ -54,6 +55,7 @@ _actor = page_actor
 VIEWS = ("mine", "unassigned", "overdue", "team")  # the saved views above the list
 FILTERS = ("status", "priority", "kind", "channel", "category", "q", "page", "team", "assignee_id")
 DUE_SOON = timedelta(minutes=30)
+EARLIER_SHOWN = 5  # the customer panel's earlier tickets and answers; the customer page has them all
 
 
 @bp.route("/")
@@ -267,8 +269,19 @@ def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = 
         can_assign_others=current_user.is_supervisor,
         close_fields=lifecycle.COMPLAINT_CLOSE_FIELDS if ticket.kind.value == "complaint" else (),
         matches=_ticket_matches(ticket), matched_on=labels.matched_on, new_link=new_link,
-        latest_event_id=events[-1].id if events else 0, review=review,
+        latest_event_id=events[-1].id if events else 0, review=review, **_customer_panel(ticket),
     ), http_status
+
+
+def _customer_panel(ticket: Ticket) -> dict:
+    """Who this customer is to the desk: their earlier tickets (those this person may see) and
+    their latest answers (surveys, revisit calls)."""
+    if ticket.customer_id is None:
+        return {"earlier": [], "answers": []}
+    earlier = db.session.scalars(visible_tickets(_actor()).where(Ticket.customer_id == ticket.customer_id,
+                                                                 Ticket.id != ticket.id)
+                                 .order_by(Ticket.id.desc()).limit(EARLIER_SHOWN)).all()
+    return {"earlier": earlier, "answers": followup_queries.satisfaction_of(ticket.customer_id, limit=EARLIER_SHOWN)}
 
 
 def _ticket_matches(ticket: Ticket) -> list[dict]:

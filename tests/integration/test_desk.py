@@ -226,3 +226,14 @@ def test_a_refused_transfer_leaves_no_note_behind(app, client, world):
     assert r.status_code == 400
     with app.app_context():
         assert db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == tid)).all() == []
+
+
+def test_the_ticket_page_shows_the_customers_earlier_tickets_it_may_see(app, client, world):
+    with app.app_context():
+        earlier = create_ticket(world, subject="上个月的账单", category="billing").reference
+        hidden = create_ticket(world, subject="网络的事", category="network").reference  # Nina's team
+        tid = create_ticket(world, subject="这一次", category="billing").id
+    login(client, "anna@test.cc")
+    html = client.get(f"/desk/tickets/{tid}").get_data(as_text=True)
+    panel = html[html.index('id="customer-panel"'):]
+    assert earlier in panel and hidden not in panel
