@@ -72,12 +72,17 @@ def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
     now = now or utcnow()
     given: list[int] = []
     passed_over = False  # a ticket another transaction held: its router may have decided before this seat freed
-    pending = routing.waiting_facts() + followups.waiting_facts()  # callbacks and revisits compete by score
-    while pending:
+    pending: list[engine.TicketFacts] | None = None
+    while pending is None or pending:
         user = db.session.get(User, agent_id, populate_existing=True)
         if user is None or not user.active or user.role is not Role.agent:
             break
         state = routing.agent_state(user, routing.seat_load(agent_id))
+        if not state.has_room:  # full again or away: no waiting ticket could be theirs, so the queue is not read
+            end_read()
+            break
+        if pending is None:  # read once, only for an agent who can take something
+            pending = routing.waiting_facts() + followups.waiting_facts()  # callbacks and revisits compete by score
         best = engine.best_ticket_for(state, pending, now, routing.policy())
         end_read()  # the assignment below is its own transaction
         if best is None:
@@ -138,31 +143,43 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     recorded = routing.recorded_reasons([f.id for f in facts])
     agents = routing.agent_states()
     end_read()
-    assigned = noted = 0
+    assigned = 0
     by_id = {f.id: f for f in facts}
+    still_waiting: list[engine.Decision] = []
     for decision in engine.plan(facts, agents, now, routing.policy()):
-        unchanged = (decision.agent_id is None and decision.widening <= by_id[decision.ticket_id].widening_floor
-                     and recorded.get(decision.ticket_id) == decision.waiting_reason)
-        if unchanged:
-            continue  # nothing to write: no lock, no commit (a large queue stays cheap)
+        if decision.agent_id is None:
+            if (decision.widening > by_id[decision.ticket_id].widening_floor
+                    or recorded.get(decision.ticket_id) != decision.waiting_reason):
+                still_waiting.append(decision)
+            continue  # unchanged: nothing to write, no lock, no commit (a large queue stays cheap)
         try:
             with unit_of_work(durable=True) as fx:
                 ticket = routing.lock_waiting_ticket(decision.ticket_id, skip_locked=True)
                 if ticket is None:
                     continue
-                if decision.agent_id is not None:
-                    if not _take(ticket, decision, routing.locked_facts(ticket), now, "sweep", fx):
-                        raise _AgentFilledUp  # the next sweep or trigger gets it
-                    assigned += 1
-                    continue
-                if routing.note(ticket, decision):
-                    noted += 1
+                if not _take(ticket, decision, routing.locked_facts(ticket), now, "sweep", fx):
+                    raise _AgentFilledUp  # the next sweep or trigger gets it
+                assigned += 1
         except _AgentFilledUp:
             continue
+    noted = _note_waiting(still_waiting)
     with unit_of_work(durable=True) as fx:
         routing.announce_queue(now, fx)
     return {"assigned": assigned, "waiting": len(facts) - assigned, "noted": noted, "handed_back": handed_back,
             "offers_expired": expired}
+
+
+def _note_waiting(decisions: list[engine.Decision], batch: int = 100) -> int:
+    """Record why tickets still wait (and their widenings), a batch of tickets per transaction:
+    no agent is locked, so the batch holds only rows nobody routes meanwhile (a router that
+    meets one skips it, or waits a moment). A ticket given out or locked meanwhile is left."""
+    noted = 0
+    for start in range(0, len(decisions), batch):
+        part = {d.ticket_id: d for d in decisions[start:start + batch]}
+        with unit_of_work(durable=True):
+            for ticket in routing.lock_waiting_tickets(list(part)):
+                noted += routing.note(ticket, part[ticket.id])
+    return noted
 
 
 def expire_offer(offer_id: int, now: datetime | None = None) -> str:

@@ -221,16 +221,35 @@ def plan(tickets: Sequence[TicketFacts], agents: Sequence[AgentState], now: date
     """
     pool = {a.id: a for a in agents}
     decisions = []
+    # A decision depends on the ticket only through what _shape() holds, and on the pool, which
+    # changes only when a ticket is given out: tickets of one shape that wait are decided once
+    # per pool (a long queue is mostly a few shapes waiting on the same full agents).
+    settled: dict[tuple, Decision] = {}
     for ticket in sorted(tickets, key=lambda t: (-score(t, now), t.waiting_since, t.id)):
         if not any(a.has_room for a in pool.values()):
             decisions.append(Decision(ticket.id, None, widening_for(ticket, now, policy), (), "all_at_capacity"))
+            continue
+        shape = _shape(ticket, now, policy)
+        known = settled.get(shape)
+        if known is not None:
+            decisions.append(replace(known, ticket_id=ticket.id))
             continue
         decision = decide(ticket, list(pool.values()), now, policy)
         decisions.append(decision)
         if decision.agent_id is not None:
             chosen = pool[decision.agent_id]
             pool[chosen.id] = replace(chosen, load=chosen.load + 1, last_assigned_at=now)
+            settled.clear()  # the pool changed
+        else:
+            settled[shape] = decision
     return decisions
+
+
+def _shape(ticket: TicketFacts, now: datetime, policy: Policy) -> tuple:
+    """Everything of a ticket that decide() reads besides its id: two tickets of one shape get
+    the same decision from the same agents."""
+    return (widening_for(ticket, now, policy), tuple(sorted(ticket.required_skills.items())), ticket.language,
+            ticket.team_id, ticket.excluded_agents)
 
 
 def best_ticket_for(agent: AgentState, tickets: Sequence[TicketFacts], now: datetime,

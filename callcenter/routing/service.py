@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, select
 
 from ..actors import SYSTEM
 from ..agents.load import load_of, loads
-from ..auth.models import Presence, Role, User
+from ..auth.models import AgentSkill, Presence, Role, User, user_teams
 from ..console.rooms import SUPERVISORS
 from ..customers.identity import effective_tier
 from ..customers.models import Customer
@@ -53,13 +52,29 @@ def agent_state(user: User, load: int) -> engine.AgentState:
 
 
 def agent_states() -> list[engine.AgentState]:
-    users = db.session.scalars(select(User).where(User.active, User.role == Role.agent)
-                               .options(selectinload(User.teams), selectinload(User.skills))).all()
+    """Every active agent as the engine sees them. Every routing decision reads this, so it reads
+    plain columns (no User, Team or AgentSkill objects to build): four statements in all."""
+    agents = select(User.id).where(User.active, User.role == Role.agent)
+    users = db.session.execute(select(User.id, User.capacity, User.languages, User.presence, User.last_assigned_at)
+                               .where(User.id.in_(agents))).all()
+    if not users:
+        return []
+    skills: dict[int, dict[str, int]] = {}
+    for user_id, skill, level in db.session.execute(select(AgentSkill.user_id, AgentSkill.skill, AgentSkill.level)
+                                                    .where(AgentSkill.user_id.in_(agents))):
+        skills.setdefault(user_id, {})[skill] = level
+    teams: dict[int, set[int]] = {}
+    for user_id, team_id in db.session.execute(select(user_teams.c.user_id, user_teams.c.team_id)
+                                               .where(user_teams.c.user_id.in_(agents))):
+        teams.setdefault(user_id, set()).add(team_id)
     counts = loads([u.id for u in users])
-    return [agent_state(u, counts.get(u.id, 0)) for u in users]
+    return [engine.AgentState(id=u.id, skills=skills.get(u.id, {}), languages=frozenset(u.languages or ()),
+                              team_ids=frozenset(teams.get(u.id, ())), capacity=u.capacity,
+                              load=counts.get(u.id, 0), presence=u.presence.value,
+                              last_assigned_at=u.last_assigned_at) for u in users]
 
 
-def _facts(ticket: Ticket, tier: str, declined: frozenset[int] = frozenset()) -> engine.TicketFacts:
+def _facts(ticket: Ticket | Row, tier: str, declined: frozenset[int] = frozenset()) -> engine.TicketFacts:
     return engine.TicketFacts(
         id=ticket.id, priority=ticket.priority.value, tier=tier,
         waiting_since=ticket.waiting_since or ticket.created_at,
@@ -72,18 +87,32 @@ def locked_facts(ticket: Ticket) -> engine.TicketFacts:
     return _facts(ticket, ticket.effective_tier, offers.declined_by(ticket.id))
 
 
-def waiting_facts() -> list[engine.TicketFacts]:
-    """Every ticket waiting in the queue, as the engine sees it (one query)."""
+# What the engine reads of a waiting ticket (_facts): plain columns, not whole rows. The queue
+# can hold thousands; loading each as an ORM object (description, contact, every date) cost
+# the freed-agent job and the sweep most of their time.
+_FACT_COLUMNS = (Ticket.id, Ticket.priority, Ticket.waiting_since, Ticket.created_at, Ticket.required_skills,
+                 Ticket.language, Ticket.team_id, Ticket.handed_back, Ticket.routing_widening, Ticket.queued_at,
+                 Ticket.customer_verified)
+
+
+def _waiting():
     pending = select(Offer.ticket_id).where(Offer.status == OfferStatus.pending)
+    return (Ticket.status == Status.new, Ticket.assignee_id.is_(None), Ticket.id.not_in(pending))
+
+
+def waiting_facts() -> list[engine.TicketFacts]:
+    """Every ticket waiting in the queue, as the engine sees it (two queries, whatever its length)."""
     rows = db.session.execute(
-        select(Ticket, Customer.tier).outerjoin(Customer, Customer.id == Ticket.customer_id)  # unlinked tickets wait too
-        .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None), Ticket.id.not_in(pending))).all()
+        select(*_FACT_COLUMNS, Customer.tier).outerjoin(Customer, Customer.id == Ticket.customer_id)  # unlinked wait too
+        .where(*_waiting())).all()
     declined: dict[int, set[int]] = {}
-    for ticket_id, agent_id in db.session.execute(select(Offer.ticket_id, Offer.agent_id).where(
-            Offer.status.in_([OfferStatus.rejected, OfferStatus.expired]), Offer.ticket_id.in_([t.id for t, _ in rows]))):
-        declined.setdefault(ticket_id, set()).add(agent_id)
-    return [_facts(t, effective_tier(tier.value if tier else None, t.customer_verified), frozenset(declined.get(t.id, ())))
-            for t, tier in rows]
+    if rows:
+        for ticket_id, agent_id in db.session.execute(select(Offer.ticket_id, Offer.agent_id).join(
+                Ticket, Ticket.id == Offer.ticket_id).where(
+                Offer.status.in_([OfferStatus.rejected, OfferStatus.expired]), *_waiting())):
+            declined.setdefault(ticket_id, set()).add(agent_id)
+    return [_facts(row, effective_tier(row.tier.value if row.tier else None, row.customer_verified),
+                   frozenset(declined.get(row.id, ()))) for row in rows]
 
 
 def recorded_reasons(ticket_ids: list[int]) -> dict[int, str | None]:
@@ -111,6 +140,20 @@ def lock_waiting_ticket(ticket_id: int, *, skip_locked: bool) -> Ticket | None:
     stmt = select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=skip_locked, key_share=True)
     ticket = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     return ticket if is_waiting(ticket) else None
+
+
+def lock_waiting_tickets(ticket_ids: list[int]) -> list[Ticket]:
+    """Those of the tickets still waiting, locked, skipping rows another transaction holds (as
+    lock_waiting_ticket one by one, in one statement)."""
+    if not ticket_ids:
+        return []
+    stmt = (select(Ticket).where(Ticket.id.in_(ticket_ids), Ticket.status == Status.new, Ticket.assignee_id.is_(None))
+            .order_by(Ticket.id).with_for_update(skip_locked=True, key_share=True))
+    tickets = db.session.scalars(stmt.execution_options(populate_existing=True)).all()
+    # Read after the locks (a statement of its own): an offer made just before is seen.
+    on_offer = set(db.session.scalars(select(Offer.ticket_id).where(
+        Offer.ticket_id.in_([t.id for t in tickets]), Offer.status == OfferStatus.pending))) if tickets else set()
+    return [t for t in tickets if t.id not in on_offer]
 
 
 def lock_agent(agent_id: int) -> User | None:
