@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import select
+
 from ..actors import Actor
+from ..auth.models import User
 from ..console import viewers
 from ..console.rooms import rooms_for
 from ..effects import Effects
@@ -53,5 +56,12 @@ def _tell_by_id(ticket_id: int, now: float, fx: Effects) -> None:
 
 
 def _tell(ticket: Ticket, now: float, fx: Effects) -> None:
-    fx.emit("ticket.viewers", {"ticket_id": ticket.id, "viewers": viewers.viewers(ticket.id, now)},
-            rooms_for(ticket))
+    """Publish who has the ticket open to its rooms; anyone who may no longer read it (the
+    ticket moved team while their page stayed open) is dropped, not named to the new team."""
+    live = viewers.entries(ticket.id, now)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e["id"] for e in live.values()})))}
+    gone = [sid for sid, e in live.items()
+            if e["id"] not in users or not access.may_view(ticket, Actor.of_user(users[e["id"]]))]
+    viewers.drop(ticket.id, gone)
+    shown = {sid: e for sid, e in live.items() if sid not in gone}
+    fx.emit("ticket.viewers", {"ticket_id": ticket.id, "viewers": viewers.people(shown)}, rooms_for(ticket))

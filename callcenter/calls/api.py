@@ -36,6 +36,7 @@ class OpenTicket(Schema):
 class Match(Schema):
     customer = fields.Nested(MatchCustomer)
     open_tickets = fields.List(fields.Nested(OpenTicket))
+    other_open_tickets = fields.Integer(metadata={"description": "open tickets held by teams the agent is not in"})
 
 
 class CallOut(Schema):

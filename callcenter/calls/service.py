@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..actors import Actor
 from ..auth.models import Role, User
@@ -47,11 +47,16 @@ def record(caller: str, called: str | None, agent: User | None, now: datetime) -
 
 def matches(call: Call, viewer: Actor) -> list[dict]:
     """The records holding the number, best first, each with its most recent open tickets the
-    viewer may see, newest first."""
+    viewer may see, newest first, and how many open tickets of theirs other teams hold."""
     found = customer_queries.candidates(call.caller_norm, None)
     if not found:
         return []
     ids = [c.id for c, _on in found]
+    # Open tickets the agent may not see are counted, not named: the caller may mention them.
+    open_counts = dict(db.session.execute(
+        select(Ticket.customer_id, func.count()).where(Ticket.customer_id.in_(ids),
+                                                       Ticket.status.in_(lifecycle.OPEN_STATUSES))
+        .group_by(Ticket.customer_id)).all())
     tickets = db.session.scalars(
         visible_tickets(viewer).where(Ticket.customer_id.in_(ids), Ticket.status.in_(lifecycle.OPEN_STATUSES))
         .order_by(Ticket.id.desc())).all()
@@ -60,7 +65,8 @@ def matches(call: Call, viewer: Actor) -> list[dict]:
         by_customer.setdefault(t.customer_id, []).append(t)
     return [{"customer": {"id": c.id, "name": c.name, "tier": c.tier.value},
              "open_tickets": [{"id": t.id, "reference": t.reference, "subject": t.subject, "status": t.status.value}
-                              for t in by_customer.get(c.id, [])[:OPEN_TICKETS_SHOWN]]}
+                              for t in by_customer.get(c.id, [])[:OPEN_TICKETS_SHOWN]],
+             "other_open_tickets": open_counts.get(c.id, 0) - len(by_customer.get(c.id, []))}
             for c, _on in found]
 
 

@@ -27,16 +27,32 @@ def view(ticket_id: int, sid: str, user_id: int, name: str, now: float) -> None:
 
 
 def typing(ticket_id: int, sid: str, is_typing: bool, now: float) -> bool:
-    """Mark a viewer typing or not; False if this page was not viewing the ticket."""
-    key = KEY.format(ticket_id=ticket_id)
-    raw = redis_client().hget(key, sid)
-    if raw is None:
-        return False
-    entry = json.loads(raw)
-    changed = entry["typing"] != is_typing
-    entry.update(typing=is_typing, at=now)
-    redis_client().hset(key, sid, json.dumps(entry))
-    return changed
+    """Mark a viewer typing or not; False if this page was not viewing the ticket or nothing
+    changed. In one step on the server: a leave racing it cannot be undone by it."""
+    return _renew(KEY.format(ticket_id=ticket_id), sid, now, "1" if is_typing else "0") == 2
+
+
+# Update an entry only if it is still there (a page that left stays gone): renew its time, set
+# its typing flag if given. 0: not there; 1: renewed; 2: the typing flag changed.
+_RENEW = """
+local raw = redis.call('hget', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local entry = cjson.decode(raw)
+local changed = 1
+if ARGV[3] ~= '' then
+  local typing = ARGV[3] == '1'
+  if entry['typing'] ~= typing then changed = 2 end
+  entry['typing'] = typing
+end
+entry['at'] = tonumber(ARGV[2])
+redis.call('hset', KEYS[1], ARGV[1], cjson.encode(entry))
+redis.call('expire', KEYS[1], ARGV[4])
+return changed
+"""
+
+
+def _renew(key: str, sid: str, now: float, typing_flag: str = "") -> int:
+    return int(redis_client().eval(_RENEW, 1, key, sid, repr(now), typing_flag, STALE_SECONDS * 2))
 
 
 def leave(ticket_id: int, sid: str) -> bool:
@@ -64,29 +80,41 @@ def still_here(sid: str, now: float) -> None:
     """The page's heartbeat renews every ticket it has open."""
     r = redis_client()
     for ticket_id in r.smembers(SID_KEY.format(sid=sid)):
-        key = KEY.format(ticket_id=int(ticket_id))
-        raw = r.hget(key, sid)
-        if raw is not None:
-            entry = dict(json.loads(raw), at=now)
-            r.hset(key, sid, json.dumps(entry))
-            r.expire(key, STALE_SECONDS * 2)
+        _renew(KEY.format(ticket_id=int(ticket_id)), sid, now)
     r.expire(SID_KEY.format(sid=sid), STALE_SECONDS * 2)
 
 
-def viewers(ticket_id: int, now: float) -> list[dict]:
-    """The people with the ticket open, one entry each (typing if any of their pages is), by
-    name; stale entries are dropped."""
+def drop(ticket_id: int, sids: list[str]) -> None:
+    """Entries of people who may no longer read the ticket (it moved to another team)."""
+    if sids:
+        redis_client().hdel(KEY.format(ticket_id=ticket_id), *sids)
+
+
+def entries(ticket_id: int, now: float) -> dict[str, dict]:
+    """The live entries by page (socket id); stale ones are dropped."""
     key = KEY.format(ticket_id=ticket_id)
     r = redis_client()
-    people: dict[int, dict] = {}
-    stale = []
+    live, stale = {}, []
     for sid, raw in r.hgetall(key).items():
         entry = json.loads(raw)
         if now - entry["at"] > STALE_SECONDS:
             stale.append(sid)
-            continue
-        person = people.setdefault(entry["id"], {"id": entry["id"], "name": entry["name"], "typing": False})
-        person["typing"] = person["typing"] or entry["typing"]
+        else:
+            live[sid] = entry
     if stale:
         r.hdel(key, *stale)
-    return sorted(people.values(), key=lambda p: (p["name"], p["id"]))
+    return live
+
+
+def people(live: dict[str, dict]) -> list[dict]:
+    """One entry a person (typing if any of their pages is), by name."""
+    found: dict[int, dict] = {}
+    for entry in live.values():
+        person = found.setdefault(entry["id"], {"id": entry["id"], "name": entry["name"], "typing": False})
+        person["typing"] = person["typing"] or entry["typing"]
+    return sorted(found.values(), key=lambda p: (p["name"], p["id"]))
+
+
+def viewers(ticket_id: int, now: float) -> list[dict]:
+    """The people with the ticket open, one entry each; stale entries are dropped."""
+    return people(entries(ticket_id, now))

@@ -77,7 +77,7 @@ class BulkForm(Form):
     ticket_ids = SelectMultipleField(coerce=int, validate_choice=False,
                                      validators=[DataRequired(_l("Tick at least one ticket first."))])
     action = SelectField(choices=[("assign", _l("Assign")), ("status", _l("Set status"))])
-    agent_id = IntegerField(validators=[Optional()])
+    agent_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     to = SelectField(_l("Status"), validate_choice=False, validators=[Optional()])
 
 

@@ -29,6 +29,7 @@ from ..customers import services as customers
 from ..customers.models import Tier
 from ..db_types import utcnow
 from ..errors import DomainError
+from ..events import current_seq
 from ..extensions import db
 from ..followups import queries as followup_queries
 from ..followups.models import FollowUp, FollowUpStatus
@@ -63,6 +64,7 @@ def index():
     """The console: counters, the agent's offers and the queue, redrawn live (console.js
     fetches /desk/fragments/queue on every event that may change it)."""
     return render_template("desk/list.html", **_queue(), counters=_counters(), kinds=kind_choices(),
+                           rendered_seq=current_seq(),
                            teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
                            channels=channel_choices(), categories=category_choices(),
                            agents=_agent_choices() if current_user.is_supervisor else [])
@@ -151,13 +153,21 @@ def bulk():
                 tickets.transition(ticket_id, form.to.data or "", _actor())
             done += 1
         except DomainError as err:
-            reference = db.session.scalar(select(Ticket.reference).where(Ticket.id == ticket_id)) or f"#{ticket_id}"
-            refused.append(f"{reference}: {err.message}")
+            refused.append(_refusal(ticket_id, err))
     if done:
         flash(ngettext("%(num)d ticket done.", "%(num)d tickets done.", done), "success")
     for line in refused:
         flash(line, "error")
     return redirect(back)
+
+
+def _refusal(ticket_id: int, err: DomainError) -> str:
+    """Why one ticket of a bulk action was not done, naming it only to someone who may see it
+    (a guessed id of another team's ticket stays a number)."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not access.may_view(ticket, _actor()):
+        return _("#%(id)s: no such ticket among those you may see.", id=ticket_id)
+    return _("%(reference)s: %(reason)s", reference=ticket.reference, reason=err.message)
 
 
 @bp.route("/next")
@@ -247,10 +257,13 @@ def _customer_choice(raw: str | None, matches: list[dict]) -> int | str | None:
 
 def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = None, review=None, **forms):
     ticket = access.get_visible(ticket_id, _actor())
-    messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
-                                  .order_by(TicketMessage.id)).all()
+    # Events before messages: on PostgreSQL each statement sees its own snapshot, so a message
+    # committed in between is shown without being counted as seen (a reply then errs towards
+    # review, never past it).
     events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                 .order_by(TicketEvent.id)).all()
+    messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
+                                  .order_by(TicketMessage.id)).all()
     assign_form = forms.get("assign_form") or AssignForm()
     assign_form.agent_id.choices = _agent_choices(with_state=True)
     return render_template(
@@ -270,6 +283,7 @@ def _ticket_page(ticket_id: int, http_status: int = 200, new_link: str | None = 
         close_fields=lifecycle.COMPLAINT_CLOSE_FIELDS if ticket.kind.value == "complaint" else (),
         matches=_ticket_matches(ticket), matched_on=labels.matched_on, new_link=new_link,
         latest_event_id=events[-1].id if events else 0, review=review, **_customer_panel(ticket),
+        rendered_seq=current_seq(),
     ), http_status
 
 
@@ -299,10 +313,11 @@ def ticket(ticket_id: int):
 def conversation(ticket_id: int):
     """The conversation alone, for the page to redraw when the ticket changes."""
     ticket = access.get_visible(ticket_id, _actor())
+    latest = collisions.latest_event_id(ticket.id)  # first, as in _ticket_page
     messages = db.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
                                   .order_by(TicketMessage.id)).all()
-    return render_template("desk/_conversation.html", ticket=ticket, messages=messages,
-                           latest_event_id=collisions.latest_event_id(ticket.id))
+    return render_template("desk/_conversation.html", ticket=ticket, messages=messages, latest_event_id=latest,
+                           status_label=status_label)
 
 
 def _act(ticket_id: int, form, form_name: str, action, success: str):

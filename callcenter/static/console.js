@@ -4,6 +4,8 @@
 (function () {
   var body = document.body;
   if (!body.dataset.console || typeof io === "undefined") return;
+  // A translated sentence with a value put in: split/join, so "$&" in a name stays as typed.
+  function fill(template, name, value) { return template.split("%(" + name + ")s").join(String(value)); }
   var me = body.dataset.userId;
   var banner = document.getElementById("live-banner");
   var text = banner.querySelector("[data-text]");
@@ -28,26 +30,58 @@
 
   // Redraw a fragment in place (id = the element to replace, its data-url/data-queue-url the
   // source), at most once per burst of events.
-  var timers = {};
-  function redraw(id, after) {
-    clearTimeout(timers[id]);
+  // At most one redraw of a part in flight, and at most one waiting (a steady stream of events
+  // redraws every 200 ms, never postponed for ever).
+  var timers = {}, inFlight = {}, again = {}, carried = {};
+  function redraw(id) {
+    if (inFlight[id]) { again[id] = true; return; }
+    if (timers[id]) return;
     timers[id] = setTimeout(function () {
+      timers[id] = null;
       var el = document.getElementById(id);
       if (!el || typeof htmx === "undefined") return;
-      var url = el.dataset.queueUrl || el.dataset.url;
-      // Ticked boxes (the bulk bar's choice) survive the redraw.
-      var ticked = Array.prototype.map.call(el.querySelectorAll("input[type=checkbox]:checked"),
-                                            function (box) { return box.value; });
-      htmx.ajax("GET", url, { target: "#" + id, swap: "outerHTML" }).then(function () {
-        var fresh = document.getElementById(id);
-        ticked.forEach(function (value) {
-          var box = fresh && fresh.querySelector("input[type=checkbox][value='" + value + "']");
-          if (box) box.checked = true;
+      inFlight[id] = true;
+      htmx.ajax("GET", el.dataset.queueUrl || el.dataset.url, { target: "#" + id, swap: "outerHTML" })
+        .then(function () { restore(id); }, function () {})
+        .then(function () {
+          inFlight[id] = false;
+          if (again[id]) { again[id] = false; redraw(id); }
         });
-        document.dispatchEvent(new CustomEvent("console:redrawn", { detail: { id: id } }));
-        if (after) after();
-      });
     }, 200);
+  }
+  // What the person was doing in a part is carried over its redraw: ticked boxes (the bulk
+  // bar's choice, ticked up to the moment of the swap) and the focus.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    var landed = e.detail.xhr && e.detail.xhr.responseURL ? new URL(e.detail.xhr.responseURL).pathname : "";
+    if (landed === "/login") {  // the session ended: the whole page says so, not a fragment
+      e.detail.shouldSwap = false;
+      window.location.reload();
+      return;
+    }
+    var active = document.activeElement;
+    carried[target.id] = {
+      ticked: Array.prototype.map.call(target.querySelectorAll("input[type=checkbox]:checked"),
+                                       function (box) { return box.value; }),
+      focus: active && target.contains(active) ? (active.getAttribute("href") || active.value || null) : null,
+    };
+  });
+  function restore(id) {
+    var fresh = document.getElementById(id), kept = carried[id];
+    if (fresh && kept) {
+      kept.ticked.forEach(function (value) {
+        var box = fresh.querySelector("input[type=checkbox][value='" + value + "']");
+        if (box) box.checked = true;
+      });
+      if (kept.focus) {
+        var again = Array.prototype.find.call(fresh.querySelectorAll("a, input"), function (node) {
+          return (node.getAttribute("href") || node.value) === kept.focus;
+        });
+        if (again) again.focus();
+      }
+    }
+    delete carried[id];
+    document.dispatchEvent(new CustomEvent("console:redrawn", { detail: { id: id } }));
   }
 
   function resync() {
@@ -75,8 +109,19 @@
   });
   // A heartbeat: this page is still open, so its agent is not "gone" (agents/consoles.py).
   setInterval(function () { if (socket.connected) socket.emit("console_alive"); }, 20000);
+  // Signing out leaves no draft behind on a shared workstation.
+  var signOut = document.querySelector("form.logout");
+  if (signOut) signOut.addEventListener("submit", function () {
+    Object.keys(localStorage).filter(function (k) { return k.indexOf("draft:") === 0; })
+      .forEach(function (k) { localStorage.removeItem(k); });
+  });
+  var firstHello = true;
   socket.on("hello", function (data) {
     body.dataset.seq = data.seq;
+    if (firstHello && body.dataset.renderedSeq && data.seq > parseInt(body.dataset.renderedSeq, 10)) {
+      resync();  // something happened between the page being drawn and the socket connecting
+    }
+    firstHello = false;
     if (wasOffline) {
       // Events may have been missed while offline (the sequence moved on past the last one
       // heard): the live parts are fetched afresh from the server.
@@ -116,7 +161,7 @@
   socket.on("ticket.offered", function (data) {
     if (String(data.agent_id) === me) {
       alertNewWork(data.reference + " · " + data.subject);
-      show(banner.dataset.offer.replace("%(reference)s", data.reference), true);
+      show(fill(banner.dataset.offer, "reference", data.reference), true);
     }
   });
   var allow = document.querySelector("[data-allow-notifications]");
@@ -140,7 +185,7 @@
     document.querySelectorAll("[data-sla-due]").forEach(function (el) {
       var left = Math.round((Date.parse(el.dataset.slaDue) - Date.now()) / 1000);
       var words = left >= 0 ? body.dataset.timeLeft : body.dataset.timeOver;
-      el.textContent = "(" + words.replace("%(time)s", clock(left)) + ")";
+      el.textContent = "(" + fill(words, "time", clock(left)) + ")";
       el.dataset.over = left < 0 ? "1" : "0";
     });
   }
@@ -162,7 +207,7 @@
   ["sla.warning", "sla.breached"].forEach(function (name) {
     socket.on(name, function (data) {
       var words = banner.dataset[name === "sla.breached" ? "breached" : "warning"];
-      show(words.replace("%(reference)s", data.reference));
+      show(fill(words, "reference", data.reference));
     });
   });
 
@@ -174,8 +219,8 @@
     var typing = others.filter(function (v) { return v.typing; });
     viewersEl.hidden = others.length === 0;
     viewersEl.dataset.count = String(others.length);
-    var line = viewersEl.dataset.also.replace("%(names)s", others.map(function (v) { return v.name; }).join(", "));
-    if (typing.length) line += " · " + viewersEl.dataset.typing.replace("%(name)s", typing.map(function (v) { return v.name; }).join(", "));
+    var line = fill(viewersEl.dataset.also, "names", others.map(function (v) { return v.name; }).join(", "));
+    if (typing.length) line += " · " + fill(viewersEl.dataset.typing, "name", typing.map(function (v) { return v.name; }).join(", "));
     viewersEl.textContent = line;
   });
 
@@ -185,13 +230,27 @@
     var box = form.querySelector("textarea[name=body]");
     var seen = form.querySelector("input[name=seen_event_id]");
     var key = form.dataset.draftKey;
+    var internal = form.querySelector("input[name=internal]");
     var typingNow = false, idle = null, saveTimer = null;
+    // A draft is its words and whether it is an internal note: a restored note must not go
+    // out as a reply to the customer.
+    function saved() {
+      try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+    }
+    function save() {
+      if (box.value) localStorage.setItem(key, JSON.stringify({ body: box.value, internal: !!(internal && internal.checked) }));
+      else localStorage.removeItem(key);
+    }
+    var draft = saved();
     if (location.hash === "#sent") {
       localStorage.removeItem(key);
       history.replaceState(null, "", location.pathname + location.search);
-    } else if (box && !box.value && localStorage.getItem(key)) {
-      box.value = localStorage.getItem(key);
+    } else if (box && !box.value && draft && draft.body) {
+      box.value = draft.body;
+      if (internal) internal.checked = !!draft.internal;
       form.dataset.restored = "1";
+      var note = form.querySelector("[data-restored-note]");
+      if (note) note.hidden = false;
     }
     function tellTyping(on) {
       if (typingNow === on || here === null) return;
@@ -204,13 +263,12 @@
         clearTimeout(idle);
         idle = setTimeout(function () { tellTyping(false); }, 5000);
         clearTimeout(saveTimer);
-        saveTimer = setTimeout(function () {
-          if (box.value) localStorage.setItem(key, box.value); else localStorage.removeItem(key);
-        }, 300);
+        saveTimer = setTimeout(save, 300);
       });
+      if (internal) internal.addEventListener("change", save);
     }
     form.addEventListener("submit", function () {
-      if (box && box.value) localStorage.setItem(key, box.value);
+      if (box) save();
       tellTyping(false);
     });
     // While nothing is written, the draft begins at what the page shows now.
@@ -225,6 +283,8 @@
 (function () {
   var pop = document.getElementById("screen-pop");
   if (!pop) return;
+  // A translated sentence with a value put in: split/join, so "$&" in a name stays as typed.
+  function fill(template, name, value) { return template.split("%(" + name + ")s").join(String(value)); }
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
     if (text) node.textContent = text;
@@ -237,7 +297,7 @@
     var data = e.detail.data, d = pop.dataset;
     pop.replaceChildren();
     pop.dataset.callId = data.call_id;
-    pop.appendChild(el("h2", d.title.replace("%(caller)s", data.caller)));
+    pop.appendChild(el("h2", fill(d.title, "caller", data.caller)));
     var newTicket = el("a", d.new, { href: d.phoneUrl + "?call=" + data.call_id, "class": "button secondary",
                                      "data-pop-new": "" });
     if (!data.matches.length) {
@@ -251,7 +311,11 @@
         var tierWords = d["tier" + m.customer.tier.charAt(0) + m.customer.tier.slice(1).toLowerCase()] || m.customer.tier;
         item.appendChild(document.createTextNode(" "));
         item.appendChild(el("span", tierWords, { "class": "tier", "data-tier": m.customer.tier }));
-        if (!m.open_tickets.length) item.appendChild(el("span", " · " + d.noOpen, { "class": "muted" }));
+        if (!m.open_tickets.length && !m.other_open_tickets) item.appendChild(el("span", " · " + d.noOpen, { "class": "muted" }));
+        if (m.other_open_tickets) {
+          item.appendChild(el("span", " · " + fill(d.otherOpen, "n", m.other_open_tickets),
+                              { "class": "muted", "data-other-open": m.other_open_tickets }));
+        }
         m.open_tickets.forEach(function (t) {
           item.appendChild(document.createTextNode(" · "));
           item.appendChild(el("a", t.reference + " " + t.subject, { href: url(d.ticketUrl, t.id), "data-pop-ticket": t.id }));
@@ -263,7 +327,7 @@
       var only = data.matches.length === 1 ? data.matches[0] : null;
       if (only && only.open_tickets.length) {
         var t = only.open_tickets[0];
-        pop.appendChild(el("a", d.open.replace("%(reference)s", t.reference), { href: url(d.ticketUrl, t.id),
+        pop.appendChild(el("a", fill(d.open, "reference", t.reference), { href: url(d.ticketUrl, t.id),
                                                                                "class": "button", "data-pop-open": "" }));
       }
     }
@@ -289,6 +353,7 @@
   function focus(selector) { var el = document.querySelector(selector); if (el) { el.focus(); return true; } return false; }
   document.addEventListener("keydown", function (e) {
     var reply = document.querySelector("#reply-form textarea[name=body]");
+    if (e.isComposing || e.keyCode === 229) return;  // an input method is composing (pinyin)
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target === reply) {
       e.preventDefault();
       reply.form.requestSubmit();
@@ -298,13 +363,13 @@
     var done = false;
     if (e.key === "?") { help.showModal(); done = true; }
     else if (e.key === "n") { window.location.href = document.body.dataset.nextUrl; done = true; }
-    else if (e.key === "/") done = focus("input[type=search]");
-    else if (e.key === "r") done = focus("#reply-form textarea[name=body]");
+    else if (e.key === "/") done = focus("form.filters input[type=search]");
+    else if (e.code === "KeyR" && !e.shiftKey) done = focus("#reply-form textarea[name=body]");
     else if (e.key === "i") {
       var box = document.querySelector("#reply-form input[name=internal]");
       if (box) { box.checked = true; done = focus("#reply-form textarea[name=body]"); }
     }
-    else if (e.key === "R") done = go("form.transition[data-to=resolved] button");
+    else if (e.code === "KeyR" && e.shiftKey) done = go("form.transition[data-to=resolved] button");
     if (done) e.preventDefault();
   });
 })();

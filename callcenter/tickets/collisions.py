@@ -35,6 +35,10 @@ def unseen_changes(ticket_id: int, seen_event_id: int, actor: Actor) -> list[dic
 
 
 def _by(event: TicketEvent, actor: Actor) -> bool:
+    """Needs no review: the author's own doing, or routing handing the ticket out (new ->
+    assigned says nothing to the customer, and the page shows who holds it)."""
+    if event.actor_kind is AuthorKind.system and event.field == "status" and event.after == "assigned":
+        return True
     return actor.user_id is not None and event.actor_user_id == actor.user_id \
         and event.actor_kind is AuthorKind(actor.kind)
 

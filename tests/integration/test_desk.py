@@ -237,3 +237,16 @@ def test_the_ticket_page_shows_the_customers_earlier_tickets_it_may_see(app, cli
     html = client.get(f"/desk/tickets/{tid}").get_data(as_text=True)
     panel = html[html.index('id="customer-panel"'):]
     assert earlier in panel and hidden not in panel
+
+
+def test_bulk_never_names_a_ticket_the_agent_may_not_see(app, client, world):
+    with app.app_context():
+        theirs = create_ticket(world, subject="另一个团队的", category="network").reference
+        theirs_id = db.session.scalar(select(Ticket.id).where(Ticket.reference == theirs))
+    login(client, "anna@test.cc")
+    token = csrf_from(client.get("/desk/").get_data(as_text=True))
+    r = client.post("/desk/bulk", data={"csrf_token": token, "action": "status", "to": "in_progress",
+                                        "ticket_ids": [str(theirs_id), "2147483646"], "next": "/desk/"},
+                    follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert theirs not in page and f"#{theirs_id}" in page and "#2147483646" in page

@@ -44,9 +44,9 @@ def test_the_pop_names_no_ticket_of_another_team(api, world, app):
         create_ticket(world, category="network")  # the same caller (factories' 刘洋), Nina's team
     r = api.post("/api/v1/calls", who="admin", json={"caller": "13800138000", "agent_id": world.id("anna")})
     [match] = r.json["matches"]
-    assert match["open_tickets"] == []
+    assert match["open_tickets"] == [] and match["other_open_tickets"] == 1  # counted, not named
     r = api.post("/api/v1/calls", who="admin", json={"caller": "13800138000", "agent_id": world.id("nina")})
-    assert len(r.json["matches"][0]["open_tickets"]) == 1
+    assert len(r.json["matches"][0]["open_tickets"]) == 1 and r.json["matches"][0]["other_open_tickets"] == 0
 
 
 def test_an_agent_puts_calls_through_to_themself_only(api, world):

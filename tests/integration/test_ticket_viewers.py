@@ -82,4 +82,31 @@ def test_an_entry_no_heartbeat_renewed_no_longer_counts(app, billing_ticket):
         open_pages.still_here("sid-alive", now + open_pages.STALE_SECONDS)
         assert [v["name"] for v in open_pages.viewers(billing_ticket, now + open_pages.STALE_SECONDS + 5)] == ["Anna"]
         assert json.loads(app.extensions["callcenter.redis"].hget(
-            open_pages.KEY.format(ticket_id=billing_ticket), "sid-alive"))["at"] == now + open_pages.STALE_SECONDS
+            open_pages.KEY.format(ticket_id=billing_ticket), "sid-alive"))["at"] == pytest.approx(
+            now + open_pages.STALE_SECONDS, abs=0.01)  # Redis's cjson keeps 14 digits
+
+
+def test_a_page_left_open_after_its_ticket_moved_team_is_not_named_to_the_new_team(app, api, listen, billing_ticket,
+                                                                                    world):
+    anna, nina = listen("anna@test.cc"), listen("nina@test.cc")
+    anna.client.call("ticket.view", {"ticket_id": billing_ticket}, namespace="/console")
+    with app.app_context():
+        from callcenter.extensions import db
+        from callcenter.tickets.models import Ticket
+
+        db.session.get(Ticket, billing_ticket).team_id = world.teams["Network"]  # moved, as routing would
+        db.session.commit()
+    nina.client.call("ticket.view", {"ticket_id": billing_ticket}, namespace="/console")
+    assert _names(_viewers_of(nina.collect(1.0), billing_ticket)) == [("Nina", False)]
+
+
+def test_typing_after_leaving_does_not_bring_the_entry_back(app, billing_ticket):
+    with app.app_context():
+        now = time.time()
+        open_pages.view(billing_ticket, "sid-1", 1, "Anna", now)
+        assert open_pages.typing(billing_ticket, "sid-1", True, now) is True
+        assert open_pages.typing(billing_ticket, "sid-1", True, now) is False  # no change
+        open_pages.leave(billing_ticket, "sid-1")
+        assert open_pages.typing(billing_ticket, "sid-1", False, now) is False
+        open_pages.still_here("sid-1", now)
+        assert open_pages.viewers(billing_ticket, now) == []
