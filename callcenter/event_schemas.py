@@ -116,7 +116,7 @@ class PopTicket(Schema):
 class PopMatch(Schema):
     customer = fields.Nested(PopCustomer, required=True)
     open_tickets = fields.List(fields.Nested(PopTicket), required=True)
-    other_open_tickets = fields.Integer(required=True)
+    other_open_tickets = fields.Integer(required=True, metadata={"description": "open tickets held by teams the agent is not in"})
 
 
 class CallScreenPop(_Event):

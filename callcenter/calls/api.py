@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ..actions import calls as actions
 from ..auth.api_auth import current_actor
+from ..event_schemas import PopMatch
 from ..schemas_common import Id
 
 blp = Blueprint("calls", __name__, url_prefix="/api/v1/calls", description="Incoming calls and the screen pop")
@@ -20,31 +21,12 @@ class CallIn(Schema):
                            metadata={"description": "the number dialled (a hotline), if known"})
 
 
-class MatchCustomer(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    tier = fields.String()
-
-
-class OpenTicket(Schema):
-    id = fields.Integer()
-    reference = fields.String()
-    subject = fields.String()
-    status = fields.String()
-
-
-class Match(Schema):
-    customer = fields.Nested(MatchCustomer)
-    open_tickets = fields.List(fields.Nested(OpenTicket))
-    other_open_tickets = fields.Integer(metadata={"description": "open tickets held by teams the agent is not in"})
-
-
 class CallOut(Schema):
     id = fields.Integer()
     caller = fields.String()
     called = fields.String(allow_none=True)
     agent_id = fields.Integer(allow_none=True)
-    matches = fields.List(fields.Nested(Match))
+    matches = fields.List(fields.Nested(PopMatch))  # what call.screen_pop carries, one definition
 
 
 @blp.route("", methods=["POST"])
