@@ -1,7 +1,6 @@
 """Agent pages. Thin: parse a form, call one service, show the result or the error."""
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import (
@@ -15,11 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..actions import assignment, offers, tickets, transfers
+from ..actions import bulk as bulk_actions
 from ..actions import customers as customer_actions
+from ..actions import offers, tickets, transfers
 from ..actions import presence as presence_actions
 from ..agents.load import loads
 from ..auth.models import Role, Team, User
@@ -32,7 +32,6 @@ from ..errors import DomainError
 from ..events import current_seq
 from ..extensions import db
 from ..followups import queries as followup_queries
-from ..followups.models import FollowUp, FollowUpStatus
 from ..forms_common import category_choices, channel_choices, kind_choices
 from ..i18n import language_code, safe_next
 from ..routing.models import Offer, OfferStatus
@@ -46,6 +45,7 @@ from ..tickets.labels import staff_status as status_label
 from ..tickets.models import Ticket, TicketEvent, TicketMessage
 from ..tickets.queries import apply_filters, visible_tickets
 from ..tickets.schemas import TicketListArgs
+from . import queue
 from .forms import AssignForm, BulkForm, MessageForm, PhoneTicketForm, PromiseForm, TransitionForm, to_utc
 
 bp = staff_blueprint("desk", __name__)
@@ -53,9 +53,7 @@ PER_PAGE = 25
 _actor = page_actor
 
 
-VIEWS = ("mine", "unassigned", "overdue", "team")  # the saved views above the list
 FILTERS = ("status", "priority", "kind", "channel", "category", "q", "page", "team", "assignee_id")
-DUE_SOON = timedelta(minutes=30)
 EARLIER_SHOWN = 5  # the customer panel's earlier tickets and answers; the customer page has them all
 
 
@@ -85,19 +83,11 @@ def _queue() -> dict:
         problems = sorted(err.messages)
         args = TicketListArgs().load({k: v for k, v in wanted.items() if k not in err.messages})
     view = request.args.get("view") or ("mine" if request.args.get("mine") else "")
-    sort = request.args.get("sort") or ("sla" if view in ("mine", "overdue") else "newest")
+    sort = request.args.get("sort") or queue.default_sort(view)
     if sort not in ticket_queries.SORTS:
         problems.append("sort")
         sort = "newest"
-    stmt = apply_filters(visible_tickets(_actor()), args)
-    if view == "mine":
-        stmt = stmt.where(Ticket.assignee_id == current_user.id, Ticket.status.in_(lifecycle.OPEN_STATUSES))
-    elif view == "unassigned":
-        stmt = stmt.where(Ticket.assignee_id.is_(None), Ticket.status.in_(lifecycle.OPEN_STATUSES))
-    elif view == "overdue":
-        stmt = stmt.where(Ticket.sla_state == "breached", Ticket.status.in_(lifecycle.OPEN_STATUSES))
-    elif view == "team":
-        stmt = stmt.where(Ticket.team_id.in_(current_user.team_ids or {-1}))
+    stmt = queue.in_view(apply_filters(visible_tickets(_actor()), args), view, _actor())
     stmt = ticket_queries.ordered(stmt.options(selectinload(Ticket.customer), selectinload(Ticket.assignee),
                                                selectinload(Ticket.team)), sort)
     result = paginate(db.session, stmt, args["page"], PER_PAGE)
@@ -111,31 +101,13 @@ def _queue() -> dict:
 
 
 def _counters() -> dict:
-    """The console's counters, in one statement: the agent's open work, what waits in their
-    teams, their work whose SLA runs out within DUE_SOON (or already has), and the follow-ups
-    they hold."""
-    me, now = current_user.id, utcnow()
-    open_ = Ticket.status.in_(lifecycle.OPEN_STATUSES)
-    mine = and_(Ticket.assignee_id == me, open_)
-    due = ticket_queries.sla_due()
-    row = db.session.execute(select(
-        func.count().filter(mine),
-        func.count().filter(Ticket.assignee_id.is_(None), open_, Ticket.team_id.in_(current_user.team_ids or {-1})),
-        func.count().filter(mine, or_(Ticket.sla_state == "breached", due <= now + DUE_SOON)),
-        select(func.count()).select_from(FollowUp).where(FollowUp.assignee_id == me,
-                                                         FollowUp.status == FollowUpStatus.assigned)
-        .scalar_subquery(),
-    ).select_from(Ticket).where(or_(mine, Ticket.assignee_id.is_(None)))).one()
-    return dict(zip(("mine", "waiting", "due_soon", "followups"), row, strict=True))
-
-
-BULK_LIMIT = 100
+    return queue.counters(_actor(), utcnow())
 
 
 @bp.route("/bulk", methods=["POST"])
 def bulk():
-    """Assign or move the ticked tickets, each through its own action (its own rules and
-    transaction): what could not be done is named with the reason, the rest is done."""
+    """Assign or move the ticked tickets (actions/bulk.py): what could not be done is named with
+    the reason, the rest is done."""
     form = BulkForm()
     back = safe_next(request.form.get("next"), url_for("desk.index"))
     if not form.validate_on_submit():
@@ -143,21 +115,12 @@ def bulk():
             for message in errors:
                 flash(message, "error")
         return redirect(back)
-    ids = list(dict.fromkeys(i for i in form.ticket_ids.data if 0 < i < 2**31))[:BULK_LIMIT]
-    done, refused = 0, []
-    for ticket_id in ids:
-        try:
-            if form.action.data == "assign":
-                assignment.assign(ticket_id, form.agent_id.data or current_user.id, _actor())
-            else:
-                tickets.transition(ticket_id, form.to.data or "", _actor())
-            done += 1
-        except DomainError as err:
-            refused.append(_refusal(ticket_id, err))
+    done, refused = bulk_actions.apply(form.ticket_ids.data, form.action.data, _actor(),
+                                       agent_id=form.agent_id.data, to=form.to.data or "")
     if done:
         flash(ngettext("%(num)d ticket done.", "%(num)d tickets done.", done), "success")
-    for line in refused:
-        flash(line, "error")
+    for ticket_id, err in refused:
+        flash(_refusal(ticket_id, err), "error")
     return redirect(back)
 
 
@@ -174,9 +137,7 @@ def _refusal(ticket_id: int, err: DomainError) -> str:
 def next_ticket():
     """The "next" button: the agent's most urgent open ticket (breached first, then least SLA
     time left), or the list when they hold none."""
-    stmt = ticket_queries.ordered(select(Ticket.id).where(Ticket.assignee_id == current_user.id,
-                                                          Ticket.status.in_(lifecycle.OPEN_STATUSES)), "sla")
-    ticket_id = db.session.scalar(stmt.limit(1))
+    ticket_id = queue.most_urgent(_actor())
     if ticket_id is None:
         flash(_("You hold no open ticket."), "info")
         return redirect(url_for("desk.index", view="mine"))
