@@ -168,8 +168,7 @@ def test_a_supervisor_gives_an_agents_ticket_to_another_agent(app, client, world
     login(client, "boss@test.cc")
     html, token = _page(client)
     assert f'action="/desk/agents/tickets/{tid}/reassign"' in _row(html, world.id("anna"))
-    r = client.post(f"/desk/agents/tickets/{tid}/reassign", headers={"Accept-Language": "en"},
-                    data={"csrf_token": token, "agent_id": world.id("bert"), "from_agent": world.id("anna")})
+    r = _reassign(client, token, tid, world.id("bert"), world.id("anna"))
     assert r.status_code == 302
     assert _assignee(app, tid) == world.id("bert")
     html, _ = _page(client)
@@ -186,8 +185,7 @@ def test_giving_a_ticket_to_someone_at_capacity_is_a_message_that_keeps_the_choi
     tid = _held_by(app, world, "anna")
     login(client, "boss@test.cc")
     _, token = _page(client)
-    r = client.post(f"/desk/agents/tickets/{tid}/reassign", headers={"Accept-Language": "en"},
-                    data={"csrf_token": token, "agent_id": world.id("bert"), "from_agent": world.id("anna")})
+    r = _reassign(client, token, tid, world.id("bert"), world.id("anna"))
     html = r.get_data(as_text=True)
     assert r.status_code == 409 and "Bert is at capacity (1 of 1)." in html
     assert _assignee(app, tid) == world.id("anna")
@@ -216,18 +214,22 @@ def test_a_ticket_that_moved_since_the_page_was_drawn_is_not_moved_again(app, cl
     _, token = _page(client)
     with app.app_context():
         assignment.assign(tid, world.id("nina"), actor_of(world, "boss"))  # meanwhile, another supervisor
-    r = client.post(f"/desk/agents/tickets/{tid}/reassign", headers={"Accept-Language": "en"},
-                    data={"csrf_token": token, "agent_id": world.id("bert"), "from_agent": world.id("anna")})
+    r = _reassign(client, token, tid, world.id("bert"), world.id("anna"))
     assert r.status_code == 409 and "has moved since the page was drawn" in r.get_data(as_text=True)
     assert _assignee(app, tid) == world.id("nina")
+
+
+def _reassign(client, token, ticket_id, agent_id, from_agent):
+    """The board's reassign form, as an English-speaking supervisor sends it."""
+    return client.post(f"/desk/agents/tickets/{ticket_id}/reassign", headers={"Accept-Language": "en"},
+                       data={"csrf_token": token, "agent_id": agent_id, "from_agent": from_agent})
 
 
 def test_a_reassign_without_anyone_chosen_is_a_message(app, client, world):
     tid = _held_by(app, world, "anna")
     login(client, "boss@test.cc")
     _, token = _page(client)
-    r = client.post(f"/desk/agents/tickets/{tid}/reassign", headers={"Accept-Language": "en"},
-                    data={"csrf_token": token, "agent_id": "", "from_agent": world.id("anna")})
+    r = _reassign(client, token, tid, "", world.id("anna"))
     assert r.status_code == 400 and "Choose who takes the ticket." in r.get_data(as_text=True)
     assert _assignee(app, tid) == world.id("anna")
 
@@ -236,8 +238,7 @@ def test_giving_a_ticket_to_nobody_that_exists_is_a_message(app, client, world):
     tid = _held_by(app, world, "anna")
     login(client, "boss@test.cc")
     _, token = _page(client)
-    r = client.post(f"/desk/agents/tickets/{tid}/reassign", headers={"Accept-Language": "en"},
-                    data={"csrf_token": token, "agent_id": 999999, "from_agent": world.id("anna")})
+    r = _reassign(client, token, tid, 999999, world.id("anna"))
     assert r.status_code == 422 and "No active agent with id 999999." in r.get_data(as_text=True)
     assert _assignee(app, tid) == world.id("anna")
 
