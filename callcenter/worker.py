@@ -8,8 +8,9 @@ seconds:
 
 - schedules every periodic job that has no run waiting (schedule.ensure_scheduled: the job
   ids name their time slot, so several workers doing it at once collapse into one job);
-- restarts its scheduler if it stopped (a scheduler dies when Redis goes away), first
-  breaking the lock of a scheduler that stopped sending heartbeats (a killed worker's).
+- restarts its scheduler if it stopped (a scheduler dies when Redis goes away), or if a
+  queue has no live scheduler, first breaking the lock of a scheduler that stopped sending
+  heartbeats (a killed worker's).
 
 The database is the truth: the periodic sweeps rebuild the lost per-clock timers from it.
 """
@@ -38,22 +39,24 @@ TICK_SECONDS = 5.0
 # A scheduler beats every second; one silent for this long is dead (or stuck), and its lock
 # is taken so another can move the due jobs.
 STALE_AFTER_SECONDS = 10.0
+SCHEDULER_STOP_SECONDS = 5.0
 
 
-def stale_owner(connection, queue_name: str, now: datetime) -> str | None:
-    """The owner of the queue's scheduler lock, if it stopped sending heartbeats."""
+def lock_owner(connection, queue_name: str) -> str | None:
+    """The scheduler holding the queue's lock, if any."""
     owner = connection.get(RQScheduler.get_locking_key(queue_name))
-    if owner is None:
-        return None
-    owner = owner.decode() if isinstance(owner, bytes) else owner
-    beat = connection.hget(SCHEDULER_KEY_TEMPLATE % owner, "last_heartbeat")
-    if beat is not None:
-        last = utcparse(beat.decode() if isinstance(beat, bytes) else beat)
-        if last.tzinfo is None:
-            last = last.replace(tzinfo=timezone.utc)
-        if (now - last).total_seconds() < STALE_AFTER_SECONDS:
-            return None
-    return owner
+    return owner.decode() if isinstance(owner, bytes) else owner
+
+
+def is_silent(connection, scheduler_name: str, now: datetime) -> bool:
+    """Whether the scheduler stopped sending heartbeats (dead, or stuck)."""
+    beat = connection.hget(SCHEDULER_KEY_TEMPLATE % scheduler_name, "last_heartbeat")
+    if beat is None:
+        return True
+    last = utcparse(beat.decode() if isinstance(beat, bytes) else beat)
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=timezone.utc)
+    return (now - last).total_seconds() >= STALE_AFTER_SECONDS
 
 
 class Timekeeper(threading.Thread):
@@ -79,20 +82,49 @@ class Timekeeper(threading.Thread):
         self.revive_scheduler()
 
     def revive_scheduler(self) -> None:
+        """Take every queue no live scheduler holds. A scheduler process keeps the locks it took
+        when it started: two workers starting together can split the queues between them, and
+        when the other one dies, this one's running scheduler would never take its queues (RQ
+        looks again after ten minutes). So a scheduler running without them is restarted."""
         scheduler = self.worker.scheduler
         if scheduler is None:
             return
         with self.lock:
-            if scheduler._process is not None and scheduler._process.is_alive():
+            orphaned = self.orphaned_queues(scheduler)
+            running = scheduler._process is not None and scheduler._process.is_alive()
+            if running and not orphaned:
                 return
-            now = datetime.now(timezone.utc)
-            for name in scheduler._queue_names:
-                owner = stale_owner(self.connection, name, now)
-                if owner and owner != scheduler.name:
-                    release_lock(self.connection, RQScheduler.get_locking_key(name), owner)
-                    log.warning("timekeeper: broke the scheduler lock of %s held by silent scheduler %s", name, owner)
+            if running:
+                log.warning("timekeeper: restarting the scheduler to take %s", ", ".join(orphaned))
+                self.stop_scheduler_process(scheduler)
             if scheduler.acquire_locks(auto_start=True):
                 log.warning("timekeeper: scheduler (re)started for %s", ", ".join(sorted(scheduler.acquired_locks)))
+
+    def orphaned_queues(self, scheduler: RQScheduler) -> list[str]:
+        """The queues whose lock is free, or held by a silent scheduler (that lock is broken)."""
+        now = datetime.now(timezone.utc)
+        orphaned = []
+        for name in scheduler._queue_names:
+            owner = lock_owner(self.connection, name)
+            if owner == scheduler.name:
+                continue
+            if owner is not None:
+                if not is_silent(self.connection, owner, now):
+                    continue
+                release_lock(self.connection, RQScheduler.get_locking_key(name), owner)
+                log.warning("timekeeper: broke the scheduler lock of %s held by silent scheduler %s", name, owner)
+            orphaned.append(name)
+        return orphaned
+
+    @staticmethod
+    def stop_scheduler_process(scheduler: RQScheduler) -> None:
+        """SIGTERM: the scheduler finishes its pass and gives its locks back."""
+        process = scheduler._process
+        process.terminate()
+        process.join(SCHEDULER_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()  # its locks stay under this scheduler's name: acquire_locks refreshes them
+            process.join(SCHEDULER_STOP_SECONDS)
 
 
 # RQ's INFO lines about routine work: a periodic run (its id, or its description) and the

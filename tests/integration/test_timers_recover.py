@@ -94,3 +94,30 @@ def test_a_worker_killed_holding_the_schedulers_lock_leaves_the_timers_to_the_ot
     assert len(fired) == 1
     late = (fired[0] - due).total_seconds()
     assert late < LATE_AT_MOST, late
+
+
+def test_a_queue_whose_scheduler_died_is_taken_over_by_a_worker_scheduling_the_others(app, api, world, redis, tmp_path):
+    """Two workers starting together can split the queues' scheduler locks between them. The
+    one holding `high` (the SLA timers and sweeps) then dies: the survivor, whose own scheduler
+    runs for the other queues, must take `high` over too."""
+    from datetime import datetime, timezone
+
+    from rq.utils import utcformat
+
+    dead = "dead-worker-scheduler"
+    # the fault as it stands after the kill: high's lock held by a scheduler whose last
+    # heartbeat was just now and which will never beat again (RQ's own TTL: interval + 60)
+    redis.hset(SCHEDULER_KEY_TEMPLATE % dead, mapping={"name": dead, "last_heartbeat": utcformat(datetime.now(timezone.utc))})
+    redis.expire(SCHEDULER_KEY_TEMPLATE % dead, 61)
+    redis.set(RQScheduler.get_locking_key("high"), dead, ex=61)
+    _policy(api, first=2)
+    worker = start_worker(_env(app), tmp_path / "worker.log")
+    try:
+        wait_until(lambda: redis.get(RQScheduler.get_locking_key("default")) not in (None, dead.encode()), 30,
+                   what="the worker's scheduler to take the other queues")
+        ticket_id, due = _ticket(app, api)
+        fired = wait_until(lambda: _breaches(app, ticket_id), 55, what="the breach (high's scheduler taken over)")
+    finally:
+        kill(worker)
+    assert len(fired) == 1
+    assert (fired[0] - due).total_seconds() < 50
