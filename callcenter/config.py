@@ -49,6 +49,14 @@ class BaseConfig:
     BABEL_SUPPORTED_LOCALES = ["en", "zh_CN"]
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+    # Service level and abandonment (docs/KPIS.md): answered within this many seconds; whether
+    # abandons count against the service level; abandons quicker than this many seconds are
+    # "short" and, unless counted, left out of both figures.
+    KPI_SERVICE_LEVEL_SECONDS = int(os.environ.get("KPI_SERVICE_LEVEL_SECONDS", "20"))
+    KPI_SERVICE_LEVEL_GOAL = float(os.environ.get("KPI_SERVICE_LEVEL_GOAL", "0.8"))
+    KPI_COUNT_ABANDONS = os.environ.get("KPI_COUNT_ABANDONS", "1") == "1"
+    KPI_SHORT_ABANDON_SECONDS = int(os.environ.get("KPI_SHORT_ABANDON_SECONDS", "10"))
+    KPI_COUNT_SHORT_ABANDONS = os.environ.get("KPI_COUNT_SHORT_ABANDONS", "0") == "1"
     WTF_CSRF_TIME_LIMIT = None
     # Bodies larger than this are refused (413) before anything reads them.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))

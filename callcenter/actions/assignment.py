@@ -31,6 +31,7 @@ def give(ticket: Ticket, agent: User, actor: Actor, now: datetime, fx: Effects, 
     offers.withdraw_for_ticket(ticket, actor, now, fx)
     previous_rooms = rooms_for(ticket)
     ticket.assignee, ticket.assignee_id, ticket.assigned_at = agent, agent.id, now
+    changes.record_answer(ticket, now)
     if ticket.team_id not in agent.team_ids and agent.teams:
         audit.set_field(ticket, "team_id", agent.teams[0].id, actor)
     audit.record(ticket, "assigned", actor, field="assignee", before=before,

@@ -6,15 +6,34 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from ..auth.api_auth import current_actor
 from ..db_types import utcnow
 from ..errors import ValidationFailed
 from ..schemas_common import Instant
-from . import queries
+from . import formulas, queries
+from . import summary as figures
 
 blp = Blueprint("kpi_api", __name__, url_prefix="/api/v1/kpi", description="Figures for wallboards.")
+
+
+def service_level_rules() -> formulas.ServiceLevelRules:
+    """The desk's settings for service level and abandons (config KPI_*, docs/KPIS.md)."""
+    c = current_app.config
+    return formulas.ServiceLevelRules(threshold_seconds=c["KPI_SERVICE_LEVEL_SECONDS"],
+                                      count_abandons=c["KPI_COUNT_ABANDONS"],
+                                      short_abandon_seconds=c["KPI_SHORT_ABANDON_SECONDS"],
+                                      count_short_abandons=c["KPI_COUNT_SHORT_ABANDONS"])
+
+
+def period(args: dict) -> tuple:
+    """[from, to): to defaults to now, from to 30 days before to."""
+    end = args.get("end") or utcnow()
+    start = args.get("start") or end - timedelta(days=30)
+    if start >= end:
+        raise ValidationFailed(_("The period must end after it starts."), {"fields": {"from": ["after to"]}})
+    return start, end
 
 
 class BoardArgs(Schema):
@@ -74,10 +93,7 @@ class FollowUpFigures(Schema):
 @blp.response(200, FollowUpFigures)
 def followup_figures(args):
     """Satisfaction (CSAT, NPS) and callback success over a period (supervisors and admins)."""
-    end = args.get("end") or utcnow()
-    start = args.get("start") or end - timedelta(days=30)
-    if start >= end:
-        raise ValidationFailed(_("The period must end after it starts."), {"fields": {"from": ["after to"]}})
+    start, end = period(args)
     return queries.followup_figures(current_actor(), start, end, team=args.get("team"))
 
 
@@ -87,3 +103,123 @@ def followup_figures(args):
 def sla_board(args):
     """Open tickets by SLA state and the ones at risk, worst first, as the wallboard shows them."""
     return queries.sla_board(current_actor(), utcnow(), current_app.config["DISPLAY_TIMEZONE"], team=args.get("team"))
+
+
+class RatioOut(Schema):
+    value = fields.Float(allow_none=True, metadata={"description": "numerator / denominator; null when nothing counts"})
+    numerator = fields.Float()
+    denominator = fields.Float()
+
+
+class AgentStates(Schema):
+    available = fields.Integer(metadata={"description": "available with a free seat"})
+    busy = fields.Integer(metadata={"description": "available, every seat taken"})
+    away = fields.Integer()
+    offline = fields.Integer()
+
+
+class QueueNow(Schema):
+    waiting = fields.Integer(metadata={"description": "tickets waiting for an agent now"})
+    oldest_wait_seconds = fields.Integer()
+
+
+class Rules(Schema):
+    threshold_seconds = fields.Integer()
+    count_abandons = fields.Boolean()
+    short_abandon_seconds = fields.Integer()
+    count_short_abandons = fields.Boolean()
+
+
+_DEFINED = "defined in docs/KPIS.md"
+
+
+class Summary(Schema):
+    start = fields.DateTime(format="iso", data_key="from")
+    end = fields.DateTime(format="iso", data_key="to")
+    generated_at = fields.DateTime(format="iso")
+    team = fields.String(allow_none=True)
+    service_level = fields.Float(allow_none=True, metadata={"description": "answered within the threshold, " + _DEFINED})
+    asa_seconds = fields.Float(allow_none=True, metadata={"description": "average speed of answer"})
+    aht_seconds = fields.Float(allow_none=True, metadata={"description": "average handle time"})
+    fcr_rate = fields.Float(allow_none=True, metadata={"description": "first contact resolution"})
+    abandonment_rate = fields.Float(allow_none=True)
+    backlog = fields.Integer(metadata={"description": "open tickets now"})
+    sla_breach_rate = fields.Float(allow_none=True)
+    reopen_rate = fields.Float(allow_none=True)
+    csat_avg = fields.Float(allow_none=True)
+    nps = fields.Float(allow_none=True)
+    callback_success_rate = fields.Float(allow_none=True)
+    agents = fields.Nested(AgentStates)
+    queue = fields.Nested(QueueNow)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "the counts the figures are made of"})
+    rules = fields.Nested(Rules)
+    metrics = fields.Dict(keys=fields.String(), values=fields.Nested(RatioOut),
+                          metadata={"description": "each figure with its numerator and denominator"})
+
+
+@blp.route("/summary")
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, Summary)
+def summary(args):
+    """Every figure of a period [from, to) (default: the last 30 days), for a team or everybody;
+    backlog, agents and queue as they stand now (supervisors and admins)."""
+    start, end = period(args)
+    return figures.summary(current_actor(), start, end, utcnow(), service_level_rules(), team=args.get("team"))
+
+
+class MetricOut(RatioOut):
+    metric = fields.String()
+    start = fields.DateTime(format="iso", data_key="from")
+    end = fields.DateTime(format="iso", data_key="to")
+    team = fields.String(allow_none=True)
+
+
+@blp.route("/metrics/<string:name>")
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, MetricOut)
+def metric(args, name):
+    """One figure of a period with its numerator and denominator: the same number the summary,
+    the wallboard and the report show for the same filters."""
+    if name not in figures.METRICS:
+        raise ValidationFailed(_("No such figure."), {"fields": {"name": ["one of " + ", ".join(figures.METRICS)]}},
+                               code="unknown_metric")
+    start, end = period(args)
+    out = figures.summary(current_actor(), start, end, utcnow(), service_level_rules(), team=args.get("team"))
+    return {"metric": name, "start": start, "end": end, "team": args.get("team"), **out["metrics"][name]}
+
+
+class StaffingArgs(Schema):
+    arrivals = fields.Float(required=True, validate=validate.Range(min=0, max=1_000_000),
+                            metadata={"description": "contacts arriving in the interval"})
+    interval_seconds = fields.Integer(load_default=1800, validate=validate.Range(min=60, max=86400))
+    aht_seconds = fields.Float(required=True, validate=validate.Range(min=1, max=86400 * 7))
+    target_seconds = fields.Float(load_default=20, validate=validate.Range(min=0, max=86400))
+    service_level = fields.Float(load_default=0.8, validate=validate.Range(min=0.01, max=0.9999))
+    shrinkage = fields.Float(load_default=0.0, validate=validate.Range(min=0, max=0.95))
+    max_occupancy = fields.Float(load_default=1.0, validate=validate.Range(min=0.05, max=1))
+
+
+class StaffingOut(Schema):
+    traffic_erlangs = fields.Float(metadata={"description": "A = arrivals / interval x AHT"})
+    agents = fields.Integer(metadata={"description": "the fewest agents on the phones that reach the goal"})
+    scheduled_agents = fields.Integer(metadata={"description": "agents to schedule once shrinkage is taken"})
+    service_level = fields.Float(metadata={"description": "the service level those agents reach"})
+    asa_seconds = fields.Float()
+    occupancy = fields.Float()
+    waiting_probability = fields.Float(metadata={"description": "Erlang C: the chance a contact waits"})
+
+
+@blp.route("/staffing")
+@blp.arguments(StaffingArgs, location="query")
+@blp.response(200, StaffingOut)
+def staffing(args):
+    """Erlang C: the agents needed for a service-level goal, for numbers the caller chooses."""
+    queries.require_supervisor(current_actor())
+    try:
+        return formulas.staffing(args["arrivals"], args["interval_seconds"], args["aht_seconds"],
+                                 args["target_seconds"], args["service_level"], args["shrinkage"],
+                                 args["max_occupancy"])
+    except ValueError:
+        raise ValidationFailed(_("These numbers need more than 100,000 agents: check the arrivals and the handle time."),
+                               {"fields": {"arrivals": ["too many"]}}) from None

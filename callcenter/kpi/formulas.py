@@ -1,6 +1,8 @@
 """KPI arithmetic. Pure: plain numbers and dicts in, numbers out; no Flask, no SQLAlchemy."""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -54,3 +56,149 @@ def callback_success_rate(reached: int, unreachable: int) -> float | None:
     """Of the callbacks that ended (reached or not), the share where the customer was reached.
     Cancelled ones are no try and do not count."""
     return share(reached, reached + unreachable)
+
+
+# ---------------------------------------------------------------- queue, handling and quality
+# Each figure is defined once here; docs/KPIS.md says for each which tickets count and whose
+# definition it follows. The database sums and counts (kpi/queries.py); these divide.
+
+
+@dataclass(frozen=True)
+class ServiceLevelRules:
+    """How service level and abandonment treat abandons (settings: vendors disagree).
+
+    Defaults: 80/20's 20 seconds; abandons count against the service level (COPC, ICMI, and
+    Genesys Cloud's default); abandons within short_abandon_seconds are left out of both the
+    service level and the abandonment rate (Freshcaller removes short abandons; Genesys makes it
+    an option)."""
+
+    threshold_seconds: int = 20
+    count_abandons: bool = True
+    short_abandon_seconds: int = 10
+    count_short_abandons: bool = False
+
+
+@dataclass(frozen=True)
+class QueueOutcomes:
+    """The tickets whose first wait in the queue ended in a period: answered (first taken by an
+    agent) or abandoned (cancelled before any agent took them)."""
+
+    answered: int = 0
+    answered_within_threshold: int = 0
+    answered_wait_seconds: int = 0  # the sum of the answered tickets' waits
+    abandoned: int = 0
+    short_abandoned: int = 0  # of the abandoned, those within short_abandon_seconds
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A figure with the two counts it is made of, so that every number can be checked."""
+
+    value: float | None
+    numerator: float
+    denominator: float
+
+
+def ratio(numerator: float, denominator: float, digits: int = 4) -> Ratio:
+    return Ratio(round(numerator / denominator, digits) if denominator else None, numerator, denominator)
+
+
+def counted_abandons(outcomes: QueueOutcomes, rules: ServiceLevelRules) -> int:
+    """The abandons that count: all of them, or without the short ones."""
+    return outcomes.abandoned - (0 if rules.count_short_abandons else outcomes.short_abandoned)
+
+
+def service_level(outcomes: QueueOutcomes, rules: ServiceLevelRules) -> Ratio:
+    """Answered within the threshold / (answered + the abandons that count), Genesys Cloud's
+    formula with its switches; with count_abandons off, answered within / answered (Amazon
+    Connect's historical "service level X")."""
+    denominator = outcomes.answered + (counted_abandons(outcomes, rules) if rules.count_abandons else 0)
+    return ratio(outcomes.answered_within_threshold, denominator)
+
+
+def abandonment_rate(outcomes: QueueOutcomes, rules: ServiceLevelRules) -> Ratio:
+    """The abandons that count / (answered + the abandons that count)."""
+    abandons = counted_abandons(outcomes, rules)
+    return ratio(abandons, outcomes.answered + abandons)
+
+
+def average(total: float, count: int, digits: int = 1) -> Ratio:
+    """total / count: the average speed of answer (waits of the answered / answered) and the
+    average handle time (handle seconds of the resolved / resolved)."""
+    return ratio(total, count, digits)
+
+
+def nps_ratio(promoters: int, detractors: int, answers: int) -> Ratio:
+    """The net promoter score in points: 100 x (promoters - detractors) / answers (0-10 scale:
+    promoters 9-10, detractors 0-6), as net_promoter_score."""
+    return Ratio(round(100 * (promoters - detractors) / answers, 1) if answers else None,
+                 promoters - detractors, answers)
+
+
+# ---------------------------------------------------------------- Erlang C (staffing)
+
+
+def traffic_intensity(arrivals: float, interval_seconds: float, aht_seconds: float) -> float:
+    """The offered load in Erlangs: A = arrivals / interval x AHT."""
+    return arrivals / interval_seconds * aht_seconds
+
+
+def waiting_probability(agents: int, traffic: float) -> float:
+    """Erlang C: the probability that a contact waits, with N agents and A Erlangs. Worked out
+    through Erlang B's recurrence (B(0) = 1, B(n) = A·B / (n + A·B)), which stays exact where
+    the factorials of the textbook form overflow."""
+    if traffic <= 0:
+        return 0.0
+    if agents <= traffic:
+        return 1.0
+    b = 1.0
+    for n in range(1, agents + 1):
+        b = traffic * b / (n + traffic * b)
+    return agents * b / (agents - traffic * (1 - b))
+
+
+def erlang_service_level(agents: int, traffic: float, target_seconds: float, aht_seconds: float) -> float:
+    """The share answered within the target: 1 - P(wait)·e^(-(N - A)·T / AHT)."""
+    if traffic <= 0:
+        return 1.0
+    if agents <= traffic:
+        return 0.0
+    return 1 - waiting_probability(agents, traffic) * math.exp(-(agents - traffic) * target_seconds / aht_seconds)
+
+
+def erlang_asa(agents: int, traffic: float, aht_seconds: float) -> float:
+    """The average speed of answer: P(wait)·AHT / (N - A)."""
+    if traffic <= 0:
+        return 0.0
+    if agents <= traffic:
+        return math.inf
+    return waiting_probability(agents, traffic) * aht_seconds / (agents - traffic)
+
+
+MAX_AGENTS = 100_000
+
+
+def staffing(arrivals: float, interval_seconds: float, aht_seconds: float, target_seconds: float,
+             service_level_goal: float, shrinkage: float = 0.0, max_occupancy: float = 1.0) -> dict:
+    """The fewest agents that reach the service-level goal without passing the maximum
+    occupancy, and the agents to schedule once shrinkage (breaks, training, absence) takes its
+    share: ceil(N / (1 - shrinkage))."""
+    traffic = traffic_intensity(arrivals, interval_seconds, aht_seconds)
+    agents = math.ceil(traffic) if traffic > 0 else 0
+    if traffic > 0 and agents == traffic:
+        agents += 1  # N = A never empties the queue
+    while traffic > 0 and (erlang_service_level(agents, traffic, target_seconds, aht_seconds) < service_level_goal
+                           or traffic / agents > max_occupancy):
+        agents += 1
+        if agents > MAX_AGENTS:
+            raise ValueError("more than 100,000 agents: check the arrivals and the handle time")
+    scheduled = math.ceil(round(agents / (1 - shrinkage), 9)) if agents else 0
+    return {
+        "traffic_erlangs": round(traffic, 4),
+        "agents": agents,
+        "scheduled_agents": scheduled,
+        "service_level": round(erlang_service_level(agents, traffic, target_seconds, aht_seconds), 4),
+        "asa_seconds": round(erlang_asa(agents, traffic, aht_seconds), 1) if agents else 0.0,
+        "occupancy": round(traffic / agents, 4) if agents else 0.0,
+        "waiting_probability": round(waiting_probability(agents, traffic), 4),
+    }

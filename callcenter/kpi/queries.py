@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..actors import Actor
@@ -30,7 +30,7 @@ def require_supervisor(actor: Actor) -> None:
         raise Forbidden(_("Only supervisors and admins see the wallboard."))
 
 
-def _team_id(team: str | None) -> int | None:
+def team_id_of(team: str | None) -> int | None:
     if not team:
         return None
     team_id = db.session.scalar(select(Team.id).where(Team.name == team))
@@ -53,7 +53,7 @@ def _name_promises(entries: list[dict]) -> None:
 def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, limit: int = 30) -> dict:
     """Open tickets by SLA state, the ones at risk with their worst clock, and today's firings."""
     require_supervisor(actor)
-    team_id = _team_id(team)
+    team_id = team_id_of(team)
     open_tickets = visible_tickets(actor).where(Ticket.status.in_(lifecycle.OPEN_STATUSES))
     if team_id is not None:
         open_tickets = open_tickets.where(Ticket.team_id == team_id)
@@ -102,28 +102,38 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
             "at_risk": formulas.at_risk_order(entries)[:limit], "today": today, "queue": queue_stats(now, team_id)}
 
 
-def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | None = None) -> dict:
-    """Satisfaction and callbacks over [start, end): CSAT and NPS of the survey answers given then,
-    and the share of callbacks that ended then with the customer reached. Two statements."""
-    require_supervisor(actor)
-    team_id = _team_id(team)
-    answers = (select(Survey.csat, Survey.nps).join(Ticket, Ticket.id == Survey.ticket_id)
-               .where(Survey.answered_at >= start, Survey.answered_at < end))
+def followup_counts(start: datetime, end: datetime, team_id: int | None = None) -> dict:
+    """Survey answers given in [start, end) (CSAT sums, NPS promoters and detractors) and the
+    callbacks that ended then, reached or not. Two statements."""
+    answered = and_(Survey.answered_at >= start, Survey.answered_at < end)
+    answers = select(func.count(), func.coalesce(func.sum(Survey.csat), 0), func.count(Survey.csat),
+                     func.coalesce(func.sum(case((Survey.nps >= 9, 1), else_=0)), 0),
+                     func.coalesce(func.sum(case((Survey.nps <= 6, 1), else_=0)), 0),
+                     func.count(Survey.nps)).where(answered)
     ended = (select(FollowUp.status, func.count()).where(
         FollowUp.kind == FollowUpKind.callback, FollowUp.closed_at >= start, FollowUp.closed_at < end,
         FollowUp.status.in_([FollowUpStatus.completed, FollowUpStatus.unreachable])).group_by(FollowUp.status))
     if team_id is not None:
-        answers = answers.where(Ticket.team_id == team_id)
+        answers = answers.join(Ticket, Ticket.id == Survey.ticket_id).where(Ticket.team_id == team_id)
         ended = ended.where(FollowUp.team_id == team_id)
-    rows = db.session.execute(answers).all()
+    n, csat_sum, csat_count, promoters, detractors, nps_count = (int(v) for v in db.session.execute(answers).one())
     counts = {status.value: n for status, n in db.session.execute(ended)}
+    return {"answers": n, "csat_sum": csat_sum, "csat_count": csat_count, "promoters": promoters,
+            "detractors": detractors, "nps_count": nps_count,
+            "reached": counts.get("completed", 0), "unreachable": counts.get("unreachable", 0)}
+
+
+def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | None = None) -> dict:
+    """Satisfaction and callbacks over [start, end): CSAT and NPS of the survey answers given then,
+    and the share of callbacks that ended then with the customer reached."""
+    require_supervisor(actor)
+    c = followup_counts(start, end, team_id_of(team))
     return {
         "start": start, "end": end, "team": team,
-        "surveys_answered": len(rows),
-        "csat_avg": formulas.csat_average(r.csat for r in rows if r.csat is not None),
-        "nps": formulas.net_promoter_score(r.nps for r in rows if r.nps is not None),
-        "callbacks_reached": counts.get("completed", 0),
-        "callbacks_unreachable": counts.get("unreachable", 0),
-        "callback_success_rate": formulas.callback_success_rate(counts.get("completed", 0),
-                                                                counts.get("unreachable", 0)),
+        "surveys_answered": c["answers"],
+        "csat_avg": formulas.average(c["csat_sum"], c["csat_count"], 2).value,
+        "nps": formulas.nps_ratio(c["promoters"], c["detractors"], c["nps_count"]).value,
+        "callbacks_reached": c["reached"],
+        "callbacks_unreachable": c["unreachable"],
+        "callback_success_rate": formulas.callback_success_rate(c["reached"], c["unreachable"]),
     }

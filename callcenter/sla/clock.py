@@ -90,3 +90,16 @@ def clock_state(events: Sequence[ClockEvent], target_seconds: float, calendar: B
     return ClockState(state=state, used_seconds=used, target_seconds=target_seconds,
                       due_at=due_at if not stopped else None, remaining_seconds=remaining,
                       percent_used=round(percent, 4), running=running and not stopped, warnings=warnings)
+
+
+def decided_at(state: str, history: list, due_at: datetime | None, previous_due_at: datetime | None,
+               now: datetime) -> datetime | None:
+    """When a clock's outcome was settled, for the figures (docs/KPIS.md): a met clock at its
+    stop, a breached one at the instant it breached (its due time, or the last due time known
+    before a late stop); None while the outcome is open. Pure."""
+    if state == MET:
+        last_instant, last_kind = history[-1] if history else (None, None)
+        return datetime.fromisoformat(last_instant) if last_kind == STOP else now
+    if state == BREACHED:
+        return due_at or previous_due_at or now
+    return None

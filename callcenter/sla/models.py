@@ -66,6 +66,7 @@ class SlaClock(db.Model):
     history: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # [[iso instant, kind], ...]
     state: Mapped[str] = mapped_column(String(12), default="running")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # met or breached then (clock.decided_at)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the sweeper's index
     cycle: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -26,7 +26,7 @@ from ..routing.rules import matches
 from ..tickets import audit, lifecycle
 from ..tickets.models import Ticket
 from .calendars import calendar_named, each_calendar_read_once
-from .clock import BREACHED, PAUSE, RESUME, START, STOP, ClockState, severity
+from .clock import BREACHED, MET, PAUSE, RESUME, START, STOP, ClockState, decided_at, severity
 from .models import DEFAULT_ESCALATION, SlaCalendar, SlaClock, SlaFired, SlaPolicy
 from .summaries import clocks_of, last_entry, state_of
 
@@ -63,7 +63,12 @@ def _refresh(clock: SlaClock, ticket: Ticket, now: datetime, fx: Effects, fired:
     """Cache the clock's state and due time, and schedule its next check. fired: the levels the
     clock has fired in its cycle, when the caller knows them already."""
     state = state_of(clock, now)
+    previous_due_at = clock.due_at
     clock.state, clock.due_at = state.state, state.due_at
+    if state.state not in (MET, BREACHED):
+        clock.decided_at = None
+    elif clock.decided_at is None:
+        clock.decided_at = decided_at(state.state, clock.history, state.due_at, previous_due_at, now)
     if fired is None:
         fired = _fired(clock) if clock.id else set()
     pending = [at for fraction, at in state.warnings if at is not None and f"warning:{fraction}" not in fired]

@@ -172,16 +172,31 @@ def set_status(ticket: Ticket, to: str, actor: Actor, now: datetime, *, reason: 
     ticket.status = Status(to)
     if to == lifecycle.RESOLVED:
         ticket.resolved_at = now
+        ticket.handle_seconds = seconds_between(ticket.answered_at or ticket.created_at, now)
     elif to == lifecycle.CLOSED:
         ticket.closed_at = now
     elif to == lifecycle.CANCELLED:
         ticket.cancelled_at = now
+        if ticket.answered_at is None:  # abandoned: its wait ends here, unanswered
+            ticket.queue_wait_seconds = seconds_between(ticket.created_at, now)
     if reopen:
         ticket.reopen_count += 1
         ticket.resolved_at = ticket.closed_at = None
+        ticket.handle_seconds = None  # handled again until the next resolution
     audit.record(ticket, "reopened" if reopen else "status_changed", actor, field="status",
                  before=current, after=to, reason=reason)
     return reopen
+
+
+def record_answer(ticket: Ticket, now: datetime) -> None:
+    """The first time an agent takes the ticket is its answer: the end of its first wait."""
+    if ticket.answered_at is None:
+        ticket.answered_at = now
+        ticket.queue_wait_seconds = seconds_between(ticket.created_at, now)
+
+
+def seconds_between(start: datetime, end: datetime) -> int:
+    return max(0, round((end - start).total_seconds()))
 
 
 def mark_handed_back(ticket: Ticket, agent, now: datetime, reason: str | None = None,
@@ -210,6 +225,8 @@ def append_message(ticket: Ticket, body: str, internal: bool, actor: Actor, now:
                             author_name=actor.name, body=body, internal=internal, created_at=now)
     db.session.add(message)
     db.session.flush()
+    if actor.kind == "agent" and not internal:
+        ticket.agent_replies = (ticket.agent_replies or 0) + 1
     audit.record(ticket, "note" if internal else "message", actor, message_id=message.id, internal=internal)
     return message
 

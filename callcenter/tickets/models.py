@@ -146,6 +146,14 @@ class Ticket(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The figures' raw facts, kept as they happen (docs/KPIS.md defines what each counts):
+    # when an agent first took the ticket (its answer), the seconds it waited in the queue for
+    # that answer (or, cancelled before any answer, until it was abandoned), the seconds from
+    # the answer to its resolution, and how many public replies agents sent.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    queue_wait_seconds: Mapped[int | None] = mapped_column()
+    handle_seconds: Mapped[int | None] = mapped_column()
+    agent_replies: Mapped[int] = mapped_column(default=0, server_default="0")
     # Filled by the SLA engine when a policy applies; indexed for the sweeper.
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -66,6 +66,7 @@ staff = ticket(vip, "new", "old-token-staff-0001", customer_verified=True)
 web = ticket(vip, "new", "old-token-web-00002", customer_verified=False, contact_phone="13800138000",
              contact_email="someone@example.com")
 upgrade(revision="0005")
+upgrade()  # on to today's schema, which the models read (the later revisions keep what 0005 did)
 from callcenter.tickets import status_links
 from callcenter.tickets.models import Ticket
 out = {}
@@ -113,3 +114,48 @@ def test_upgrading_to_0005_keeps_each_tickets_contact_and_its_status_link(app, t
     assert out["web"] == ["刘洋", "13800138000", "someone@example.com", True]  # its own email, not the record's
     assert out["old_links_open"] == [1, 2]
     assert out["token_columns"] == []
+
+
+AT_0011 = """
+upgrade(revision="0010")
+agent = insert("users", email="a@x.cc", name="A", role="agent", password_hash="x", active=True, capacity=5,
+               languages=["zh"], presence="offline", created_at=NOW, session_version=1)
+from datetime import timedelta
+
+
+def later_ticket(status, n, **extra):  # the shape of 0010: no public token any more
+    return insert("tickets", reference=f"CC-2026-{n:06d}", kind="inquiry", channel="web", status=status,
+                  priority="P3", subject="s", description="d", language="zh", required_skills={}, reopen_count=0,
+                  contact_name="x", customer_verified=True, created_at=NOW, updated_at=NOW, **extra)
+
+
+done = later_ticket("resolved", 11, resolved_at=NOW + timedelta(hours=2))
+gone = later_ticket("cancelled", 12, cancelled_at=NOW + timedelta(seconds=40))
+for when in (NOW + timedelta(seconds=30), NOW + timedelta(minutes=5)):  # answered at the first assignment
+    insert("ticket_events", ticket_id=done, kind="assigned", actor_kind="system", actor_name="system", data={},
+           created_at=when)
+for internal in (False, False, True):
+    insert("ticket_messages", ticket_id=done, author_kind="agent", author_user_id=agent, author_name="A", body="b",
+           internal=internal, created_at=NOW)
+met = insert("sla_clocks", ticket_id=done, name="first_response", calendar="24x7", target_seconds=600, warn_at=[],
+             state="met", cycle=1, updated_at=NOW, history=[[ISO, "start"], ["2026-11-23T08:03:00+00:00", "stop"]])
+late = insert("sla_clocks", ticket_id=done, name="resolution", calendar="24x7", target_seconds=60, warn_at=[],
+              state="breached", cycle=1, updated_at=NOW, due_at=NOW + timedelta(minutes=1), history=[[ISO, "start"]])
+upgrade(revision="0011")
+with db.engine.connect() as conn:
+    rows = {r.id: [str(r.answered_at)[:19] if r.answered_at else None, r.queue_wait_seconds, r.handle_seconds,
+                   r.agent_replies] for r in conn.execute(sa.text(
+        "SELECT id, answered_at, queue_wait_seconds, handle_seconds, agent_replies FROM tickets"))}
+    clocks = {r.id: str(r.decided_at)[:19] for r in conn.execute(sa.text("SELECT id, decided_at FROM sla_clocks"))}
+print(json.dumps({"done": rows[done], "gone": rows[gone], "met": clocks[met], "late": clocks[late]}))
+"""
+
+
+def test_upgrading_to_0011_fills_in_the_figures_facts_of_earlier_tickets_and_clocks(app, tmp_path):
+    import json
+
+    out = json.loads(_run_old(app, tmp_path, AT_0011))
+    # answered at the first assignment (30 s), resolved 2 h after creation, two public agent replies
+    assert out["done"] == ["2026-11-23 08:00:30", 30, 7170, 2]
+    assert out["gone"] == [None, 40, None, 0]  # abandoned after 40 s
+    assert out["met"] == "2026-11-23 08:03:00" and out["late"] == "2026-11-23 08:01:00"

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from callcenter.kpi import formulas
 from callcenter.kpi.formulas import at_risk_order, share, worst_clock
 
@@ -62,3 +65,89 @@ def test_net_promoter_score_is_promoters_minus_detractors_in_points():
 def test_callback_success_rate_counts_only_callbacks_that_ended_with_a_try():
     assert formulas.callback_success_rate(3, 1) == 0.75
     assert formulas.callback_success_rate(0, 0) is None
+
+
+# ---------------------------------------------------------------- Erlang C
+
+def test_erlang_c_gives_call_centre_helpers_worked_example():
+    """100 calls in 30 minutes, 180 s handle time, 80 % answered in 20 s (Call Centre Helper's
+    example, which pyworkforce asserts too): 10 Erlangs and 14 agents."""
+    out = formulas.staffing(arrivals=100, interval_seconds=1800, aht_seconds=180, target_seconds=20,
+                            service_level_goal=0.8)
+    assert out["traffic_erlangs"] == 10.0
+    assert out["agents"] == 14
+    assert out["waiting_probability"] == 0.1741
+    assert out["service_level"] == 0.8884
+    assert out["occupancy"] == 0.7143
+    assert out["asa_seconds"] == 7.8
+    assert out["scheduled_agents"] == 14
+
+
+def test_thirteen_agents_fall_short_of_the_goal_and_shrinkage_raises_the_schedule():
+    assert round(formulas.erlang_service_level(13, 10.0, 20, 180), 3) == 0.796
+    out = formulas.staffing(100, 1800, 180, 20, 0.8, shrinkage=0.3)
+    assert out["agents"] == 14 and out["scheduled_agents"] == 20  # ceil(14 / 0.7)
+
+
+def test_a_maximum_occupancy_adds_agents_the_service_level_alone_would_not():
+    assert formulas.staffing(100, 1800, 180, 20, 0.8, max_occupancy=0.65)["agents"] == 16  # 10/16 = 0.625
+    assert formulas.staffing(100, 1800, 180, 20, 0.8, max_occupancy=0.65)["occupancy"] <= 0.65
+
+
+def test_no_traffic_needs_no_agents_and_as_many_agents_as_erlangs_never_keep_up():
+    assert formulas.staffing(0, 1800, 180, 20, 0.8)["agents"] == 0
+    assert formulas.waiting_probability(10, 10.0) == 1.0
+    assert formulas.erlang_service_level(10, 10.0, 20, 180) == 0.0
+    assert formulas.erlang_asa(9, 10.0, 180) == float("inf")
+
+
+@given(st.floats(min_value=1, max_value=2000), st.floats(min_value=10, max_value=900),
+       st.floats(min_value=0.5, max_value=0.99), st.floats(min_value=0, max_value=0.5))
+@settings(max_examples=60, deadline=None)
+def test_the_agents_found_are_the_fewest_that_reach_the_goal(arrivals, aht, goal, shrinkage):
+    out = formulas.staffing(arrivals, 1800, aht, 20, goal, shrinkage=shrinkage)
+    traffic = formulas.traffic_intensity(arrivals, 1800, aht)
+    n = out["agents"]
+    assert formulas.erlang_service_level(n, traffic, 20, aht) >= goal
+    assert n - 1 <= traffic or formulas.erlang_service_level(n - 1, traffic, 20, aht) < goal
+    assert out["scheduled_agents"] >= n and out["scheduled_agents"] * (1 - shrinkage) >= n - 1e-9
+
+
+@given(st.integers(min_value=1, max_value=200), st.floats(min_value=0.1, max_value=150))
+@settings(max_examples=60, deadline=None)
+def test_one_more_agent_never_lowers_the_service_level(agents, traffic):
+    assert formulas.erlang_service_level(agents + 1, traffic, 20, 180) >= formulas.erlang_service_level(
+        agents, traffic, 20, 180) - 1e-12
+
+
+# ---------------------------------------------------------------- service level and abandons
+
+# A hand-built period: 10 answered (7 within 20 s, waits summing to 230 s), 4 abandoned of
+# which 1 within the short-abandon seconds.
+PERIOD = formulas.QueueOutcomes(answered=10, answered_within_threshold=7, answered_wait_seconds=230,
+                                abandoned=4, short_abandoned=1)
+
+
+def test_service_level_counts_long_abandons_against_it_by_default():
+    sl = formulas.service_level(PERIOD, formulas.ServiceLevelRules())
+    assert (sl.numerator, sl.denominator, sl.value) == (7, 13, 0.5385)  # 7 / (10 + 4 - 1)
+
+
+def test_service_level_switches_follow_the_settings():
+    rules = formulas.ServiceLevelRules
+    assert formulas.service_level(PERIOD, rules(count_short_abandons=True)).value == 0.5  # 7 / 14
+    assert formulas.service_level(PERIOD, rules(count_abandons=False)).value == 0.7  # 7 / 10
+
+
+def test_abandonment_leaves_short_abandons_out_unless_told():
+    assert formulas.abandonment_rate(PERIOD, formulas.ServiceLevelRules()).value == 0.2308  # 3 / 13
+    assert formulas.abandonment_rate(PERIOD, formulas.ServiceLevelRules(count_short_abandons=True)).value == 0.2857
+
+
+def test_averages_and_rates_are_none_when_nothing_counts_not_zero():
+    empty = formulas.QueueOutcomes()
+    assert formulas.service_level(empty, formulas.ServiceLevelRules()).value is None
+    assert formulas.average(0, 0).value is None
+    assert formulas.average(230, 10).value == 23.0
+    assert formulas.nps_ratio(0, 0, 0).value is None
+    assert formulas.nps_ratio(5, 2, 10).value == 30.0

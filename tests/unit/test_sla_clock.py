@@ -85,3 +85,19 @@ def test_a_restarted_clock_counts_the_time_already_used():
 def test_twenty_four_seven_clock_runs_through_the_night():
     s = clock_state(ev((at(23, 23), START)), 2 * H, BusinessCalendar.twenty_four_seven(), at(24, 0))
     assert s.due_at == at(24, 1) and s.state == RUNNING
+
+
+def test_a_clock_is_decided_at_its_stop_when_met_and_at_its_due_time_when_breached():
+    from datetime import datetime, timedelta, timezone
+
+    from callcenter.sla.clock import decided_at
+
+    t = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    now = t + timedelta(hours=5)
+    met = [[t.isoformat(), "start"], [(t + timedelta(minutes=20)).isoformat(), "stop"]]
+    assert decided_at("met", met, None, t + timedelta(hours=1), now) == t + timedelta(minutes=20)
+    assert decided_at("breached", [[t.isoformat(), "start"]], t + timedelta(hours=1), None, now) == t + timedelta(hours=1)
+    # answered late: its due time is no longer kept, the last one known is
+    assert decided_at("breached", met, None, t + timedelta(minutes=10), now) == t + timedelta(minutes=10)
+    assert decided_at("running", met, t + timedelta(hours=1), None, now) is None
+    assert decided_at("warning", met, t + timedelta(hours=1), None, now) is None
