@@ -19,12 +19,7 @@ blp = Blueprint("kpi_api", __name__, url_prefix="/api/v1/kpi", description="Figu
 
 
 def service_level_rules() -> formulas.ServiceLevelRules:
-    """The desk's settings for service level and abandons (config KPI_*, docs/KPIS.md)."""
-    c = current_app.config
-    return formulas.ServiceLevelRules(threshold_seconds=c["KPI_SERVICE_LEVEL_SECONDS"],
-                                      count_abandons=c["KPI_COUNT_ABANDONS"],
-                                      short_abandon_seconds=c["KPI_SHORT_ABANDON_SECONDS"],
-                                      count_short_abandons=c["KPI_COUNT_SHORT_ABANDONS"])
+    return formulas.rules_from(current_app.config)
 
 
 def period(args: dict) -> tuple:

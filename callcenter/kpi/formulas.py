@@ -78,6 +78,14 @@ class ServiceLevelRules:
     count_short_abandons: bool = False
 
 
+def rules_from(config: Mapping) -> ServiceLevelRules:
+    """The desk's settings (KPI_* in the app's config) as rules."""
+    return ServiceLevelRules(threshold_seconds=config["KPI_SERVICE_LEVEL_SECONDS"],
+                             count_abandons=config["KPI_COUNT_ABANDONS"],
+                             short_abandon_seconds=config["KPI_SHORT_ABANDON_SECONDS"],
+                             count_short_abandons=config["KPI_COUNT_SHORT_ABANDONS"])
+
+
 @dataclass(frozen=True)
 class QueueOutcomes:
     """The tickets whose first wait in the queue ended in a period: answered (first taken by an

@@ -6,7 +6,8 @@ from flask import current_app, render_template, request
 from ..db_types import utcnow
 from ..staff import page_actor, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import queries
+from . import formulas, queries
+from .summary import summary
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
 
@@ -16,8 +17,17 @@ def _board() -> dict:
                              team=request.args.get("team") or None)
 
 
+def _today(now) -> dict:
+    """Today's figures, from local midnight: the same function as GET /api/v1/kpi/summary."""
+    config = current_app.config
+    start = formulas.start_of_local_day(now, config["DISPLAY_TIMEZONE"])
+    return summary(page_actor(), start, now, now, formulas.rules_from(config), team=request.args.get("team") or None)
+
+
 def _context(board: dict) -> dict:
-    return {"board": board, "sla_clock": sla_clock, "sla_state": sla_state, "staff_status": staff_status,
+    return {"board": board, "today": _today(board["generated_at"]),
+            "service_level_goal": current_app.config["KPI_SERVICE_LEVEL_GOAL"],
+            "sla_clock": sla_clock, "sla_state": sla_state, "staff_status": staff_status,
             "team": request.args.get("team") or "", "span": span}  # '1 min 29 s': the board says left or over
 
 

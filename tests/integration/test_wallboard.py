@@ -121,3 +121,62 @@ def test_breaches_count_on_the_day_they_fell_due_however_late_the_sweep(app, api
         assert sla.sweep(now=next_morning) == 3  # the breach and both default escalation levels
         assert sla_board(boss, next_morning, "Asia/Shanghai")["today"]["breaches"] == 0
         assert sla_board(boss, due + timedelta(seconds=30), "Asia/Shanghai")["today"]["breaches"] == 1
+
+
+def _tile(html: str, name: str) -> str:
+    """The number a tile shows."""
+    import re
+
+    m = re.search(rf'data-tile="{name}".*?<span class="n">(.*?)</span>', html, re.S)
+    assert m, f"no {name} tile"
+    return m.group(1).strip()
+
+
+def test_todays_tiles_show_the_summarys_figures_for_today(app, api, client, world):
+    from callcenter.actions import assignment
+    from tests.factories import actor_of, moved
+
+    with app.app_context():
+        now = utcnow()
+        start = now - timedelta(seconds=40)
+        quick, slow, gone = (ticket_at(world, start, kind="inquiry").id for _ in range(3))
+        assignment.assign(quick, world.id("anna"), actor_of(world, "boss"), now=start + timedelta(seconds=10))
+        assignment.assign(slow, world.id("bert"), actor_of(world, "boss"), now=start + timedelta(seconds=30))
+        moved(world, gone, start + timedelta(seconds=25), "cancelled")
+    login(client, "boss@test.cc")
+    html = client.get("/wallboard").get_data(as_text=True)
+    summary = api.get("/api/v1/kpi/summary", who="boss", query_string={
+        "from": _local_midnight(app, now).isoformat()}).json
+    assert summary["service_level"] == 0.3333  # quick within 20 s, of quick, slow and gone
+    assert _tile(html, "service-level") == "33.3%"
+    assert _tile(html, "asa") == "20 s"  # (10 + 30) / 2
+    assert _tile(html, "abandonment") == "33.3%"
+    assert _tile(html, "backlog") == "2"
+    assert _tile(html, "agents") == "0 / 0 / 0"
+    assert 'class="tile bad" data-tile="service-level"' in html  # under the 80 % goal
+
+
+def _local_midnight(app, now):
+    from callcenter.kpi.formulas import start_of_local_day
+
+    return start_of_local_day(now, app.config["DISPLAY_TIMEZONE"])
+
+
+def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tickets(app, api, client, world):
+    from tests.statements import statements
+
+    _board_world(app, api, world)
+    login(client, "boss@test.cc")
+    client.get("/wallboard/panel")
+    with statements(app) as seen:
+        assert client.get("/wallboard/panel").status_code == 200
+    with app.app_context():
+        made = utcnow() - timedelta(seconds=2)
+        for i in range(15):
+            ticket_at(world, made, priority="P1", subject=f"more {i}")
+        sla.sweep()
+    with statements(app) as more:
+        assert client.get("/wallboard/panel").status_code == 200
+    assert len(more) == len(seen), "\n".join(more)
+    # the session's user, the SLA board (5) and today's figures (11): 19 when measured
+    assert len(seen) <= 20, "\n".join(seen)
