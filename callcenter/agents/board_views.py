@@ -21,6 +21,7 @@ from ..actions import assignment
 from ..actions import presence as presence_actions
 from ..auth.models import Presence
 from ..db_types import utcnow
+from ..desk.views import console_home
 from ..errors import DomainError
 from ..forms_base import Form
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
@@ -71,7 +72,7 @@ def _context(team: str, failed: dict | None = None) -> dict:
 
 
 def _page(team: str, failed: dict | None = None, status: int = 200):
-    return render_template("agents/board.html", **_context(team, failed)), status
+    return render_template("agents/board.html", **_context(team, failed), console_url=console_home()), status
 
 
 def _back(team: str):

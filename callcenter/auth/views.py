@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..actions import accounts
+from ..desk.views import console_home
 from ..extensions import db, limiter, login_manager
 from ..i18n import safe_next
 from . import lockout, services
@@ -44,7 +45,7 @@ def unauthorized():
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("desk.index"))
+        return redirect(console_home())
     form = LoginForm()
     if form.validate_on_submit():
         wait = lockout.minutes_left(form.email.data)
@@ -56,7 +57,8 @@ def login():
         if user is not None:
             lockout.succeeded(form.email.data)
             _start_session(user)
-            return redirect(safe_next(request.args.get("next"), url_for("desk.index")))
+            # No next=: the person's own console view (an agent's work, a supervisor's teams).
+            return redirect(safe_next(request.args.get("next"), console_home()))
         lockout.failed(form.email.data)
         form.password.errors.append(_("Wrong email or password."))
     # A failed sign-in answers 400 so scripts can tell; the page shows the message.

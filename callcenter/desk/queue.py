@@ -35,6 +35,17 @@ def in_view(stmt, view: str, actor: Actor):
     return stmt
 
 
+def home_view(actor: Actor) -> str:
+    """The saved view a person's console opens on (after sign-in): an agent's own open work; a
+    supervisor's teams, the work they look after; an admin, or a supervisor in no team, the
+    whole list ('')."""
+    if actor.role == "agent":
+        return "mine"
+    if actor.role == "supervisor" and actor.team_ids:
+        return "team"
+    return ""
+
+
 def default_sort(view: str) -> str:
     """Work to do is read most urgent first; a browsing list newest first."""
     return "sla" if view in ("mine", "overdue") else "newest"

@@ -57,6 +57,12 @@ FILTERS = ("status", "priority", "kind", "channel", "category", "q", "page", "te
 EARLIER_SHOWN = 5  # the customer panel's earlier tickets and answers; the customer page has them all
 
 
+def console_home() -> str:
+    """Where the signed-in person's console opens: sign-in lands there (queue.home_view), the
+    agents board leads back to it."""
+    return url_for("desk.index", view=queue.home_view(_actor()) or None)
+
+
 @bp.route("/")
 def index():
     """The console: counters, the agent's offers and the queue, redrawn live (console.js

@@ -36,6 +36,11 @@ def scope_label(row: CannedResponse) -> str:
     return _("Team: %(team)s", team=row.team.name if row.team else "?")
 
 
+def language_label(code: str) -> str:
+    """A response's language in the page's words, as the list and the form name it."""
+    return _("Chinese") if code == "zh" else _("English")
+
+
 def _form(**kwargs) -> CannedForm:
     actor = page_actor()
     return CannedForm(teams=service.manageable_teams(actor), site=actor.is_admin, **kwargs)
@@ -46,7 +51,8 @@ def _list_page(form: CannedForm, status: int = 200):
     rows = queries.for_page(actor)
     manageable = {r.id for r in rows if service.may_manage(actor, r.scope, r.team_id, r.owner_id)}
     return render_template("replies/list.html", rows=rows, manageable=manageable, form=form,
-                           scope_label=scope_label, placeholders=placeholder_help()), status
+                           scope_label=scope_label, language_label=language_label,
+                           placeholders=placeholder_help()), status
 
 
 def _save(form: CannedForm, run) -> bool:
@@ -113,6 +119,7 @@ def for_ticket(ticket_id: int):
     due = queries.earliest_open_promise(ticket.id)
     values = service.placeholder_values(ticket, actor.name, format_datetime(due, "short") if due else None)
     rows = queries.for_ticket(actor, ticket, request.args.get("q", "")[:100])
-    items = [{**service.rendered(r, values), "scope_label": scope_label(r)} for r in rows]
+    items = [{**service.rendered(r, values), "scope_label": scope_label(r), "language_label": language_label(r.language)}
+             for r in rows]
     return jsonify({"ticket_id": ticket.id, "language": ticket.language, "items": items, "total": len(items),
                     "placeholders": list(placeholders.KNOWN)})

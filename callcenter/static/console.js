@@ -155,12 +155,18 @@
     if (window.Notification && Notification.permission === "granted") new Notification(title);
     body.dataset.newWork = String((parseInt(body.dataset.newWork || "0", 10)) + 1);
   }
+  // The notification's title in the page's words (base.html's data-new-work-title); the
+  // subject goes in last, so a "%(reference)s" typed in it stays as typed.
+  function newWorkTitle(data) {
+    var words = body.dataset.newWorkTitle || "%(reference)s · %(subject)s";
+    return fill(fill(words, "reference", data.reference), "subject", data.subject);
+  }
   socket.on("ticket.assigned", function (data) {
-    if (String(data.assignee_id) === me) alertNewWork(data.reference + " · " + data.subject);
+    if (String(data.assignee_id) === me) alertNewWork(newWorkTitle(data));
   });
   socket.on("ticket.offered", function (data) {
     if (String(data.agent_id) === me) {
-      alertNewWork(data.reference + " · " + data.subject);
+      alertNewWork(newWorkTitle(data));
       show(fill(banner.dataset.offer, "reference", data.reference), true);
     }
   });

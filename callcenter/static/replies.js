@@ -91,7 +91,8 @@
         code.textContent = "/" + item.shortcut;
         var where = document.createElement("span");
         where.className = "muted";
-        where.textContent = item.language.toUpperCase() + " · " + item.scope_label;
+        where.dataset.cannedLanguage = item.language;
+        where.textContent = item.language_label + " · " + item.scope_label;  // the language in the page's words
         head.append(title, " ", code, " ", where);
         var body = document.createElement("span");
         body.className = "canned-preview";

@@ -78,3 +78,22 @@ def test_an_agent_inserts_two_canned_responses_at_the_caret_and_the_customer_rea
         expect(status_page.locator("body")).to_contain_text(expected)
     finally:
         customer.close()
+
+
+def test_the_pickers_list_names_each_responses_language_not_its_code(page, app, world):
+    with app.app_context():
+        ticket, _created = ticket_actions.create_ticket(ticket_body(language="zh"), actor_of(world, "boss"))
+        ticket_id = ticket.id
+        admin = actor_of(world, "admin")
+        for shortcut, language in (("hello", "zh"), ("thanks", "en")):
+            reply_actions.create_canned({"scope": "site", "shortcut": shortcut, "language": language, "title": shortcut,
+                                         "body": "text"}, admin)
+    sign_in(page, "anna@test.cc")
+    page.goto(f"/desk/tickets/{ticket_id}")
+    page.locator("[data-canned-open]").click()
+    options = page.locator("[data-canned-popup] [role=option]")
+    expect(options).to_have_count(2)
+    expect(options.nth(0).locator("[data-canned-language]")).to_have_text("中文 · 所有人（全站）")  # the ticket's language first
+    expect(options.nth(1).locator("[data-canned-language]")).to_have_text("英文 · 所有人（全站）")
+    expect(page.locator("[data-canned-popup]")).not_to_contain_text("ZH")
+    expect(page.locator("[data-canned-popup]")).not_to_contain_text("EN")

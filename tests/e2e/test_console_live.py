@@ -23,6 +23,7 @@ def test_a_customers_web_form_ticket_appears_on_the_agents_console_without_a_rel
     with app.app_context():
         set_presence(world.id("nina"), "offline")
     sign_in(page, "anna@test.cc")
+    page.goto("/desk/")  # the whole list (an agent lands on "My work")
     expect(page.locator("#live-state")).to_have_attribute("data-state", "online")
     page.evaluate("window.__not_reloaded = true")
     customer = browser.new_context(base_url=live_server.url, locale="zh-CN")
@@ -109,6 +110,7 @@ def test_a_dropped_connection_says_so_and_catches_up(page, app, api, world):
         for name in ("nina", "anna", "bert"):  # nobody takes the ticket: no later event redraws the page
             set_presence(world.id(name), "offline")
     sign_in(page, "anna@test.cc")
+    page.goto("/desk/")  # the whole list (an agent lands on "My work")
     expect(page.locator("#live-state")).to_have_attribute("data-state", "online")
     page.context.set_offline(True)
     expect(page.locator("#live-state")).to_have_attribute("data-state", "offline", timeout=60000)

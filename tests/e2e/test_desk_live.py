@@ -9,11 +9,20 @@ from rq.registry import ScheduledJobRegistry
 from tests.e2e.staff import sign_in as _sign_in
 from tests.factories import set_presence, ticket_body
 
+# The agent allowed notifications: each one's title is kept for the test to read.
+NOTIFICATIONS_ALLOWED = """
+window.__notifications = [];
+window.Notification = function (title) { window.__notifications.push(title); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
 
 def test_an_agents_console_shows_their_teams_new_tickets_by_itself(page, app, api, world):
     with app.app_context():
         set_presence(world.id("nina"), "offline")
     _sign_in(page, "anna@test.cc")
+    page.goto("/desk/")  # the whole list (an agent lands on "My work")
     expect(page.locator("body")).to_have_attribute("data-live", "on")
     page.evaluate("window.__not_reloaded = true")
     api.post("/api/v1/tickets", json=ticket_body(category="network"))  # Nina's team: anna hears nothing
@@ -33,6 +42,7 @@ def test_work_moved_away_leaves_the_console_and_an_assignment_to_me_rings(page, 
         set_presence(world.id("anna"), "offline")
         set_presence(world.id("bert"), "offline")
     ticket = api.post("/api/v1/tickets", json=ticket_body(category="billing")).json
+    page.add_init_script(NOTIFICATIONS_ALLOWED)
     _sign_in(page, "anna@test.cc")
     page.goto("/desk/?view=mine")
     expect(page.locator("body")).to_have_attribute("data-live", "on")
@@ -41,6 +51,8 @@ def test_work_moved_away_leaves_the_console_and_an_assignment_to_me_rings(page, 
     assert r.status_code == 200, r.json
     expect(page.locator(f"tr[data-ticket-id='{ticket['id']}']")).to_be_visible(timeout=2000)
     expect(page.locator("body")).to_have_attribute("data-new-work", "1")
+    # the browser notification leads in with the page's words (zh-CN here)
+    assert page.evaluate("window.__notifications") == [f"新工单：{ticket['reference']} · {ticket['subject']}"]
     expect(page.locator("[data-counter=mine] strong")).to_have_text("1")
     api.post(f"/api/v1/tickets/{ticket['id']}/assign", json={"agent_id": world.id("bert"), "override": True})
     expect(page.locator("table.tickets tbody tr[data-ticket-id]")).to_have_count(0, timeout=2000)

@@ -126,7 +126,7 @@ def _pages(ids, world):
         ("routing-rules", "/desk/routing-rules"), ("routing-rule", f"/desk/routing-rules/{ids['rule']}"),
         ("sla-policies", "/desk/sla-policies"), ("sla-policy", f"/desk/sla-policies/{ids['policy']}"),
         ("sla-calendar", f"/desk/sla-calendars/{ids['calendar']}"), ("tokens", "/desk/tokens"),
-        ("outbox", "/desk/outbox"), ("wallboard", "/wallboard"), ("users", "/admin/users"),
+        ("outbox", "/desk/outbox"), ("wallboard", "/wallboard"), ("agents", "/desk/agents"), ("users", "/admin/users"),
         ("user-new", "/admin/users/new"), ("user", f"/admin/users/{world.id('anna')}"), ("teams", "/admin/teams"),
         ("skills", "/admin/skills"), ("categories", "/admin/categories"), ("setup-log", "/admin/setup-log"),
     ]

@@ -204,3 +204,20 @@ def test_the_reply_form_carries_the_picker(app, world, as_user, billing_ticket):
     html = as_user("anna").get(f"/desk/tickets/{billing_ticket}").get_data(as_text=True)
     assert f'data-url="/desk/canned/for/{billing_ticket}"' in html
     assert 'src="/static/replies.js"' in html and "<script>" not in html
+
+
+def test_the_picker_names_each_responses_language_in_the_agents_words_not_as_a_code(app, world, as_user,
+                                                                                      billing_ticket):
+    """The same names the management page and its form use (gettext), never "ZH"/"EN"."""
+    with app.app_context():
+        admin = actor_of(world, "admin")
+        for shortcut, language in (("hi-zh", "zh"), ("hi-en", "en")):
+            reply_actions.create_canned({"scope": "site", "shortcut": shortcut, "language": language, "title": "Hi",
+                                         "body": "text"}, admin)
+    anna = as_user("anna")
+    for locale, names in (("zh_CN", {"zh": "中文", "en": "英文"}), ("en", {"zh": "Chinese", "en": "English"})):
+        anna.get(f"/lang/{locale}")
+        items = _picker(anna, billing_ticket).get_json()["items"]
+        assert {i["language"]: i["language_label"] for i in items} == names, locale
+        page = anna.get("/desk/canned").get_data(as_text=True)
+        assert all(f"<td>{name}</td>" in page for name in names.values()), locale  # one naming, page and picker

@@ -1,17 +1,52 @@
 """Staff pages: sign-in, the ticket list, a ticket's page and logging a phone call."""
+import pytest
 from sqlalchemy import select
 
+from callcenter.actions import assignment
 from callcenter.extensions import db
 from callcenter.tickets.models import Ticket
-from tests.factories import create_ticket, csrf_from, login, logout
+from tests.factories import PASSWORD, actor_of, create_ticket, csrf_from, login, logout, make_user
 
 
 def test_login_and_logout(client, world):
     r = login(client, "anna@test.cc")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/desk/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/desk/?view=mine")
     assert client.get("/desk/").status_code == 200
     logout(client)
     assert client.get("/desk/").status_code == 302
+
+
+def test_an_agent_signing_in_lands_on_my_work(app, client, world):
+    with app.app_context():
+        held = create_ticket(world, subject="Held by Anna")
+        held_reference = held.reference
+        assignment.assign(held.id, world.id("anna"), actor_of(world, "boss"))
+        waiting = create_ticket(world, subject="Nobody holds this").reference
+    r = login(client, "anna@test.cc")
+    assert r.status_code == 302 and r.headers["Location"] == "/desk/?view=mine"
+    html = client.get(r.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>My work</h1>" in html and held_reference in html and waiting not in html
+    # signed in already: /login leads to the same place
+    assert client.get("/login").headers["Location"] == "/desk/?view=mine"
+
+
+@pytest.mark.parametrize("who, lands", [("boss", "/desk/?view=team"), ("admin", "/desk/"),
+                                        ("lonely", "/desk/")])
+def test_a_supervisor_lands_on_their_teams_and_an_admin_on_everything(app, client, world, who, lands):
+    """A supervisor looks after their teams' work; an admin (in no team) and a supervisor in no
+    team have no team view worth landing on: the whole list."""
+    with app.app_context():
+        make_user("lonely@test.cc", "supervisor")
+    r = login(client, f"{who}@test.cc")
+    assert r.status_code == 302 and r.headers["Location"] == lands
+
+
+@pytest.mark.parametrize("who", ["anna", "boss", "admin"])
+def test_a_next_link_still_wins_over_the_console_view(client, world, who):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    r = client.post("/login?next=/desk/phone", data={"email": f"{who}@test.cc", "password": PASSWORD,
+                                                     "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/desk/phone"
 
 
 def test_wrong_password_is_a_form_message(client, world):

@@ -209,7 +209,7 @@ def test_next_never_leaves_the_site(client, world, target):
     assert location.startswith("/") and not re.match(r"^/[\s/\\]", location.replace("%09", "\t")), location
     token = csrf_from(client.get("/login").get_data(as_text=True))
     r = client.post(f"/login?next={target}", data={"email": "anna@test.cc", "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 302 and r.headers["Location"] == "/desk/", r.headers["Location"]
+    assert r.status_code == 302 and r.headers["Location"] == "/desk/?view=mine", r.headers["Location"]  # her work
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/desk/").get_data(as_text=True))})
 
 
