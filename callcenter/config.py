@@ -4,6 +4,7 @@ CALLCENTER_ENV picks the profile: development (default), testing, production.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -57,6 +58,9 @@ class BaseConfig:
     KPI_COUNT_ABANDONS = os.environ.get("KPI_COUNT_ABANDONS", "1") == "1"
     KPI_SHORT_ABANDON_SECONDS = int(os.environ.get("KPI_SHORT_ABANDON_SECONDS", "10"))
     KPI_COUNT_SHORT_ABANDONS = os.environ.get("KPI_COUNT_SHORT_ABANDONS", "0") == "1"
+    # The wallboard tiles' colours, laid over kpi/formulas.py TILE_THRESHOLDS, e.g.
+    # '{"waiting": {"warn_above": 10, "bad_above": 40}}'.
+    KPI_TILE_THRESHOLDS = json.loads(os.environ.get("KPI_TILE_THRESHOLDS", "{}"))
     WTF_CSRF_TIME_LIMIT = None
     # Bodies larger than this are refused (413) before anything reads them.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))

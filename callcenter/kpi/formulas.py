@@ -143,6 +143,47 @@ def nps_ratio(promoters: int, detractors: int, answers: int) -> Ratio:
                  promoters - detractors, answers)
 
 
+# ---------------------------------------------------------------- wallboard thresholds
+
+# Each tile's colours: warn and bad above or below a value (config KPI_TILE_THRESHOLDS, a JSON
+# object, is laid over these per tile).
+TILE_THRESHOLDS = {
+    "service-level": {"warn_below": 0.85, "bad_below": 0.8},
+    "asa": {"warn_above": 20, "bad_above": 60},
+    "abandonment": {"warn_above": 0.05, "bad_above": 0.1},
+    "waiting": {"warn_above": 5, "bad_above": 20},
+    "oldest-wait": {"warn_above": 60, "bad_above": 300},
+    "breached": {"bad_above": 0},
+    "warning": {"warn_above": 0},
+    "callbacks-overdue": {"bad_above": 0},
+    "csat": {"warn_below": 4.0, "bad_below": 3.5},
+    "nps": {"warn_below": 30, "bad_below": 0},
+}
+
+
+def thresholds(overrides: Mapping | None, service_level_goal: float | None = None) -> dict:
+    """The default thresholds with the desk's own laid over them, tile by tile. The service
+    level is bad below its goal and a warning within 5 points of it."""
+    out = {name: dict(rule) for name, rule in TILE_THRESHOLDS.items()}
+    if service_level_goal is not None:
+        out["service-level"] = {"warn_below": min(1.0, service_level_goal + 0.05), "bad_below": service_level_goal}
+    for name, rule in (overrides or {}).items():
+        out[name] = dict(rule)
+    return out
+
+
+def tile_level(value: float | None, rule: dict | None) -> str:
+    """'bad', 'warn' or '' for a tile's value against its thresholds ({"warn_above": x,
+    "bad_above": y} or {"warn_below": x, "bad_below": y}). Pure."""
+    if value is None or not rule:
+        return ""
+    if "bad_above" in rule and value > rule["bad_above"] or "bad_below" in rule and value < rule["bad_below"]:
+        return "bad"
+    if "warn_above" in rule and value > rule["warn_above"] or "warn_below" in rule and value < rule["warn_below"]:
+        return "warn"
+    return ""
+
+
 # ---------------------------------------------------------------- Erlang C (staffing)
 
 

@@ -6,7 +6,7 @@ from flask import current_app, render_template, request
 from ..db_types import utcnow
 from ..staff import page_actor, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import formulas, queries
+from . import formulas, live, queries
 from .summary import summary
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -24,9 +24,20 @@ def _today(now) -> dict:
     return summary(page_actor(), start, now, now, formulas.rules_from(config), team=request.args.get("team") or None)
 
 
+def _now_tiles(now) -> dict:
+    team_id = queries.team_id_of(request.args.get("team") or None)
+    return {"queue": live.queue_breakdown(now, team_id), "agents": live.agents_by_state(team_id),
+            "callbacks": live.callbacks_now(now, team_id)}
+
+
 def _context(board: dict) -> dict:
-    return {"board": board, "today": _today(board["generated_at"]),
-            "service_level_goal": current_app.config["KPI_SERVICE_LEVEL_GOAL"],
+    rules = formulas.thresholds(current_app.config["KPI_TILE_THRESHOLDS"], current_app.config["KPI_SERVICE_LEVEL_GOAL"])
+
+    def level(tile: str, value) -> str:
+        return formulas.tile_level(value, rules.get(tile))
+
+    return {"board": board, "today": _today(board["generated_at"]), "now": _now_tiles(board["generated_at"]),
+            "level": level,
             "sla_clock": sla_clock, "sla_state": sla_state, "staff_status": staff_status,
             "team": request.args.get("team") or "", "span": span}  # '1 min 29 s': the board says left or over
 

@@ -77,7 +77,7 @@ def test_the_wallboard_page_and_its_panel_show_the_same_board(app, api, client, 
     panel = client.get("/wallboard/panel?team=Billing").get_data(as_text=True)
     assert "<html" not in panel and f'data-ticket-id="{breached["id"]}"' in panel
     assert f'data-ticket-id="{warning["id"]}"' not in panel
-    assert 'data-tile="breached"><span class="n">1<' in panel
+    assert _tile(panel, "breached") == "1"
 
 
 def test_a_reopen_does_not_count_a_breach_again(app, api, world):
@@ -152,7 +152,7 @@ def test_todays_tiles_show_the_summarys_figures_for_today(app, api, client, worl
     assert _tile(html, "asa") == "20 s"  # (10 + 30) / 2
     assert _tile(html, "abandonment") == "33.3%"
     assert _tile(html, "backlog") == "2"
-    assert _tile(html, "agents") == "0 / 0 / 0"
+    assert (_tile(html, "available"), _tile(html, "busy"), _tile(html, "offline")) == ("0", "0", "4")
     assert 'class="tile bad" data-tile="service-level"' in html  # under the 80 % goal
 
 
@@ -178,5 +178,51 @@ def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tick
     with statements(app) as more:
         assert client.get("/wallboard/panel").status_code == 200
     assert len(more) == len(seen), "\n".join(more)
-    # the session's user, the SLA board (5) and today's figures (11): 19 when measured
-    assert len(seen) <= 20, "\n".join(seen)
+    # the session's user (3), the SLA board (5), today's figures (11), the queue, agents and
+    # callbacks now (6): 25 when measured
+    assert len(seen) <= 25, "\n".join(seen)
+
+
+def test_the_board_names_the_agents_in_each_state_and_splits_the_queue_by_team_and_skill(app, api, client, world):
+    from callcenter.followups.models import FollowUp, FollowUpKind, FollowUpStatus
+    from tests.factories import set_presence
+
+    with app.app_context():
+        made = utcnow() - timedelta(minutes=3)
+        ticket_at(world, made, kind="inquiry")  # Billing, skill billing
+        ticket_at(world, made + timedelta(minutes=2), kind="inquiry")
+        ticket_at(world, made + timedelta(minutes=1), kind="inquiry", category="network")
+        set_presence(world.id("anna"), "away")
+        now = utcnow()
+        for status, start, end in ((FollowUpStatus.scheduled, 60, 120), (FollowUpStatus.due, -60, 60),
+                                   (FollowUpStatus.due, -600, -60), (FollowUpStatus.completed, -600, -60)):
+            from callcenter.extensions import db
+
+            db.session.add(FollowUp(kind=FollowUpKind.callback, status=status, name="x", phone="13800000000",
+                                    window_start=now + timedelta(minutes=start), window_end=now + timedelta(minutes=end),
+                                    next_attempt_at=now + timedelta(minutes=start)))
+        db.session.commit()
+    login(client, "boss@test.cc")
+    html = client.get("/wallboard/panel").get_data(as_text=True)
+    assert _tile(html, "waiting") == "3"
+    assert _tile(html, "callbacks-scheduled") == "1" and _tile(html, "callbacks-due") == "1"
+    assert _tile(html, "callbacks-overdue") == "1"
+    assert 'class="tile bad" data-tile="callbacks-overdue"' in html
+    assert 'data-state="away">Anna<' in html and "Bert, Boss, Nina" in html  # offline, by name
+    team_rows = html.split('data-breakdown="team"')[1].split("</table>")[0]
+    assert team_rows.index("Billing") < team_rows.index("Network")  # the longest wait first
+    assert ">2</td>" in team_rows and ">1</td>" in team_rows
+    skill_rows = html.split('data-breakdown="skill"')[1].split("</table>")[0]
+    assert "billing" in skill_rows and "network" in skill_rows
+
+
+def test_a_tiles_colours_follow_the_desks_thresholds(app, client, world):
+    with app.app_context():
+        ticket_at(world, utcnow() - timedelta(seconds=5), kind="inquiry")
+    login(client, "boss@test.cc")
+    assert 'class="tile " data-tile="waiting"' in client.get("/wallboard/panel").get_data(as_text=True)
+    app.config["KPI_TILE_THRESHOLDS"] = {"waiting": {"warn_above": 0, "bad_above": 5}}
+    try:
+        assert 'class="tile warn" data-tile="waiting"' in client.get("/wallboard/panel").get_data(as_text=True)
+    finally:
+        app.config["KPI_TILE_THRESHOLDS"] = {}

@@ -164,9 +164,10 @@ def test_the_wallboard_says_the_oldest_wait_naturally(app, client, world):
     login(client, "boss@test.cc")
     _zh(client)
     html = client.get("/wallboard").get_data(as_text=True)
-    assert re.search(r"最久 1 分 \d+ 秒", html) and "秒钟" not in html
+    longest = r'data-tile="oldest-wait">\s*<span class="n">{}</span><span>{}</span>'
+    assert re.search(longest.format(r"1 分 \d+ 秒", "最长等待"), html) and "秒钟" not in html
     _en(client)
-    assert re.search(r"oldest 1 min \d+ s", client.get("/wallboard").get_data(as_text=True))
+    assert re.search(longest.format(r"1 min \d+ s", "Longest wait"), client.get("/wallboard").get_data(as_text=True))
 
 
 def test_tier_badges_are_words(app, api, client, world):
@@ -218,3 +219,12 @@ def test_the_demo_set_up_teams_included_is_named_in_both_languages_and_its_days_
     assert day_length({d: parse_hours("09:00-12:00,13:00-18:00") for d in range(5)}) == demo.OFFICE_DAY
     complaints = next(p for p in demo.SLA_POLICIES if p[0].endswith("Complaints"))
     assert complaints[4] == 3 * demo.OFFICE_DAY  # "3 business days", as docs/SLA.md says
+
+
+def test_the_new_work_notifications_title_is_in_the_pages_words(client, world):
+    """console.js puts the reference and subject into base.html's data-new-work-title."""
+    login(client, "anna@test.cc")
+    for switch, words in ((_zh, "新工单：%(reference)s · %(subject)s"), (_en, "New work: %(reference)s · %(subject)s")):
+        switch(client)
+        html = client.get("/desk/").get_data(as_text=True)
+        assert f'data-new-work-title="{words}"' in html, words
