@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import gettext as _
 
 from ..db_types import utcnow
 from ..staff import page_actor, staff_blueprint
@@ -46,6 +47,30 @@ def _context(board: dict) -> dict:
 def wallboard():
     board = _board()  # checks the role before anything else is read
     return render_template("kpi/wallboard.html", teams=queries.team_names(), **_context(board))
+
+
+CYCLE_SECONDS, CYCLE_RANGE = 20, (5, 600)
+
+
+@bp.route("/wallboard/screen")
+def screen():
+    """The wall-screen mode: the board alone in large type, cycling through everybody and each
+    team, and recovering by itself when the network or the server comes back (wallboard.js)."""
+    board = _board()
+    raw = request.args.get("cycle", "")
+    cycle, problem = CYCLE_SECONDS, None
+    if raw:
+        try:
+            cycle = int(raw)
+        except ValueError:
+            cycle = -1
+        if not CYCLE_RANGE[0] <= cycle <= CYCLE_RANGE[1]:
+            problem = _("Cycle every %(low)s to %(high)s seconds; showing each for %(default)s s.",
+                        low=CYCLE_RANGE[0], high=CYCLE_RANGE[1], default=CYCLE_SECONDS)
+            cycle = CYCLE_SECONDS
+    teams = queries.team_names()
+    return render_template("kpi/wallboard.html", teams=teams, wall=True, cycle_seconds=cycle, cycle_problem=problem,
+                           cycle_teams=[""] + teams, **_context(board))
 
 
 @bp.route("/wallboard/panel")

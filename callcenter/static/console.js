@@ -106,6 +106,7 @@
     body.dataset.live = "off";
     wasOffline = true;
     setState("offline");
+    document.dispatchEvent(new CustomEvent("console", { detail: { name: "disconnect", data: {} } }));
   });
   // A heartbeat: this page is still open, so its agent is not "gone" (agents/consoles.py).
   setInterval(function () { if (socket.connected) socket.emit("console_alive"); }, 20000);

@@ -1,11 +1,24 @@
 // The wallboard redraws its panel from the server whenever the console socket says something
 // it shows has changed (debounced), after a reconnect (to resync), and every 30 s (time left).
+// In wall-screen mode (data-wall-screen) it also cycles through everybody and each team, and
+// when a redraw fails (network down, server restarting) it says so and tries again every few
+// seconds until the server answers: nobody has to touch a wall screen.
 (function () {
   var panel = document.getElementById("sla-panel");
   if (!panel) return;
+  var body = document.body;
+  var wall = body.dataset.wallScreen === "1";
   var WATCHED = ["connect", "sla.warning", "sla.breached", "ticket.updated", "ticket.assigned", "ticket.message",
-                 "queue.stats", "presence.changed"];
-  var timer = null, inflight = false, again = false;
+                 "queue.stats", "presence.changed", "callback.due", "disconnect"];
+  var RETRY_MS = 3000;
+  var timer = null, inflight = false, again = false, retry = null;
+
+  function setStale(stale) {
+    body.dataset.stale = stale ? "1" : "";
+    var state = document.querySelector("[data-wall-state]");
+    if (state) state.textContent = stale ? state.dataset.offlineText : "";
+    if (stale && wall && retry === null) retry = setTimeout(function () { retry = null; soon(); }, RETRY_MS);
+  }
 
   function redraw() {
     timer = null;
@@ -21,9 +34,9 @@
       .then(function (html) {
         panel.innerHTML = html;
         panel.dataset.redraws = String(parseInt(panel.dataset.redraws || "0", 10) + 1);
-        document.body.dataset.stale = "";
+        setStale(false);
       })
-      .catch(function () { document.body.dataset.stale = "1"; })
+      .catch(function () { setStale(true); })
       .finally(function () {
         inflight = false;
         if (again) { again = false; soon(); }
@@ -34,8 +47,27 @@
     if (timer === null) timer = setTimeout(redraw, 300);
   }
 
+  function cycle() {
+    var teams = JSON.parse(document.getElementById("wall-teams").textContent || '[""]');
+    var label = document.querySelector("[data-wall-team]");
+    var allTeams = document.querySelector("[data-all-teams-label]").textContent;
+    var at = 0;
+    var seconds = Math.max(5, parseInt(body.dataset.cycleSeconds || "20", 10));
+    setInterval(function () {
+      if (teams.length < 2) return;
+      at = (at + 1) % teams.length;
+      var url = new URL(panel.dataset.panelBase, window.location.href);
+      if (teams[at]) url.searchParams.set("team", teams[at]);
+      panel.dataset.panelUrl = url.pathname + url.search;
+      label.textContent = teams[at] || allTeams;
+      label.dataset.team = teams[at];
+      redraw();
+    }, seconds * 1000);
+  }
+
   document.addEventListener("console", function (e) {
     if (WATCHED.indexOf(e.detail.name) >= 0) soon();
   });
   setInterval(soon, 30000);
+  if (wall) cycle();
 })();

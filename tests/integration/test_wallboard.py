@@ -226,3 +226,19 @@ def test_a_tiles_colours_follow_the_desks_thresholds(app, client, world):
         assert 'class="tile warn" data-tile="waiting"' in client.get("/wallboard/panel").get_data(as_text=True)
     finally:
         app.config["KPI_TILE_THRESHOLDS"] = {}
+
+
+def test_the_wall_screen_cycles_through_everybody_and_each_team_and_says_when_the_cycle_is_wrong(client, world):
+    import json
+    import re
+
+    login(client, "boss@test.cc")
+    html = client.get("/wallboard/screen?cycle=7").get_data(as_text=True)
+    assert 'data-wall-screen="1" data-cycle-seconds="7"' in html
+    teams = json.loads(re.search(r'<script type="application/json" id="wall-teams">(.*?)</script>', html).group(1))
+    assert teams == ["", "Billing", "Network"]
+    assert "data-cycle-problem" not in html
+    bad = client.get("/wallboard/screen?cycle=abc")
+    assert bad.status_code == 200 and "data-cycle-problem" in bad.get_data(as_text=True)
+    assert 'data-cycle-seconds="20"' in bad.get_data(as_text=True)
+    assert 'data-cycle-seconds="20"' in client.get("/wallboard/screen?cycle=2").get_data(as_text=True)
