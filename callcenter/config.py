@@ -61,6 +61,14 @@ class BaseConfig:
     # The wallboard tiles' colours, laid over kpi/formulas.py TILE_THRESHOLDS, e.g.
     # '{"waiting": {"warn_above": 10, "bad_above": 40}}'.
     KPI_TILE_THRESHOLDS = json.loads(os.environ.get("KPI_TILE_THRESHOLDS", "{}"))
+    # The staffing forecast: the next hours, from the same hours of the last weeks. Handle time
+    # is measured answer-to-resolution; a desk whose tickets wait on customers between touches
+    # sets the agent's own work per ticket instead (docs/KPIS.md).
+    KPI_STAFFING_HOURS = int(os.environ.get("KPI_STAFFING_HOURS", "4"))
+    KPI_STAFFING_WEEKS = int(os.environ.get("KPI_STAFFING_WEEKS", "4"))
+    KPI_WORK_SECONDS_PER_TICKET = int(os.environ.get("KPI_WORK_SECONDS_PER_TICKET", "0")) or None
+    KPI_SHRINKAGE = float(os.environ.get("KPI_SHRINKAGE", "0.3"))
+    KPI_MAX_OCCUPANCY = float(os.environ.get("KPI_MAX_OCCUPANCY", "0.85"))
     WTF_CSRF_TIME_LIMIT = None
     # Bodies larger than this are refused (413) before anything reads them.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))

@@ -224,6 +224,11 @@ def erlang_asa(agents: int, traffic: float, aht_seconds: float) -> float:
     return waiting_probability(agents, traffic) * aht_seconds / (agents - traffic)
 
 
+def expected_arrivals(counts: list[int]) -> float:
+    """The arrivals to expect in an hour: the mean of that hour's counts in the weeks looked at."""
+    return round(sum(counts) / len(counts), 2) if counts else 0.0
+
+
 MAX_AGENTS = 100_000
 
 

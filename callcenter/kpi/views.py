@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..db_types import utcnow
 from ..staff import page_actor, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import formulas, live, queries
+from . import formulas, live, queries, staffing
 from .summary import summary
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -27,8 +27,11 @@ def _today(now) -> dict:
 
 def _now_tiles(now) -> dict:
     team_id = queries.team_id_of(request.args.get("team") or None)
-    return {"queue": live.queue_breakdown(now, team_id), "agents": live.agents_by_state(team_id),
-            "callbacks": live.callbacks_now(now, team_id)}
+    agents = live.agents_by_state(team_id)
+    online = len(agents["available"]) + len(agents["busy"]) + len(agents["on_callback"])
+    return {"queue": live.queue_breakdown(now, team_id), "agents": agents,
+            "callbacks": live.callbacks_now(now, team_id),
+            "staffing": staffing.forecast(now, staffing.settings_from(current_app.config), team_id, online)}
 
 
 def _context(board: dict) -> dict:
@@ -77,3 +80,34 @@ def screen():
 def panel():
     """The board's body alone: the page swaps it in when an event says something changed."""
     return render_template("kpi/_sla_panel.html", **_context(_board()))
+
+
+STAFFING_FIELDS = ("arrivals", "interval_seconds", "aht_seconds", "target_seconds", "service_level", "shrinkage",
+                   "max_occupancy")
+
+
+@bp.route("/wallboard/staffing")
+def staffing_calculator():
+    """Erlang C with numbers the supervisor chooses (GET /api/v1/kpi/staffing on a page)."""
+    from marshmallow import ValidationError
+
+    from .api import StaffingArgs
+
+    queries.require_supervisor(page_actor())
+    config = current_app.config
+    given = {k: v for k, v in request.args.items() if k in STAFFING_FIELDS and v != ""}
+    values = {"interval_seconds": 1800, "target_seconds": config["KPI_SERVICE_LEVEL_SECONDS"],
+              "service_level": config["KPI_SERVICE_LEVEL_GOAL"], "shrinkage": config["KPI_SHRINKAGE"],
+              "max_occupancy": config["KPI_MAX_OCCUPANCY"], **given}
+    result, errors = None, {}
+    if "arrivals" in given or "aht_seconds" in given:
+        try:
+            args = StaffingArgs().load(values)
+            result = formulas.staffing(args["arrivals"], args["interval_seconds"], args["aht_seconds"],
+                                       args["target_seconds"], args["service_level"], args["shrinkage"],
+                                       args["max_occupancy"])
+        except ValidationError as exc:
+            errors = {name: _("Enter a number in the allowed range.") for name in exc.messages}
+        except ValueError:
+            errors = {"arrivals": _("These numbers need more than 100,000 agents: check the arrivals and the handle time.")}
+    return render_template("kpi/staffing.html", values=values, result=result, errors=errors), 400 if errors else 200

@@ -390,6 +390,7 @@ CASES = [
     case("GET", "/wallboard", SUPERVISORS, lambda i: "/wallboard"),
     case("GET", "/wallboard/panel", SUPERVISORS, lambda i: "/wallboard/panel"),
     case("GET", "/wallboard/screen", SUPERVISORS, lambda i: "/wallboard/screen"),
+    case("GET", "/wallboard/staffing", SUPERVISORS, lambda i: "/wallboard/staffing"),
     # Setting up the desk (admins); the skills catalogue is read by every staff member.
     case("GET", A + "/users", ADMINS, lambda i: A + "/users"),
     case("POST", A + "/users", ADMINS, lambda i: A + "/users",

@@ -179,8 +179,8 @@ def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tick
         assert client.get("/wallboard/panel").status_code == 200
     assert len(more) == len(seen), "\n".join(more)
     # the session's user (3), the SLA board (5), today's figures (11), the queue, agents and
-    # callbacks now (6): 25 when measured
-    assert len(seen) <= 25, "\n".join(seen)
+    # callbacks now (6), the staffing forecast (2): 27 when measured
+    assert len(seen) <= 27, "\n".join(seen)
 
 
 def test_the_board_names_the_agents_in_each_state_and_splits_the_queue_by_team_and_skill(app, api, client, world):
@@ -242,3 +242,49 @@ def test_the_wall_screen_cycles_through_everybody_and_each_team_and_says_when_th
     assert bad.status_code == 200 and "data-cycle-problem" in bad.get_data(as_text=True)
     assert 'data-cycle-seconds="20"' in bad.get_data(as_text=True)
     assert 'data-cycle-seconds="20"' in client.get("/wallboard/screen?cycle=2").get_data(as_text=True)
+
+
+def test_the_staffing_calculator_works_out_erlang_c_and_names_a_wrong_number(client, world):
+    login(client, "boss@test.cc")
+    page = client.get("/wallboard/staffing?arrivals=100&interval_seconds=1800&aht_seconds=180&target_seconds=20"
+                      "&service_level=0.8&shrinkage=0.3&max_occupancy=1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-k="agents">14<' in html and 'data-k="scheduled_agents">20<' in html
+    assert 'data-k="service_level">88.8%<' in html
+    bad = client.get("/wallboard/staffing?arrivals=-3&aht_seconds=180")
+    assert bad.status_code == 400 and 'data-error-for="arrivals"' in bad.get_data(as_text=True)
+    assert 'value="-3"' in bad.get_data(as_text=True)  # what was typed stays
+    assert client.get("/wallboard/staffing").status_code == 200  # the empty form
+
+
+def test_the_staffing_forecast_takes_the_same_hours_of_the_last_weeks(app, client, world):
+    from callcenter.actions import assignment
+    from tests.factories import actor_of, moved
+
+    app.config.update(KPI_STAFFING_WEEKS=2, KPI_STAFFING_HOURS=2)
+    try:
+        with app.app_context():
+            this_hour = utcnow().replace(minute=0, second=0, microsecond=0)
+            # the same hour a week ago: 6 tickets, each handled in 300 s; two weeks ago: 2;
+            # the next hour a week ago: 1; three weeks ago (not looked at): 9
+            for weeks, hour, n in ((1, 0, 6), (2, 0, 2), (1, 1, 1), (3, 0, 9)):
+                at = this_hour + timedelta(hours=hour, minutes=10) - timedelta(weeks=weeks)
+                for _ in range(n):
+                    t = ticket_at(world, at, kind="inquiry")
+                    if (weeks, hour) == (1, 0):
+                        assignment.assign(t.id, world.id("anna"), actor_of(world, "boss"), now=at)
+                        moved(world, t.id, at + timedelta(seconds=300), "resolved", by="anna")
+        login(client, "boss@test.cc")
+        html = client.get("/wallboard/panel").get_data(as_text=True)
+        table = html.split("data-staffing")[1].split("</table>")[0]
+        rows = table.split("<tr class")[1:]
+        assert "<td>4.0</td>" in rows[0]  # (6 + 2) / 2 weeks
+        assert "<td>0.5</td>" in rows[1]  # (1 + 0) / 2
+        assert "5 min" in rows[0]  # the handle time seen in those hours: 300 s
+        # 4 an hour x 300 s = 0.33 Erlangs: one agent would answer only 68 % within 20 s
+        # (1 - 0.333 x e^(-(1 - 0.333) x 20 / 300)), two reach the 80 % goal
+        assert "data-agents-needed>2<" in rows[0]
+        assert rows[0].startswith('="bad"')  # nobody is online to meet it
+    finally:
+        app.config.update(KPI_STAFFING_WEEKS=4, KPI_STAFFING_HOURS=4)
