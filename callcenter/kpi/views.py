@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..db_types import utcnow
 from ..staff import page_actor, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import formulas, live, queries, staffing
+from . import formulas, live, queries, snapshots, staffing
 from .summary import summary
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -34,22 +34,38 @@ def _now_tiles(now) -> dict:
             "staffing": staffing.forecast(now, staffing.settings_from(current_app.config), team_id, online)}
 
 
-def _context(board: dict) -> dict:
+def _figures() -> dict:
+    """Everything the board shows, from the snapshot every screen of this team shares
+    (snapshots.py): recounted at most once a second, and never older than the event the
+    redraw was for (?seen=<seq>)."""
+    queries.require_supervisor(page_actor())  # before any shared figure is handed out
+    team = request.args.get("team") or None
+    seen = request.args.get("seen", "")
+    seen_seq = int(seen) if seen.isdigit() and len(seen) < 20 else None
+
+    def compute() -> dict:
+        board = _board()
+        now = board["generated_at"]
+        return {"board": board, "today": _today(now), "now": _now_tiles(now)}
+
+    return snapshots.shared(team or "*", seen_seq, compute)
+
+
+def _context(figures: dict) -> dict:
     rules = formulas.thresholds(current_app.config["KPI_TILE_THRESHOLDS"], current_app.config["KPI_SERVICE_LEVEL_GOAL"])
 
     def level(tile: str, value) -> str:
         return formulas.tile_level(value, rules.get(tile))
 
-    return {"board": board, "today": _today(board["generated_at"]), "now": _now_tiles(board["generated_at"]),
-            "level": level,
+    return {**figures, "level": level,
             "sla_clock": sla_clock, "sla_state": sla_state, "staff_status": staff_status,
             "team": request.args.get("team") or "", "span": span}  # '1 min 29 s': the board says left or over
 
 
 @bp.route("/wallboard")
 def wallboard():
-    board = _board()  # checks the role before anything else is read
-    return render_template("kpi/wallboard.html", teams=queries.team_names(), **_context(board))
+    figures = _figures()  # checks the role before anything else is read
+    return render_template("kpi/wallboard.html", teams=queries.team_names(), **_context(figures))
 
 
 CYCLE_SECONDS, CYCLE_RANGE = 20, (5, 600)
@@ -59,7 +75,7 @@ CYCLE_SECONDS, CYCLE_RANGE = 20, (5, 600)
 def screen():
     """The wall-screen mode: the board alone in large type, cycling through everybody and each
     team, and recovering by itself when the network or the server comes back (wallboard.js)."""
-    board = _board()
+    figures = _figures()
     raw = request.args.get("cycle", "")
     cycle, problem = CYCLE_SECONDS, None
     if raw:
@@ -73,13 +89,13 @@ def screen():
             cycle = CYCLE_SECONDS
     teams = queries.team_names()
     return render_template("kpi/wallboard.html", teams=teams, wall=True, cycle_seconds=cycle, cycle_problem=problem,
-                           cycle_teams=[""] + teams, **_context(board))
+                           cycle_teams=[""] + teams, **_context(figures))
 
 
 @bp.route("/wallboard/panel")
 def panel():
     """The board's body alone: the page swaps it in when an event says something changed."""
-    return render_template("kpi/_sla_panel.html", **_context(_board()))
+    return render_template("kpi/_sla_panel.html", **_context(_figures()))
 
 
 STAFFING_FIELDS = ("arrivals", "interval_seconds", "aht_seconds", "target_seconds", "service_level", "shrinkage",

@@ -11,7 +11,7 @@
   var WATCHED = ["connect", "sla.warning", "sla.breached", "ticket.updated", "ticket.assigned", "ticket.message",
                  "queue.stats", "presence.changed", "callback.due", "disconnect"];
   var RETRY_MS = 3000;
-  var timer = null, inflight = false, again = false, retry = null;
+  var timer = null, inflight = false, again = false, retry = null, seen = null;
 
   function setStale(stale) {
     body.dataset.stale = stale ? "1" : "";
@@ -24,7 +24,10 @@
     timer = null;
     if (inflight) { again = true; return; }
     inflight = true;
-    fetch(panel.dataset.panelUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    // The snapshot must have seen the latest event this screen heard (kpi/snapshots.py).
+    var url = new URL(panel.dataset.panelUrl, window.location.href);
+    if (seen !== null) url.searchParams.set("seen", String(seen));
+    fetch(url.pathname + url.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) {
         // Signed out (the session ended): show the sign-in page itself, never inside the panel.
         if (r.redirected || r.status === 401 || r.status === 403) { window.location.reload(); throw new Error("signed out"); }
@@ -66,6 +69,8 @@
   }
 
   document.addEventListener("console", function (e) {
+    var data = e.detail.data;
+    if (data && typeof data.seq === "number") seen = Math.max(seen || 0, data.seq);
     if (WATCHED.indexOf(e.detail.name) >= 0) soon();
   });
   setInterval(soon, 30000);

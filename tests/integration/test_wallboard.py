@@ -162,12 +162,21 @@ def _local_midnight(app, now):
     return start_of_local_day(now, app.config["DISPLAY_TIMEZONE"])
 
 
+def _forget_snapshots(app):
+    import redis as redis_lib
+
+    r = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    for key in r.scan_iter("cc:wallboard:*"):
+        r.delete(key)
+
+
 def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tickets(app, api, client, world):
     from tests.statements import statements
 
     _board_world(app, api, world)
     login(client, "boss@test.cc")
     client.get("/wallboard/panel")
+    _forget_snapshots(app)  # each measured redraw recounts
     with statements(app) as seen:
         assert client.get("/wallboard/panel").status_code == 200
     with app.app_context():
@@ -175,6 +184,7 @@ def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tick
         for i in range(15):
             ticket_at(world, made, priority="P1", subject=f"more {i}")
         sla.sweep()
+    _forget_snapshots(app)
     with statements(app) as more:
         assert client.get("/wallboard/panel").status_code == 200
     assert len(more) == len(seen), "\n".join(more)
@@ -288,3 +298,27 @@ def test_the_staffing_forecast_takes_the_same_hours_of_the_last_weeks(app, clien
         assert rows[0].startswith('="bad"')  # nobody is online to meet it
     finally:
         app.config.update(KPI_STAFFING_WEEKS=4, KPI_STAFFING_HOURS=4)
+
+
+def test_every_screen_shares_one_recount_and_a_redraw_after_an_event_sees_it(app, api, client, world):
+    """Ten screens redrawing at once cost one recount; a redraw for an event newer than the
+    shared snapshot gets one that has seen it."""
+    from callcenter.events import current_seq
+    from tests.statements import statements
+
+    login(client, "boss@test.cc")
+    _forget_snapshots(app)
+    with statements(app) as first:
+        assert _tile(client.get("/wallboard/panel").get_data(as_text=True), "waiting") == "0"
+    with statements(app) as others:
+        for _ in range(10):
+            assert client.get("/wallboard/panel").status_code == 200
+    recount = [q for q in first if "FROM tickets" in q]
+    assert recount and not [q for q in others if "FROM tickets" in q]  # the ten read the shared snapshot
+    with app.app_context():
+        ticket_at(world, utcnow(), kind="inquiry", category="network")  # waits; its events carry a seq
+        seq = current_seq()
+    stale = client.get("/wallboard/panel").get_data(as_text=True)
+    assert _tile(stale, "waiting") == "0"  # a redraw for no event in particular: the recent snapshot
+    fresh = client.get(f"/wallboard/panel?seen={seq}").get_data(as_text=True)
+    assert _tile(fresh, "waiting") == "1"  # the event's redraw: recounted, at most once a second
