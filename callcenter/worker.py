@@ -21,14 +21,12 @@ import re
 import sys
 import threading
 import time
-from datetime import datetime, timezone
 
 from flask.logging import default_handler
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
-from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
+from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
-from rq.utils import utcparse
 
 from .log_redaction import RedactPrivateLinks
 from .schedule import ensure_scheduled
@@ -48,15 +46,15 @@ def lock_owner(connection, queue_name: str) -> str | None:
     return owner.decode() if isinstance(owner, bytes) else owner
 
 
-def is_silent(connection, scheduler_name: str, now: datetime) -> bool:
-    """Whether the scheduler stopped sending heartbeats (dead, or stuck)."""
-    beat = connection.hget(SCHEDULER_KEY_TEMPLATE % scheduler_name, "last_heartbeat")
-    if beat is None:
-        return True
-    last = utcparse(beat.decode() if isinstance(beat, bytes) else beat)
-    if last.tzinfo is None:
-        last = last.replace(tzinfo=timezone.utc)
-    return (now - last).total_seconds() >= STALE_AFTER_SECONDS
+def is_silent(connection, queue_name: str, interval: float = 1.0) -> bool:
+    """Whether the scheduler holding the queue's lock stopped refreshing it (dead, or stuck). A
+    live scheduler sets the lock's expiry back to interval + 60 s at every heartbeat (each
+    second); one that has not for STALE_AFTER_SECONDS is gone. The lock's own expiry is the
+    clock, so a scheduler that has only just taken its lock is never mistaken for a dead one."""
+    left_ms = connection.pttl(RQScheduler.get_locking_key(queue_name))
+    if left_ms is None or left_ms < 0:  # -2: gone meanwhile; -1: no expiry (not RQ's lock)
+        return left_ms == -1
+    return left_ms < (interval + 60 - STALE_AFTER_SECONDS) * 1000
 
 
 class Timekeeper(threading.Thread):
@@ -65,6 +63,7 @@ class Timekeeper(threading.Thread):
         self.worker, self.connection, self.tick = worker, connection, tick
         self.lock = threading.Lock()  # the worker's own maintenance restarts the scheduler too
         self.stopping = threading.Event()
+        self.free_since: dict[str, float] = {}  # queue -> when its lock was first seen free
 
     def run(self) -> None:
         while not self.stopping.wait(self.tick):
@@ -94,26 +93,35 @@ class Timekeeper(threading.Thread):
             running = scheduler._process is not None and scheduler._process.is_alive()
             if running and not orphaned:
                 return
+            if self.stopping.is_set():
+                return  # the worker is shutting down: start nothing it would leave behind
             if running:
                 log.warning("timekeeper: restarting the scheduler to take %s", ", ".join(orphaned))
                 self.stop_scheduler_process(scheduler)
+            for name in orphaned:
+                self.free_since.pop(name, None)
             if scheduler.acquire_locks(auto_start=True):
                 log.warning("timekeeper: scheduler (re)started for %s", ", ".join(sorted(scheduler.acquired_locks)))
 
     def orphaned_queues(self, scheduler: RQScheduler) -> list[str]:
-        """The queues whose lock is free, or held by a silent scheduler (that lock is broken)."""
-        now = datetime.now(timezone.utc)
+        """The queues held by a silent scheduler (that lock is broken), or free for two ticks in a
+        row (a lock is briefly free while another worker restarts its scheduler, or after Redis
+        lost everything and before the running scheduler takes its own back)."""
         orphaned = []
         for name in scheduler._queue_names:
             owner = lock_owner(self.connection, name)
             if owner == scheduler.name:
+                self.free_since.pop(name, None)
                 continue
             if owner is not None:
-                if not is_silent(self.connection, owner, now):
+                self.free_since.pop(name, None)
+                if not is_silent(self.connection, name, scheduler.interval):
                     continue
                 release_lock(self.connection, RQScheduler.get_locking_key(name), owner)
                 log.warning("timekeeper: broke the scheduler lock of %s held by silent scheduler %s", name, owner)
-            orphaned.append(name)
+                orphaned.append(name)
+            elif self.free_since.setdefault(name, time.monotonic()) <= time.monotonic() - self.tick:
+                orphaned.append(name)
         return orphaned
 
     @staticmethod
