@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,16 @@ def start_of_local_day(now: datetime, tz: str) -> datetime:
     16:00 UTC the evening before."""
     zone = ZoneInfo(tz)
     return datetime.combine(now.astimezone(zone).date(), time(0), zone).astimezone(timezone.utc)
+
+
+def last_complete_period(now: datetime, tz: str, frequency: str) -> tuple[datetime, datetime]:
+    """The last whole day (or week, Monday to Monday) before now where the desk is, in UTC."""
+    end = start_of_local_day(now, tz)
+    if frequency == "daily":
+        return start_of_local_day(end - timedelta(hours=12), tz), end
+    local = end.astimezone(ZoneInfo(tz))
+    week_end = start_of_local_day(end - timedelta(days=local.weekday()) + timedelta(hours=12), tz)
+    return start_of_local_day(week_end - timedelta(days=6, hours=12), tz), week_end
 
 
 def csat_average(scores: Iterable[int]) -> float | None:
@@ -232,20 +242,32 @@ def expected_arrivals(counts: list[int]) -> float:
 MAX_AGENTS = 100_000
 
 
+def _service_level_from_b(agents: int, traffic: float, b: float, target_seconds: float, aht_seconds: float) -> float:
+    """erlang_service_level from Erlang B's value for these agents (staffing's search keeps it)."""
+    pw = agents * b / (agents - traffic * (1 - b))
+    return 1 - pw * math.exp(-(agents - traffic) * target_seconds / aht_seconds)
+
+
 def staffing(arrivals: float, interval_seconds: float, aht_seconds: float, target_seconds: float,
              service_level_goal: float, shrinkage: float = 0.0, max_occupancy: float = 1.0) -> dict:
     """The fewest agents that reach the service-level goal without passing the maximum
     occupancy, and the agents to schedule once shrinkage (breaks, training, absence) takes its
-    share: ceil(N / (1 - shrinkage))."""
+    share: ceil(N / (1 - shrinkage)). The search starts at the occupancy's floor and carries
+    Erlang B one agent at a time, so each step costs the same however many agents."""
     traffic = traffic_intensity(arrivals, interval_seconds, aht_seconds)
-    agents = math.ceil(traffic) if traffic > 0 else 0
-    if traffic > 0 and agents == traffic:
-        agents += 1  # N = A never empties the queue
-    while traffic > 0 and (erlang_service_level(agents, traffic, target_seconds, aht_seconds) < service_level_goal
-                           or traffic / agents > max_occupancy):
-        agents += 1
+    agents = 0
+    if traffic > 0:
+        agents = max(math.floor(traffic) + 1, math.ceil(traffic / max_occupancy))  # N > A, and A / N <= occupancy
         if agents > MAX_AGENTS:
             raise ValueError("more than 100,000 agents: check the arrivals and the handle time")
+        b = 1.0
+        for n in range(1, agents + 1):
+            b = traffic * b / (n + traffic * b)
+        while _service_level_from_b(agents, traffic, b, target_seconds, aht_seconds) < service_level_goal:
+            agents += 1
+            if agents > MAX_AGENTS:
+                raise ValueError("more than 100,000 agents: check the arrivals and the handle time")
+            b = traffic * b / (agents + traffic * b)
     scheduled = math.ceil(round(agents / (1 - shrinkage), 9)) if agents else 0
     return {
         "traffic_erlangs": round(traffic, 4),

@@ -170,6 +170,8 @@ def set_status(ticket: Ticket, to: str, actor: Actor, now: datetime, *, reason: 
     current = ticket.status.value
     reopen = lifecycle.is_reopen(current, to)
     ticket.status = Status(to)
+    if ticket.answered_at is None and to not in (lifecycle.NEW, lifecycle.CANCELLED) and actor.kind == "agent":
+        record_answer(ticket, now)  # taken up without an assignment: moved on by a person at the desk
     if to == lifecycle.RESOLVED:
         ticket.resolved_at = now
         ticket.handle_seconds = seconds_between(ticket.answered_at or ticket.created_at, now)
@@ -227,6 +229,7 @@ def append_message(ticket: Ticket, body: str, internal: bool, actor: Actor, now:
     db.session.flush()
     if actor.kind == "agent" and not internal:
         ticket.agent_replies = (ticket.agent_replies or 0) + 1
+        record_answer(ticket, now)  # a reply from the desk answers a ticket nobody was given
     audit.record(ticket, "note" if internal else "message", actor, message_id=message.id, internal=internal)
     return message
 

@@ -59,10 +59,10 @@ def _backfill():
         wait = handle = None
         if row.answered_at is not None:
             wait = _seconds(row.created_at, row.answered_at)
-            if row.resolved_at is not None:
-                handle = _seconds(row.answered_at, row.resolved_at)
         elif row.cancelled_at is not None:
             wait = _seconds(row.created_at, row.cancelled_at)
+        if row.resolved_at is not None:  # as the app: from the answer, or from creation if never answered
+            handle = _seconds(row.answered_at or row.created_at, row.resolved_at)
         if wait is not None or handle is not None:
             bind.execute(_tickets.update().where(_tickets.c.id == row.id).values(
                 queue_wait_seconds=wait, handle_seconds=handle))

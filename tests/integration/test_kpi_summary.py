@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from callcenter.actions import assignment, tickets
+from callcenter.actions import assignment
 from callcenter.extensions import db
 from callcenter.tickets.models import Ticket
-from tests.factories import actor_of, moved, policy, ticket_at
+from tests.factories import actor_of, answered, moved, policy, replied, ticket_at
 from tests.statements import statements
 
 T = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=2)
@@ -18,11 +18,11 @@ PERIOD = {"from": (T - timedelta(hours=1)).isoformat(), "to": (T + timedelta(day
 
 
 def _answer(world, ticket_id, who, after_seconds):
-    assignment.assign(ticket_id, world.id(who), actor_of(world, "boss"), now=T + timedelta(seconds=after_seconds))
+    answered(world, ticket_id, who, T + timedelta(seconds=after_seconds))
 
 
 def _reply(world, ticket_id, who, after_seconds):
-    tickets.add_message(ticket_id, "we are on it", False, actor_of(world, who), now=T + timedelta(seconds=after_seconds))
+    replied(world, ticket_id, who, T + timedelta(seconds=after_seconds))
 
 
 @pytest.fixture
@@ -121,7 +121,8 @@ def test_a_team_sees_only_its_own_tickets(api, story, app, world):
 def test_each_metric_endpoint_answers_the_summarys_number(api, story):
     s = api.get("/api/v1/kpi/summary", query_string=PERIOD).json
     for name in ("service_level", "asa_seconds", "aht_seconds", "fcr_rate", "abandonment_rate", "reopen_rate",
-                 "sla_breach_rate", "csat_avg", "nps", "callback_success_rate"):
+                 "sla_breach_rate", "csat_avg", "nps", "callback_success_rate", "revisit_satisfaction",
+                 "revisit_solved_rate"):
         m = api.get(f"/api/v1/kpi/metrics/{name}", query_string=PERIOD)
         assert m.status_code == 200, (name, m.json)
         assert m.json["value"] == s[name], name
@@ -157,7 +158,34 @@ def test_the_sla_breach_rate_is_the_share_of_clocks_due_in_the_period_that_were_
     s = api.get("/api/v1/kpi/summary", query_string=PERIOD).json
     assert (s["counts"]["sla_clocks_decided"], s["counts"]["sla_clocks_breached"]) == (2, 1)
     assert s["sla_breach_rate"] == 0.5
+    assert s["sla_compliance"]["first_response"] == {"value": 0.5, "numerator": 1, "denominator": 2}
+    assert s["sla_compliance"]["resolution"] == {"value": None, "numerator": 0, "denominator": 0}  # none due yet
+    assert set(s["sla_compliance"]) >= {"first_response", "next_response", "resolution", "final_response", "promise"}
     assert late != met
+
+
+def test_revisit_satisfaction_counts_the_revisits_that_reached_the_customer_in_the_period(app, api, world):
+    from callcenter.followups.models import FollowUp, FollowUpAttempt, FollowUpKind, FollowUpStatus, Outcome
+
+    with app.app_context():
+        ticket = ticket_at(world, T, kind="complaint")
+        rows = []
+        for n, (outcome, solved, score, hours) in enumerate((
+                (Outcome.reached, True, 5, 1), (Outcome.reached, False, 2, 2), (Outcome.no_answer, None, None, 3),
+                (Outcome.reached, True, 4, 72))):  # the last one after the period
+            revisit = FollowUp(kind=FollowUpKind.revisit, status=FollowUpStatus.completed, ticket_id=ticket.id,
+                               name="x", phone="13800000000", window_start=T, window_end=T + timedelta(days=4),
+                               next_attempt_at=T, round=n + 1, declined_by=[])
+            db.session.add(revisit)
+            db.session.flush()
+            rows.append(FollowUpAttempt(followup_id=revisit.id, number=1, outcome=outcome, solved=solved, score=score,
+                                        created_at=T + timedelta(hours=hours)))
+        db.session.add_all(rows)
+        db.session.commit()
+    s = api.get("/api/v1/kpi/summary", query_string=PERIOD).json
+    assert s["revisit_satisfaction"] == 3.5  # (5 + 2) / 2; the unanswered call has no score
+    assert s["revisit_solved_rate"] == 0.5  # one of the two reached said solved
+    assert s["counts"]["revisits_reached"] == 2
 
 
 def test_satisfaction_and_callbacks_come_from_the_follow_ups_of_the_period(app, api, world):
@@ -190,8 +218,8 @@ def test_the_summary_runs_a_fixed_number_of_statements(app, api, story, world):
         assert api.get("/api/v1/kpi/summary", query_string={**PERIOD, "team": "Billing"}).status_code == 200
     assert len(more) == len(seen)
     # BEGIN, the token and its user with teams (3), the team, the figures (5), follow-ups (2),
-    # agents (2), the queue (1)
-    assert len(seen) <= 15, "\n".join(seen)
+    # revisits (1), agents (2), the queue (1)
+    assert len(seen) <= 16, "\n".join(seen)
 
 
 def test_agents_sign_in_to_a_summary_they_may_not_read(api):
@@ -214,3 +242,18 @@ def test_the_staffing_calculator_answers_erlang_c(api):
     assert bad.status_code == 422
     assert {"arrivals", "aht_seconds"} <= set(str(bad.json["error"]["details"]).replace("'", " ").split())
     assert api.get("/api/v1/kpi/staffing", who="anna", query_string={"arrivals": 1, "aht_seconds": 60}).status_code == 403
+
+
+def test_a_ticket_answered_by_a_reply_or_a_move_without_an_assignment_is_answered_not_abandoned(app, api, world):
+    with app.app_context():
+        replied_to = ticket_at(world, T, kind="inquiry").id
+        moved_on = ticket_at(world, T, kind="inquiry").id
+        _reply(world, replied_to, "boss", 5)  # the supervisor answers it from the list, unassigned
+        moved(world, moved_on, T + timedelta(seconds=12), "in_progress")
+        moved(world, replied_to, T + timedelta(hours=3), "cancelled")
+        rows = {t.id: t for t in db.session.query(Ticket).filter(Ticket.id.in_([replied_to, moved_on]))}
+        assert (rows[replied_to].answered_at, rows[replied_to].queue_wait_seconds) == (T + timedelta(seconds=5), 5)
+        assert rows[moved_on].queue_wait_seconds == 12
+    s = api.get("/api/v1/kpi/summary", query_string=PERIOD).json
+    assert (s["counts"]["answered"], s["counts"]["abandoned"]) == (2, 0)
+    assert s["service_level"] == 1.0

@@ -131,6 +131,7 @@ def later_ticket(status, n, **extra):  # the shape of 0010: no public token any 
 
 done = later_ticket("resolved", 11, resolved_at=NOW + timedelta(hours=2))
 gone = later_ticket("cancelled", 12, cancelled_at=NOW + timedelta(seconds=40))
+alone = later_ticket("resolved", 13, resolved_at=NOW + timedelta(minutes=30))  # resolved with no assignment
 for when in (NOW + timedelta(seconds=30), NOW + timedelta(minutes=5)):  # answered at the first assignment
     insert("ticket_events", ticket_id=done, kind="assigned", actor_kind="system", actor_name="system", data={},
            created_at=when)
@@ -147,7 +148,8 @@ with db.engine.connect() as conn:
                    r.agent_replies] for r in conn.execute(sa.text(
         "SELECT id, answered_at, queue_wait_seconds, handle_seconds, agent_replies FROM tickets"))}
     clocks = {r.id: str(r.decided_at)[:19] for r in conn.execute(sa.text("SELECT id, decided_at FROM sla_clocks"))}
-print(json.dumps({"done": rows[done], "gone": rows[gone], "met": clocks[met], "late": clocks[late]}))
+print(json.dumps({"done": rows[done], "gone": rows[gone], "alone": rows[alone], "met": clocks[met],
+                  "late": clocks[late]}))
 """
 
 
@@ -158,4 +160,5 @@ def test_upgrading_to_0011_fills_in_the_figures_facts_of_earlier_tickets_and_clo
     # answered at the first assignment (30 s), resolved 2 h after creation, two public agent replies
     assert out["done"] == ["2026-11-23 08:00:30", 30, 7170, 2]
     assert out["gone"] == [None, 40, None, 0]  # abandoned after 40 s
+    assert out["alone"] == [None, None, 1800, 0]  # handled from its creation, as the app counts it
     assert out["met"] == "2026-11-23 08:03:00" and out["late"] == "2026-11-23 08:01:00"

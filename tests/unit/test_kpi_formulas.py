@@ -151,3 +151,12 @@ def test_averages_and_rates_are_none_when_nothing_counts_not_zero():
     assert formulas.average(230, 10).value == 23.0
     assert formulas.nps_ratio(0, 0, 0).value is None
     assert formulas.nps_ratio(5, 2, 10).value == 30.0
+
+
+def test_staffing_refuses_numbers_that_need_more_than_the_cap_before_working_anything_out():
+    import pytest
+
+    with pytest.raises(ValueError):
+        formulas.staffing(1_000_000, 60, 604_800, 20, 0.8)  # 10 million Erlangs
+    # a low occupancy cap starts the search at its floor: 2,000 Erlangs at 5 % is 40,000 agents at once
+    assert formulas.staffing(2000, 1800, 1800, 20, 0.8, max_occupancy=0.05)["agents"] == 40_000
