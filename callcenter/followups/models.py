@@ -89,7 +89,7 @@ class FollowUp(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     requested_by: Mapped[str] = mapped_column(String(12), default="agent")  # customer | agent | api | system
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # the callbacks that ended in a period
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     attempts: Mapped[list["FollowUpAttempt"]] = relationship(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -95,6 +96,12 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         # The follow-up sweep closes tickets resolved auto_close_days ago, oldest first.
         Index("ix_tickets_status_resolved", "status", "resolved_at"),
+        # The figures (kpi/summary.py, migration 0012): a period's abandons (cancelled, never
+        # answered), and a ticket's team from the index alone for the joins that narrow SLA
+        # clocks, surveys and firings to a team.
+        Index("ix_tickets_abandoned", "cancelled_at", sqlite_where=text("answered_at IS NULL"),
+              postgresql_where=text("answered_at IS NULL")),
+        Index("ix_tickets_id_team_id", "id", "team_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
