@@ -44,6 +44,7 @@ from .health import bp as health_bp
 from .i18n import select_locale, select_timezone
 from .input_guard import GuardedJSONProvider
 from .kpi.api import blp as kpi_api
+from .kpi.report_views import bp as reports_bp
 from .kpi.views import bp as kpi_bp
 from .notifications.views import bp as notifications_bp
 from .portal.views import bp as portal_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
                admin_bp, directory_bp, followup_desk_bp, agents_board_bp,
                notifications_bp, surveys_bp, canned_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(reports_bp)  # /reports and its exports (kpi/report_views.py)
     register_namespace(socketio)
     _document_errors()
 

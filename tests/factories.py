@@ -191,3 +191,15 @@ def agent(email: str, *, teams=(), skills=None, capacity: int = 5, presence: str
     user.last_assigned_at = last_assigned_at
     db.session.commit()
     return user
+
+
+def answered(world: World, ticket_id: int, who: str, when, by: str = "boss"):
+    """The ticket given to `who` at `when` (its answer, if it is the first)."""
+    from callcenter.actions import assignment
+
+    return assignment.assign(ticket_id, world.id(who), actor_of(world, by), now=when)
+
+
+def replied(world: World, ticket_id: int, who: str, when, body: str = "we are on it"):
+    """A public reply by `who` at `when`."""
+    return tickets.add_message(ticket_id, body, False, actor_of(world, who), now=when)

@@ -71,6 +71,25 @@ class PeriodArgs(BoardArgs):
     end = Instant(data_key="to", metadata={"description": "default: now"})
 
 
+class FilteredPeriodArgs(PeriodArgs):
+    """A period and the filters of the summary (kpi/summary.Filters says which tickets each keeps)."""
+
+    agent = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                           metadata={"description": "a user id: the tickets whose assignee is that agent now"})
+    category = fields.String(validate=validate.Length(max=50), metadata={"description": "a category code"})
+    channel = fields.String(validate=validate.OneOf(figures.CHANNELS))
+    kind = fields.String(validate=validate.OneOf(figures.KINDS))
+    tier = fields.String(validate=validate.OneOf(figures.TIERS),
+                         metadata={"description": "the tier the ticket is served at (unverified links: C)"})
+
+
+FILTERS = ("agent", "category", "channel", "kind", "tier")
+
+
+def filters_of(args: dict) -> dict:
+    return {name: args.get(name) for name in FILTERS}
+
+
 class FollowUpFigures(Schema):
     start = fields.DateTime(format="iso", data_key="from")
     end = fields.DateTime(format="iso", data_key="to")
@@ -89,7 +108,7 @@ class FollowUpFigures(Schema):
 def followup_figures(args):
     """Satisfaction (CSAT, NPS) and callback success over a period (supervisors and admins)."""
     start, end = period(args)
-    return queries.followup_figures(current_actor(), start, end, team=args.get("team"))
+    return figures.followup_figures(current_actor(), start, end, team=args.get("team"))
 
 
 @blp.route("/sla-board")
@@ -133,6 +152,7 @@ class Summary(Schema):
     end = fields.DateTime(format="iso", data_key="to")
     generated_at = fields.DateTime(format="iso")
     team = fields.String(allow_none=True)
+    filters = fields.Dict(keys=fields.String(), metadata={"description": "the filters given, team included"})
     service_level = fields.Float(allow_none=True, metadata={"description": "answered within the threshold, " + _DEFINED})
     asa_seconds = fields.Float(allow_none=True, metadata={"description": "average speed of answer"})
     aht_seconds = fields.Float(allow_none=True, metadata={"description": "average handle time"})
@@ -144,6 +164,10 @@ class Summary(Schema):
     csat_avg = fields.Float(allow_none=True)
     nps = fields.Float(allow_none=True)
     callback_success_rate = fields.Float(allow_none=True)
+    revisit_satisfaction = fields.Float(allow_none=True, metadata={"description": "mean score (1-5) of revisits that reached the customer"})
+    revisit_solved_rate = fields.Float(allow_none=True, metadata={"description": "share of reached revisits where the customer said solved"})
+    sla_compliance = fields.Dict(keys=fields.String(), values=fields.Nested(RatioOut),
+                                 metadata={"description": "per clock: met in time / decided in the period"})
     agents = fields.Nested(AgentStates)
     queue = fields.Nested(QueueNow)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
@@ -154,13 +178,15 @@ class Summary(Schema):
 
 
 @blp.route("/summary")
-@blp.arguments(PeriodArgs, location="query")
+@blp.arguments(FilteredPeriodArgs, location="query")
 @blp.response(200, Summary)
 def summary(args):
-    """Every figure of a period [from, to) (default: the last 30 days), for a team or everybody;
-    backlog, agents and queue as they stand now (supervisors and admins)."""
+    """Every figure of a period [from, to) (default: the last 30 days), for the tickets the filters
+    keep (team, agent, category, channel, kind, tier; none: everybody's); backlog, agents and queue
+    as they stand now (supervisors and admins)."""
     start, end = period(args)
-    return figures.summary(current_actor(), start, end, utcnow(), service_level_rules(), team=args.get("team"))
+    return figures.summary(current_actor(), start, end, utcnow(), service_level_rules(), team=args.get("team"),
+                           **filters_of(args))
 
 
 class MetricOut(RatioOut):
@@ -168,10 +194,11 @@ class MetricOut(RatioOut):
     start = fields.DateTime(format="iso", data_key="from")
     end = fields.DateTime(format="iso", data_key="to")
     team = fields.String(allow_none=True)
+    filters = fields.Dict(keys=fields.String(), metadata={"description": "the filters given, team included"})
 
 
 @blp.route("/metrics/<string:name>")
-@blp.arguments(PeriodArgs, location="query")
+@blp.arguments(FilteredPeriodArgs, location="query")
 @blp.response(200, MetricOut)
 def metric(args, name):
     """One figure of a period with its numerator and denominator: the same number the summary,
@@ -180,8 +207,10 @@ def metric(args, name):
         raise ValidationFailed(_("No such figure."), {"fields": {"name": ["one of " + ", ".join(figures.METRICS)]}},
                                code="unknown_metric")
     start, end = period(args)
-    out = figures.summary(current_actor(), start, end, utcnow(), service_level_rules(), team=args.get("team"))
-    return {"metric": name, "start": start, "end": end, "team": args.get("team"), **out["metrics"][name]}
+    out = figures.summary(current_actor(), start, end, utcnow(), service_level_rules(), team=args.get("team"),
+                          **filters_of(args))
+    return {"metric": name, "start": start, "end": end, "team": args.get("team"), "filters": out["filters"],
+            **out["metrics"][name]}
 
 
 class StaffingArgs(Schema):

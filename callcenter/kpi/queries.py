@@ -4,14 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..actors import Actor
 from ..auth.models import Team
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from ..followups.models import FollowUp, FollowUpKind, FollowUpStatus, Survey
 from ..routing.queries import queue_stats
 from ..sla.models import SlaClock, SlaFired
 from ..sla.summaries import clock_summaries_by_ticket
@@ -37,6 +36,10 @@ def team_id_of(team: str | None) -> int | None:
     if team_id is None:
         raise ValidationFailed(_("No team with that name."), {"fields": {"team": ["unknown"]}})
     return team_id
+
+
+def teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
 def team_names() -> list[str]:
@@ -100,40 +103,3 @@ def sla_board(actor: Actor, now: datetime, tz: str, team: str | None = None, lim
             "without_sla": counts.get(None, 0) + counts.get("none", 0),
             "at_risk_share": formulas.share(at_risk, total),
             "at_risk": formulas.at_risk_order(entries)[:limit], "today": today, "queue": queue_stats(now, team_id)}
-
-
-def followup_counts(start: datetime, end: datetime, team_id: int | None = None) -> dict:
-    """Survey answers given in [start, end) (CSAT sums, NPS promoters and detractors) and the
-    callbacks that ended then, reached or not. Two statements."""
-    answered = and_(Survey.answered_at >= start, Survey.answered_at < end)
-    answers = select(func.count(), func.coalesce(func.sum(Survey.csat), 0), func.count(Survey.csat),
-                     func.coalesce(func.sum(case((Survey.nps >= 9, 1), else_=0)), 0),
-                     func.coalesce(func.sum(case((Survey.nps <= 6, 1), else_=0)), 0),
-                     func.count(Survey.nps)).where(answered)
-    ended = (select(FollowUp.status, func.count()).where(
-        FollowUp.kind == FollowUpKind.callback, FollowUp.closed_at >= start, FollowUp.closed_at < end,
-        FollowUp.status.in_([FollowUpStatus.completed, FollowUpStatus.unreachable])).group_by(FollowUp.status))
-    if team_id is not None:
-        answers = answers.join(Ticket, Ticket.id == Survey.ticket_id).where(Ticket.team_id == team_id)
-        ended = ended.where(FollowUp.team_id == team_id)
-    n, csat_sum, csat_count, promoters, detractors, nps_count = (int(v) for v in db.session.execute(answers).one())
-    counts = {status.value: n for status, n in db.session.execute(ended)}
-    return {"answers": n, "csat_sum": csat_sum, "csat_count": csat_count, "promoters": promoters,
-            "detractors": detractors, "nps_count": nps_count,
-            "reached": counts.get("completed", 0), "unreachable": counts.get("unreachable", 0)}
-
-
-def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | None = None) -> dict:
-    """Satisfaction and callbacks over [start, end): CSAT and NPS of the survey answers given then,
-    and the share of callbacks that ended then with the customer reached."""
-    require_supervisor(actor)
-    c = followup_counts(start, end, team_id_of(team))
-    return {
-        "start": start, "end": end, "team": team,
-        "surveys_answered": c["answers"],
-        "csat_avg": formulas.average(c["csat_sum"], c["csat_count"], 2).value,
-        "nps": formulas.nps_ratio(c["promoters"], c["detractors"], c["nps_count"]).value,
-        "callbacks_reached": c["reached"],
-        "callbacks_unreachable": c["unreachable"],
-        "callback_success_rate": formulas.callback_success_rate(c["reached"], c["unreachable"]),
-    }

@@ -7,6 +7,7 @@ burst of events costs one recount a second, not one per event per screen."""
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from datetime import datetime
 from typing import Any, Callable
@@ -21,6 +22,7 @@ MAX_AGE = 5.0  # a snapshot older than this is computed again even if no event a
 LOCK_MS = 10_000
 WAIT_SECONDS = 3.0  # how long a screen waits for another's computation before doing its own
 KEY = "cc:wallboard:{}"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 def _encode(value: Any):
@@ -52,7 +54,8 @@ def shared(name: str, seen_seq: int | None, compute: Callable[[], dict]) -> dict
         if _fresh(snap, seen_seq, time.time()):
             return snap["data"]
         deadline = time.monotonic() + WAIT_SECONDS
-        while not r.set(key + ":lock", "1", nx=True, px=LOCK_MS):
+        token = secrets.token_hex(8)
+        while not r.set(key + ":lock", token, nx=True, px=LOCK_MS):
             time.sleep(0.05)  # another screen is computing it: its result will do
             snap = _read(r, key)
             if _fresh(snap, seen_seq, time.time()):
@@ -70,6 +73,6 @@ def shared(name: str, seen_seq: int | None, compute: Callable[[], dict]) -> dict
             r.set(key, json.dumps({"seq": seq, "at": started, "data": data}, default=_encode), ex=60)
             return data
         finally:
-            r.delete(key + ":lock")
+            r.eval(_RELEASE, 1, key + ":lock", token)  # only our own lock: a slow computation's may have passed on
     except RedisError:
         return compute()

@@ -1,13 +1,16 @@
 """The wallboard: a supervisor's screen that keeps itself current over the /console socket."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from ..actions import report_subscriptions
 from ..db_types import utcnow
-from ..staff import page_actor, staff_blueprint
+from ..errors import DomainError
+from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import formulas, live, queries, snapshots, staffing
+from . import formulas, live, queries, snapshots, staffing, subscriptions
 from .summary import summary
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -127,3 +130,47 @@ def staffing_calculator():
         except ValueError:
             errors = {"arrivals": _("These numbers need more than 100,000 agents: check the arrivals and the handle time.")}
     return render_template("kpi/staffing.html", values=values, result=result, errors=errors), 400 if errors else 200
+
+
+def _subscriptions_page(form, status: int = 200):
+    from .forms import StopForm
+
+    return render_template("kpi/subscriptions.html", form=form, stop=StopForm(), rows=subscriptions.of(page_actor()),
+                           tz=current_app.config["DISPLAY_TIMEZONE"]), status
+
+
+def _subscription_form(**kw):
+    from .forms import SubscriptionForm
+
+    return SubscriptionForm(teams=queries.teams(), **kw)
+
+
+@bp.route("/reports/subscriptions", methods=["GET", "POST"])
+def subscriptions_page():
+    """A supervisor's report mails: daily or weekly, for a team or everybody."""
+    queries.require_supervisor(page_actor())
+    if request.method == "GET":
+        return _subscriptions_page(_subscription_form(formdata=None))
+    form = _subscription_form()
+    if form.validate_on_submit():
+        try:
+            report_subscriptions.subscribe(page_actor(), form.frequency.data, int(form.team.data) if form.team.data else None)
+        except DomainError as err:
+            refuse_if_forbidden(err)
+            form.frequency.errors = [*form.frequency.errors, err.message]
+            return _subscriptions_page(form, 400)
+        flash(_("Subscribed: the report comes by email to %(email)s.", email=current_user.email), "success")
+        return redirect(url_for(".subscriptions_page"))
+    return _subscriptions_page(form, 400)
+
+
+@bp.route("/reports/subscriptions/<int(max=2147483647):subscription_id>/delete", methods=["POST"])
+def stop_subscription(subscription_id: int):
+    from .forms import StopForm
+
+    queries.require_supervisor(page_actor())
+    if not StopForm().validate_on_submit():
+        return _subscriptions_page(_subscription_form(formdata=None), 400)
+    report_subscriptions.unsubscribe(page_actor(), subscription_id)
+    flash(_("That report will not come any more."), "success")
+    return redirect(url_for(".subscriptions_page"))

@@ -49,6 +49,11 @@ def _queue_for(ticket_id: int | None, channel: str, recipient: str | None, subje
     return message
 
 
+def queue_email(recipient: str, subject: str, body: str, fx: Effects) -> OutboundMessage | None:
+    """A mail about no ticket (a report), through the outbox and its delivery job."""
+    return _queue_for(None, "email", recipient, subject, body, None, fx)
+
+
 def _queue_email(ticket, subject: str, body: str, marker: str | None, fx: Effects) -> OutboundMessage | None:
     return _queue(ticket, "email", ticket.contact_email, subject, body, marker, fx)
 

@@ -109,8 +109,17 @@ def _scene(app) -> Scene:
                    spare_token=auth.tokens(world.id("bert"))[-1].id)
         ids.update(_followups(ids))
         ids.update(_canned(boss_id=world.id("admin")))
+        ids.update(_subscriptions(ids))
         tokens = {**world.tokens, "revoked": revoked, "spare": spare}
     return Scene(ids, tokens)
+
+
+def _subscriptions(ids: dict) -> dict:
+    """A report subscription of the boss's and one of the admin's: each stops only their own."""
+    from callcenter.actions import report_subscriptions
+
+    return {f"subscription:{who}": report_subscriptions.subscribe(
+        Actor.of_user(db.session.get(User, ids[who])), "daily", None).id for who in ("boss", "admin")}
 
 
 def _followups(ids: dict) -> dict:
@@ -391,6 +400,14 @@ CASES = [
     case("GET", "/wallboard/panel", SUPERVISORS, lambda i: "/wallboard/panel"),
     case("GET", "/wallboard/screen", SUPERVISORS, lambda i: "/wallboard/screen"),
     case("GET", "/wallboard/staffing", SUPERVISORS, lambda i: "/wallboard/staffing"),
+    case("GET", "/reports", SUPERVISORS, lambda i: "/reports"),
+    case("GET", "/reports/export.csv", SUPERVISORS, lambda i: "/reports/export.csv"),
+    case("GET", "/reports/export.xlsx", SUPERVISORS, lambda i: "/reports/export.xlsx"),
+    case("GET", "/reports/subscriptions", SUPERVISORS, lambda i: "/reports/subscriptions"),
+    case("POST", "/reports/subscriptions", SUPERVISORS, lambda i: "/reports/subscriptions"),
+    # one's own subscription (another's is 404): the scene gives the boss and the admin one each
+    case("POST", "/reports/subscriptions/<subscription_id>/delete", SUPERVISORS,
+         lambda i, c: f"/reports/subscriptions/{i['subscription:' + (WHO[c] if c in SUPERVISORS else 'boss')]}/delete"),
     # Setting up the desk (admins); the skills catalogue is read by every staff member.
     case("GET", A + "/users", ADMINS, lambda i: A + "/users"),
     case("POST", A + "/users", ADMINS, lambda i: A + "/users",
@@ -513,7 +530,7 @@ def test_each_caller_gets_exactly_what_the_matrix_says(app, caller):
         assert login(client, f"{page_user}@test.cc").status_code == 302
     got, wanted = {}, {}
     for c in CASES:
-        path = c.path(scene.ids)
+        path = c.path(scene.ids, caller) if c.path.__code__.co_argcount == 2 else c.path(scene.ids)
         if c.rule.startswith("/api/"):
             r = client.open(path, method=c.method, json=c.body(scene.ids, caller) if c.body else None,
                             headers=_api_headers(scene, caller) if caller != "customer" else {})
