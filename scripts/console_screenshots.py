@@ -13,6 +13,9 @@ this script starts and stops. Then it signs demo staff in through /login with De
     canned-picker.png   the same ticket page with the canned-responses picker open (Ctrl+/)
     screen-pop.png      the console with a screen pop (POST /api/v1/calls for a demo customer)
     agents-board.png    a supervisor on /desk/agents
+    wallboard.png       the wallboard (/wallboard): the queue, agents, staffing, today's figures, SLA
+    report.png          the report page (/reports) with its tables and charts
+    wall-screen.png     the wall-screen mode at 1920x1080
     console-390-zh.png  the console at 390x844
 
 Everything it started (web server, worker, Redis) is stopped at the end, also on failure.
@@ -259,7 +262,20 @@ def shoot(base: str, out: Path, ids: dict, api: Api, inspect: Path | None = None
             supervisor.goto("/desk/agents")
             settled(supervisor)
             save(supervisor, "agents-board.png")
+            supervisor.goto("/wallboard")
+            settled(supervisor)
+            save(supervisor, "wallboard.png", full_page=True)
+            supervisor.goto("/reports")
+            settled(supervisor)
+            supervisor.wait_for_timeout(1500)  # the charts draw themselves
+            save(supervisor, "report.png", full_page=True)
             supervisor.context.close()
+
+            wall = signed_in(SUPERVISOR, {"width": 1920, "height": 1080})
+            wall.goto("/wallboard/screen")
+            settled(wall)
+            save(wall, "wall-screen.png")
+            wall.context.close()
 
             narrow = signed_in(AGENT, PHONE)
             narrow.goto("/desk/?view=mine")
