@@ -143,11 +143,14 @@ def xlsx_file(rows: Iterable[list], title: str):
     memory); text cells are text, never formulas. Returns the file, at its start."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
 
     def cell(value):
+        if isinstance(value, str):  # control characters XLSX cannot hold (a pasted \x01) become "?"
+            value = ILLEGAL_CHARACTERS_RE.sub("?", value)
         c = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             c.data_type = "s"  # "=..." stays text

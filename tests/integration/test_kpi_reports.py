@@ -406,3 +406,12 @@ def test_the_default_period_is_the_30_days_that_end_today(boss, story):
     assert html.count("<tr data-day=") == 30
     assert _tiles(html)["service_level"][0] == 0.4  # the story's day is in it
     assert date.fromisoformat(DAY.isoformat()) >= today - timedelta(days=29)
+
+
+def test_a_name_with_a_control_character_does_not_break_the_xlsx_export(app, boss, world):
+    from openpyxl import load_workbook as load
+
+    from callcenter.kpi.exports import xlsx_file
+
+    book = load(xlsx_file([["name"], ["Bad\x01name"], ["=1+1"]], "t"), read_only=True)
+    assert [r[0] for r in book.active.iter_rows(values_only=True)] == ["name", "Bad?name", "=1+1"]
