@@ -261,7 +261,7 @@ def test_the_staffing_calculator_works_out_erlang_c_and_names_a_wrong_number(cli
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'data-k="agents">14<' in html and 'data-k="scheduled_agents">20<' in html
-    assert 'data-k="service_level">88.8%<' in html
+    assert 'data-k="service_level">88.8%<' in html and 'data-k="asa_seconds">7.8 s<' in html
     bad = client.get("/wallboard/staffing?arrivals=-3&aht_seconds=180")
     assert bad.status_code == 400 and 'data-error-for="arrivals"' in bad.get_data(as_text=True)
     assert 'value="-3"' in bad.get_data(as_text=True)  # what was typed stays
