@@ -44,6 +44,7 @@ from .health import bp as health_bp
 from .i18n import select_locale, select_timezone
 from .input_guard import GuardedJSONProvider
 from .kpi.api import blp as kpi_api
+from .kpi.colour_views import bp as wallboard_colours_bp
 from .kpi.report_views import bp as reports_bp
 from .kpi.views import bp as kpi_bp
 from .notifications.views import bp as notifications_bp
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
                admin_bp, directory_bp, followup_desk_bp, agents_board_bp,
                notifications_bp, surveys_bp, canned_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(wallboard_colours_bp)  # /admin/wallboard
     app.register_blueprint(reports_bp)  # /reports and its exports (kpi/report_views.py)
     register_namespace(socketio)
     _document_errors()

@@ -5,7 +5,7 @@ offer the agent has not answered yet, and by a callback or revisit given to them
 tried. One statement, however many kinds of work there are."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
 from ..extensions import db
 from ..followups.models import FollowUp, FollowUpStatus
@@ -14,21 +14,28 @@ from ..tickets import lifecycle
 from ..tickets.models import Ticket
 
 
-def loads(user_ids: list[int] | None = None) -> dict[int, int]:
-    """Seats taken, by agent id (agents with none are left out)."""
-    held = (select(Ticket.assignee_id, func.count()).where(Ticket.assignee_id.is_not(None))
+def loads_by_kind(user_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """Seats taken by agent id and by what takes them: {"tickets": n, "offers": n, "callbacks": n}
+    (agents with none are left out). One statement."""
+    held = (select(Ticket.assignee_id, literal("tickets"), func.count()).where(Ticket.assignee_id.is_not(None))
             .where(Ticket.status.in_(lifecycle.LOAD_STATUSES)).group_by(Ticket.assignee_id))
-    offered = select(Offer.agent_id, func.count()).where(Offer.status == OfferStatus.pending).group_by(Offer.agent_id)
-    calls = (select(FollowUp.assignee_id, func.count()).where(FollowUp.status == FollowUpStatus.assigned)
-             .group_by(FollowUp.assignee_id))
+    offered = (select(Offer.agent_id, literal("offers"), func.count()).where(Offer.status == OfferStatus.pending)
+               .group_by(Offer.agent_id))
+    calls = (select(FollowUp.assignee_id, literal("callbacks"), func.count())
+             .where(FollowUp.status == FollowUpStatus.assigned).group_by(FollowUp.assignee_id))
     if user_ids is not None:
         held = held.where(Ticket.assignee_id.in_(user_ids))
         offered = offered.where(Offer.agent_id.in_(user_ids))
         calls = calls.where(FollowUp.assignee_id.in_(user_ids))
-    out: dict[int, int] = {}
-    for user_id, n in db.session.execute(union_all(held, offered, calls)):
-        out[user_id] = out.get(user_id, 0) + n
+    out: dict[int, dict[str, int]] = {}
+    for user_id, kind, n in db.session.execute(union_all(held, offered, calls)):
+        out.setdefault(user_id, {"tickets": 0, "offers": 0, "callbacks": 0})[kind] += n
     return out
+
+
+def loads(user_ids: list[int] | None = None) -> dict[int, int]:
+    """Seats taken, by agent id (agents with none are left out)."""
+    return {user_id: sum(kinds.values()) for user_id, kinds in loads_by_kind(user_ids).items()}
 
 
 def load_of(user_id: int) -> int:

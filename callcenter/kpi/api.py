@@ -128,6 +128,7 @@ class RatioOut(Schema):
 class AgentStates(Schema):
     available = fields.Integer(metadata={"description": "available with a free seat"})
     busy = fields.Integer(metadata={"description": "available, every seat taken"})
+    on_callback = fields.Integer(metadata={"description": "available, holding a callback or revisit to make"})
     away = fields.Integer()
     offline = fields.Integer()
 

@@ -171,15 +171,47 @@ TILE_THRESHOLDS = {
 }
 
 
-def thresholds(overrides: Mapping | None, service_level_goal: float | None = None) -> dict:
-    """The default thresholds with the desk's own laid over them, tile by tile. The service
+# The tiles a desk may colour: which way is worse, and the value's unit and bounds (a share is
+# 0-1, shown as percent on the settings page).
+TILE_RULES = {
+    "service-level": ("below", "share"), "asa": ("above", "seconds"), "aht": ("above", "seconds"),
+    "abandonment": ("above", "share"), "waiting": ("above", "count"), "oldest-wait": ("above", "seconds"),
+    "available": ("below", "count"), "backlog": ("above", "count"), "warning": ("above", "count"),
+    "breached": ("above", "count"), "breaches-today": ("above", "count"), "callbacks-due": ("above", "count"),
+    "callbacks-overdue": ("above", "count"), "csat": ("below", "score"), "nps": ("below", "points"),
+}
+UNIT_BOUNDS = {"share": (0.0, 1.0), "seconds": (0.0, 10.0 ** 7), "count": (0.0, 10.0 ** 7), "score": (1.0, 5.0),
+               "points": (-100.0, 100.0)}
+
+
+def thresholds(overrides: Mapping | None, service_level_goal: float | None = None,
+               saved: Mapping | None = None) -> dict:
+    """The default thresholds with the desk's own laid over them, tile by tile: the
+    configuration's (KPI_TILE_THRESHOLDS), then those saved on the settings page. The service
     level is bad below its goal and a warning within 5 points of it."""
     out = {name: dict(rule) for name, rule in TILE_THRESHOLDS.items()}
     if service_level_goal is not None:
-        out["service-level"] = {"warn_below": min(1.0, service_level_goal + 0.05), "bad_below": service_level_goal}
-    for name, rule in (overrides or {}).items():
-        out[name] = dict(rule)
+        out["service-level"] = {"warn_below": min(1.0, round(service_level_goal + 0.05, 4)), "bad_below": service_level_goal}
+    for layer in (overrides or {}, saved or {}):
+        for name, rule in layer.items():
+            out[name] = dict(rule)
     return out
+
+
+def tile_rule(name: str, warn: float | None, bad: float | None) -> tuple[dict, dict[str, str]]:
+    """A tile's rule from its two limits (None: that colour is not used), and what is wrong
+    with them by limit ("warn"/"bad": "unknown", "range" or "order"). The bad limit lies beyond
+    the warning one: above it for a tile where higher is worse, below it where lower is."""
+    if name not in TILE_RULES:
+        return {}, {"warn": "unknown"}
+    direction, unit = TILE_RULES[name]
+    low, high = UNIT_BOUNDS[unit]
+    errors = {key: "range" for key, value in (("warn", warn), ("bad", bad))
+              if value is not None and not (math.isfinite(value) and low <= value <= high)}
+    if not errors and warn is not None and bad is not None and (bad < warn if direction == "above" else bad > warn):
+        errors["bad"] = "order"
+    rule = {f"{key}_{direction}": value for key, value in (("warn", warn), ("bad", bad)) if value is not None}
+    return rule, errors
 
 
 def tile_level(value: float | None, rule: dict | None) -> str:

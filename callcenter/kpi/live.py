@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import and_, case, func, select
 
-from ..agents.load import loads
+from ..agents.load import loads_by_kind
 from ..auth.models import Presence, Role, Team, User, user_teams
 from ..extensions import db
 from ..followups.models import OPEN_FOLLOWUP, FollowUp, FollowUpKind, FollowUpStatus
@@ -41,18 +41,21 @@ def queue_breakdown(now: datetime, team_id: int | None = None) -> dict:
     return {"by_team": table(by_team), "by_skill": table(by_skill)}
 
 
-def agents_by_state(team_id: int | None = None) -> dict[str, list[str]]:
-    """Names in each state: available (a free seat), busy (every seat taken), on a callback (holds a
-    callback or revisit to make), away, offline. On a callback wins over available and busy."""
+def agents_by_state(team_id: int | None = None, agent_id: int | None = None) -> dict[str, list[str]]:
+    """Names of the active agents and supervisors in each state: available (a free seat), busy
+    (every seat taken), on a callback (holds a callback or revisit to make), away, offline. On a
+    callback wins over available and busy. The summary's counts are these lists' lengths."""
     people = (select(User.id, User.name, User.presence, User.capacity)
               .where(User.active, User.role.in_([Role.agent, Role.supervisor])).order_by(User.name, User.id))
     if team_id is not None:
         people = people.join(user_teams, user_teams.c.user_id == User.id).where(user_teams.c.team_id == team_id)
+    if agent_id is not None:
+        people = people.where(User.id == agent_id)
     rows = db.session.execute(people).all()
     ids = [r.id for r in rows]
-    seats = loads(ids) if ids else {}
-    calling = set(db.session.scalars(select(FollowUp.assignee_id).where(
-        FollowUp.status == FollowUpStatus.assigned, FollowUp.assignee_id.in_(ids)))) if ids else set()
+    taken = loads_by_kind(ids) if ids else {}
+    seats = {user_id: sum(kinds.values()) for user_id, kinds in taken.items()}
+    calling = {user_id for user_id, kinds in taken.items() if kinds["callbacks"]}
     states: dict[str, list[str]] = {"available": [], "busy": [], "on_callback": [], "away": [], "offline": []}
     for r in rows:
         if r.presence == Presence.available:
@@ -61,6 +64,10 @@ def agents_by_state(team_id: int | None = None) -> dict[str, list[str]]:
             state = r.presence.value
         states[state].append(r.name)
     return states
+
+
+def counts(states: dict[str, list[str]]) -> dict[str, int]:
+    return {state: len(names) for state, names in states.items()}
 
 
 def callbacks_now(now: datetime, team_id: int | None = None) -> dict[str, int]:

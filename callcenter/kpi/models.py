@@ -1,10 +1,10 @@
-"""A supervisor's subscription to a report by email: daily or weekly, for a team or everybody."""
+"""Report subscriptions (a supervisor's report by email, daily or weekly) and the wallboard's saved colours."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index
+from sqlalchemy import JSON, Enum, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Team, User
@@ -31,3 +31,14 @@ class ReportSubscription(db.Model):
 
     user: Mapped[User] = relationship()
     team: Mapped[Team | None] = relationship()
+
+
+class WallboardSettings(db.Model):
+    """The wallboard's colours as the desk set them on the settings page, one row (id 1): per
+    tile, {"warn_above": x, "bad_above": y} or the _below pair (formulas.TILE_RULES says which)."""
+
+    __tablename__ = "wallboard_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tile_thresholds: Mapped[dict[str, dict[str, float]]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

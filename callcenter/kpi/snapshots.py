@@ -44,6 +44,23 @@ def _fresh(snap: dict | None, seen_seq: int | None, now: float) -> bool:
     return snap is not None and now - snap["at"] < MAX_AGE and (seen_seq is None or snap["seq"] >= seen_seq)
 
 
+def kept(name: str, ttl_seconds: float, compute: Callable[[], Any]):
+    """compute()'s value kept in Redis for ttl_seconds under name: for figures that change
+    slowly whatever happens now (the staffing forecast reads past weeks only). Without Redis,
+    computed each time."""
+    key = KEY.format(name)
+    try:
+        r = redis_client()
+        raw = r.get(key)
+        if raw:
+            return json.loads(raw, object_hook=_decode)
+        value = compute()
+        r.set(key, json.dumps(value, default=_encode), px=int(ttl_seconds * 1000))
+        return value
+    except RedisError:
+        return compute()
+
+
 def shared(name: str, seen_seq: int | None, compute: Callable[[], dict]) -> dict:
     """The snapshot called name, having seen seen_seq (None: any recent one), computed by
     compute() when none will do. Without Redis, computed here (a wallboard never goes blank)."""

@@ -16,8 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 
 from ..actors import Actor
-from ..agents.load import loads
-from ..auth.models import Presence, Role, User, user_teams
+from ..auth.models import User
 from ..customers.models import Customer, Tier
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -27,7 +26,7 @@ from ..sla.models import SlaClock
 from ..tickets import lifecycle
 from ..tickets.models import Category, Channel, Kind, Status, Ticket
 from ..tickets.queries import visible_tickets
-from . import formulas
+from . import formulas, live
 from .queries import require_supervisor, team_id_of
 
 # Every metric the summary answers, by the name the per-metric endpoint takes.
@@ -272,22 +271,8 @@ def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | N
 
 
 def agent_states(team_id: int | None, agent_id: int | None = None) -> dict:
-    """Active agents and supervisors by state: available (a free seat), busy (available, every
-    seat taken), away, offline."""
-    people = select(User.id, User.presence, User.capacity).where(User.active, User.role.in_([Role.agent, Role.supervisor]))
-    if team_id is not None:
-        people = people.join(user_teams, user_teams.c.user_id == User.id).where(user_teams.c.team_id == team_id)
-    if agent_id is not None:
-        people = people.where(User.id == agent_id)
-    rows = db.session.execute(people).all()
-    seats = loads([r.id for r in rows]) if rows else {}
-    states = {"available": 0, "busy": 0, "away": 0, "offline": 0}
-    for r in rows:
-        if r.presence == Presence.available:
-            states["busy" if seats.get(r.id, 0) >= r.capacity else "available"] += 1
-        else:
-            states[r.presence.value] += 1
-    return states
+    """Active agents and supervisors by state, counted: the wallboard's lists (live.agents_by_state)."""
+    return live.counts(live.agents_by_state(team_id, agent_id))
 
 
 def ticket_figures(outcomes: formulas.QueueOutcomes, handled: dict, reopened: dict,
@@ -309,16 +294,18 @@ def csat(answers: dict) -> formulas.Ratio:
 
 def summary(actor: Actor, start: datetime, end: datetime, now: datetime, rules: formulas.ServiceLevelRules,
             team: str | None = None, *, agent: int | None = None, category: str | None = None,
-            channel: str | None = None, kind: str | None = None, tier: str | None = None) -> dict:
+            channel: str | None = None, kind: str | None = None, tier: str | None = None,
+            agents: dict | None = None) -> dict:
     """Every figure of [start, end) for the tickets the filters keep (Filters says which), with the
-    counts behind each; backlog, agents and queue are as they stand at now."""
+    counts behind each; backlog, agents and queue are as they stand at now. `agents`: the agents
+    by state when the caller has just counted them (the wallboard, which names them too)."""
     require_supervisor(actor)
     scope = resolve(Filters(team=team, agent=agent, category=category, channel=channel, kind=kind, tier=tier))
-    return figures(actor, scope, start, end, now, rules)
+    return figures(actor, scope, start, end, now, rules, agents)
 
 
 def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: datetime,
-            rules: formulas.ServiceLevelRules) -> dict:
+            rules: formulas.ServiceLevelRules, agents: dict | None = None) -> dict:
     """summary() once the filters are checked (the reports page checks them once for all it shows)."""
     require_supervisor(actor)
     tickets = scope.tickets(actor)
@@ -346,7 +333,7 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
         "filters": scope.filters.as_dict(),
         **{name: metrics[name].value for name in METRICS},
         "backlog": int(backlog),
-        "agents": agent_states(scope.team_id, scope.filters.agent),
+        "agents": agents if agents is not None else agent_states(scope.team_id, scope.filters.agent),
         "queue": queue_stats(now, scope.team_id),
         "counts": {"answered": outcomes.answered, "answered_within_threshold": outcomes.answered_within_threshold,
                    "abandoned": outcomes.abandoned, "short_abandoned": outcomes.short_abandoned,

@@ -1,6 +1,9 @@
 """The wallboard: a supervisor's screen that keeps itself current over the /console socket."""
 from __future__ import annotations
 
+import hashlib
+from datetime import timezone
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +13,7 @@ from ..db_types import utcnow
 from ..errors import DomainError
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import formulas, live, queries, snapshots, staffing, subscriptions
+from . import formulas, live, queries, snapshots, staffing, subscriptions, tile_settings
 from .summary import summary
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -21,20 +24,32 @@ def _board() -> dict:
                              team=request.args.get("team") or None)
 
 
-def _today(now) -> dict:
+def _today(now, agents: dict) -> dict:
     """Today's figures, from local midnight: the same function as GET /api/v1/kpi/summary."""
     config = current_app.config
     start = formulas.start_of_local_day(now, config["DISPLAY_TIMEZONE"])
-    return summary(page_actor(), start, now, now, formulas.rules_from(config), team=request.args.get("team") or None)
+    return summary(page_actor(), start, now, now, formulas.rules_from(config), team=request.args.get("team") or None,
+                   agents=live.counts(agents))
 
 
-def _now_tiles(now) -> dict:
-    team_id = queries.team_id_of(request.args.get("team") or None)
-    agents = live.agents_by_state(team_id)
+def _now_tiles(now, team_id: int | None, agents: dict) -> dict:
     online = len(agents["available"]) + len(agents["busy"]) + len(agents["on_callback"])
     return {"queue": live.queue_breakdown(now, team_id), "agents": agents,
             "callbacks": live.callbacks_now(now, team_id),
-            "staffing": staffing.forecast(now, staffing.settings_from(current_app.config), team_id, online)}
+            "staffing": {**_forecast(now, team_id), "online_now": online}}
+
+
+def _forecast(now, team_id: int | None) -> dict:
+    """The staffing forecast reads only past weeks: worked out once an hour per team and
+    settings (kept FORECAST_KEPT_SECONDS at most), not on every redraw."""
+    settings = staffing.settings_from(current_app.config)
+    hour = now.astimezone(timezone.utc).strftime("%Y%m%d%H")
+    name = "forecast:{}:{}:{}".format(team_id or "*", hour, hashlib.sha1(repr(sorted(settings.items())).encode())
+                                      .hexdigest()[:12])
+    return snapshots.kept(name, FORECAST_KEPT_SECONDS, lambda: staffing.forecast(now, settings, team_id))
+
+
+FORECAST_KEPT_SECONDS = 600
 
 
 def _figures() -> dict:
@@ -49,13 +64,15 @@ def _figures() -> dict:
     def compute() -> dict:
         board = _board()
         now = board["generated_at"]
-        return {"board": board, "today": _today(now), "now": _now_tiles(now)}
+        team_id = queries.team_id_of(team)
+        agents = live.agents_by_state(team_id)  # counted for today's tiles, named for the lists
+        return {"board": board, "today": _today(now, agents), "now": _now_tiles(now, team_id, agents)}
 
     return snapshots.shared(team or "*", seen_seq, compute)
 
 
 def _context(figures: dict) -> dict:
-    rules = formulas.thresholds(current_app.config["KPI_TILE_THRESHOLDS"], current_app.config["KPI_SERVICE_LEVEL_GOAL"])
+    rules = tile_settings.effective(current_app.config)  # read at each redraw: a saved change shows at once
 
     def level(tile: str, value) -> str:
         return formulas.tile_level(value, rules.get(tile))

@@ -129,6 +129,7 @@ def _pages(ids, world):
         ("outbox", "/desk/outbox"), ("wallboard", "/wallboard"), ("agents", "/desk/agents"), ("users", "/admin/users"),
         ("user-new", "/admin/users/new"), ("user", f"/admin/users/{world.id('anna')}"), ("teams", "/admin/teams"),
         ("skills", "/admin/skills"), ("categories", "/admin/categories"), ("setup-log", "/admin/setup-log"),
+        ("wallboard-colours", "/admin/wallboard"),
     ]
 
 

@@ -87,7 +87,7 @@ def test_the_summary_works_out_every_figure_of_the_period(api, story):
     assert s["queue"]["oldest_wait_seconds"] >= 2 * 86400 - 60  # 7, waiting since T
     assert s["sla_breach_rate"] is None  # no SLA policy: no clock was due
     assert s["csat_avg"] is None and s["nps"] is None and s["callback_success_rate"] is None
-    assert s["agents"] == {"available": 0, "busy": 0, "away": 0, "offline": 4}  # boss, anna, bert, nina
+    assert s["agents"] == {"available": 0, "busy": 0, "on_callback": 0, "away": 0, "offline": 4}  # boss, anna, bert, nina
     assert s["rules"] == {"threshold_seconds": 20, "count_abandons": True, "short_abandon_seconds": 10,
                           "count_short_abandons": False}
     assert s["metrics"]["service_level"] == {"value": 0.4, "numerator": 2, "denominator": 5}
@@ -115,7 +115,7 @@ def test_a_team_sees_only_its_own_tickets(api, story, app, world):
     assert billing["counts"]["answered"] == 4 and network["counts"]["answered"] == 1
     assert everyone["counts"]["answered"] == 5
     assert network["service_level"] == 0.0 and network["asa_seconds"] == 50.0
-    assert network["agents"] == {"available": 0, "busy": 0, "away": 0, "offline": 2}  # boss and nina
+    assert network["agents"] == {"available": 0, "busy": 0, "on_callback": 0, "away": 0, "offline": 2}  # boss and nina
 
 
 def test_each_metric_endpoint_answers_the_summarys_number(api, story):

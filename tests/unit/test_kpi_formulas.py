@@ -160,3 +160,23 @@ def test_staffing_refuses_numbers_that_need_more_than_the_cap_before_working_any
         formulas.staffing(1_000_000, 60, 604_800, 20, 0.8)  # 10 million Erlangs
     # a low occupancy cap starts the search at its floor: 2,000 Erlangs at 5 % is 40,000 agents at once
     assert formulas.staffing(2000, 1800, 1800, 20, 0.8, max_occupancy=0.05)["agents"] == 40_000
+
+
+def test_a_tiles_rule_puts_the_bad_limit_beyond_the_warning_one_in_the_direction_that_is_worse():
+    assert formulas.tile_rule("waiting", 5, 20) == ({"warn_above": 5, "bad_above": 20}, {})
+    assert formulas.tile_rule("waiting", 20, 5)[1] == {"bad": "order"}
+    assert formulas.tile_rule("csat", 4.0, 3.5) == ({"warn_below": 4.0, "bad_below": 3.5}, {})
+    assert formulas.tile_rule("csat", 3.5, 4.0)[1] == {"bad": "order"}
+    assert formulas.tile_rule("csat", 6, None)[1] == {"warn": "range"}  # a 1-5 score
+    assert formulas.tile_rule("abandonment", 1.5, None)[1] == {"warn": "range"}  # a share is 0-1
+    assert formulas.tile_rule("nps", -20, -100) == ({"warn_below": -20, "bad_below": -100}, {})
+    assert formulas.tile_rule("breached", None, 0) == ({"bad_above": 0}, {})  # one colour only
+    assert formulas.tile_rule("asa", float("nan"), None)[1] == {"warn": "range"}
+    assert formulas.tile_rule("no-such-tile", 1, 2)[1] == {"warn": "unknown"}
+
+
+def test_saved_colours_lie_over_the_configured_ones_tile_by_tile():
+    rules = formulas.thresholds({"waiting": {"warn_above": 1}}, 0.8, {"asa": {"bad_above": 5}})
+    assert rules["waiting"] == {"warn_above": 1} and rules["asa"] == {"bad_above": 5}
+    assert rules["service-level"] == {"warn_below": 0.85, "bad_below": 0.8}
+    assert set(formulas.TILE_THRESHOLDS) <= set(formulas.TILE_RULES)
