@@ -280,7 +280,8 @@ def forget_snapshot(app, team: str | None, forecast: bool = False) -> None:
     import redis
 
     r = redis.Redis.from_url(app.config["REDIS_URL"])
-    r.delete(snapshots.KEY.format(team or "*"))
+    name = snapshots.board_name(team) if hasattr(snapshots, "board_name") else team or "*"
+    r.delete(snapshots.KEY.format(name))
     if forecast:
         for key in r.scan_iter(snapshots.KEY.format("forecast:*")):
             r.delete(key)

@@ -4,7 +4,7 @@ Built through the services, so the demo tickets carry a real audit trail.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from sqlalchemy import select
@@ -192,33 +192,44 @@ def _ensure_customer_tiers() -> None:
         customer.tier = tier
 
 
-def _walk_to(ticket_id: int, status: str, assignee: User | None, supervisor: User) -> None:
-    """Take a fresh ticket through the lifecycle to the wanted status, as people would."""
+def _walk_to(ticket_id: int, status: str, assignee: User | None, supervisor: User, created: datetime,
+             wait: timedelta) -> None:
+    """Take a fresh ticket through the lifecycle to the wanted status, as people would: taken
+    after `wait` in the queue, answered a minute or two later, resolved within the hour, so the
+    wallboard's ASA and handle time show what a morning's work looks like."""
     by = Actor.of_user(assignee) if assignee else Actor.of_user(supervisor)
     if status == "cancelled":
-        tickets.transition(ticket_id, "cancelled", by, reason="customer withdrew the request")
+        tickets.transition(ticket_id, "cancelled", by, reason="customer withdrew the request", now=created + wait)
         return
     if status == "new" or assignee is None:
         return
-    assignment.assign(ticket_id, assignee.id, Actor.of_user(supervisor))
+    taken = created + wait
+    assignment.assign(ticket_id, assignee.id, Actor.of_user(supervisor), now=taken)
     if status == "assigned":
         return
     tickets.add_message(ticket_id, "您好，我们已收到您的问题，正在核实处理。/ Hello, we are looking into this now.",
-                        False, by)
+                        False, by, now=taken + timedelta(seconds=90))
     if status == "in_progress":
-        tickets.add_message(ticket_id, "Checked billing history; escalated to finance.", True, by)
+        tickets.add_message(ticket_id, "Checked billing history; escalated to finance.", True, by,
+                            now=taken + timedelta(minutes=4))
         return
     if status == "pending_customer":
-        tickets.add_promise(ticket_id, "退款到账后电话告知客户", utcnow() + timedelta(days=2), by)
-        tickets.transition(ticket_id, "pending_customer", by, reason="waiting for the return tracking number")
+        tickets.add_promise(ticket_id, "退款到账后电话告知客户", utcnow() + timedelta(days=2), by,
+                            now=taken + timedelta(minutes=5))
+        tickets.transition(ticket_id, "pending_customer", by, reason="waiting for the return tracking number",
+                           now=taken + timedelta(minutes=6))
         return
-    tickets.transition(ticket_id, "resolved", by, reason="fixed")
+    tickets.transition(ticket_id, "resolved", by, reason="fixed", now=taken + timedelta(minutes=18))
     if status == "closed":
         tickets.transition(ticket_id, "closed", by, resolution={
             "resolution_summary": "已致歉并赠送一个月话费，客户接受。",
             "root_cause": "坐席未按流程转接，提前挂断来电。",
             "responsible_department": "客服中心一组",
-        })
+        }, now=taken + timedelta(minutes=25))
+
+
+# When each demo ticket came in (minutes before the seeding) and how long it waited for an agent.
+ARRIVALS = [(4, 0), (88, 12), (80, 14), (72, 8), (64, 16), (55, 10), (40, 30), (30, 45)]
 
 
 def seed() -> bool:
@@ -236,16 +247,19 @@ def seed() -> bool:
     _ensure_canned_responses()
     supervisor = users["supervisor@demo.callcenter"]
     created = False
-    for kind, channel, category, subject, description, cust, status, assignee in TICKETS:
+    seeded_at = utcnow()
+    for (kind, channel, category, subject, description, cust, status, assignee), (ago, wait) in zip(TICKETS, ARRIVALS, strict=True):
         if db.session.scalar(select(Ticket.id).where(Ticket.subject == subject)):
             continue
         name, phone, email, _tier, language = CUSTOMERS[cust]
+        came = seeded_at - timedelta(minutes=ago)
         ticket, _created = tickets.create_ticket({
             "kind": kind, "channel": channel, "category": category, "subject": subject,
             "description": description, "language": language,
             "customer": {"name": name, "phone": phone, "email": email},
-        }, Actor.of_user(supervisor))
-        _walk_to(ticket.id, status, users.get(assignee) if assignee else None, supervisor)
+        }, Actor.of_user(supervisor), now=came)
+        _walk_to(ticket.id, status, users.get(assignee) if assignee else None, supervisor, came,
+                 timedelta(seconds=wait))
         created = True
     if created:
         _ensure_callback(supervisor)

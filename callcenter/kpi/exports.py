@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_
 from ..actors import Actor
 from ..auth.models import Team, User
 from ..extensions import db
+from ..tickets import labels as words
 from ..tickets.models import Ticket
 from .queries import require_supervisor
 from .summary import METRICS, Scope, between, resolved_in
@@ -122,8 +123,8 @@ def ticket_rows(stmt, tz: str, local_times: bool = False) -> Iterator[list]:
 
     yield ticket_header(tz)
     for r in db.session.execute(stmt.execution_options(yield_per=BATCH)):
-        yield [r[0], when(r[1]), when(r[2]), r[3], when(r[4]), r[5], r[6].value, r[7], r[8], r[9], r[10].value,
-               r[11].value]
+        yield [r[0], when(r[1]), when(r[2]), r[3], when(r[4]), r[5], words.staff_status(r[6].value), r[7], r[8], r[9],
+               words.channel(r[10].value), words.kind(r[11].value)]  # in words, in the reader's language
 
 
 def csv_stream(rows: Iterable[list]) -> Iterator[str]:

@@ -25,6 +25,11 @@ KEY = "cc:wallboard:{}"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
+def board_name(team: str | None) -> str:
+    """The snapshot of one team's board, or everybody's: a team's name cannot pass for the other."""
+    return f"team:{team}" if team else "all"
+
+
 def _encode(value: Any):
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}

@@ -44,7 +44,7 @@ def _forecast(now, team_id: int | None) -> dict:
     settings (kept FORECAST_KEPT_SECONDS at most), not on every redraw."""
     settings = staffing.settings_from(current_app.config)
     hour = now.astimezone(timezone.utc).strftime("%Y%m%d%H")
-    name = "forecast:{}:{}:{}".format(team_id or "*", hour, hashlib.sha1(repr(sorted(settings.items())).encode())
+    name = "forecast:{}:{}:{}".format(team_id or "all", hour, hashlib.sha1(repr(sorted(settings.items())).encode())
                                       .hexdigest()[:12])
     return snapshots.kept(name, FORECAST_KEPT_SECONDS, lambda: staffing.forecast(now, settings, team_id))
 
@@ -62,13 +62,14 @@ def _figures() -> dict:
     seen_seq = int(seen) if seen.isdigit() and len(seen) < 20 else None
 
     def compute() -> dict:
+        queries.serial_reads()
         board = _board()
         now = board["generated_at"]
         team_id = queries.team_id_of(team)
         agents = live.agents_by_state(team_id)  # counted for today's tiles, named for the lists
         return {"board": board, "today": _today(now, agents), "now": _now_tiles(now, team_id, agents)}
 
-    return snapshots.shared(team or "*", seen_seq, compute)
+    return snapshots.shared(snapshots.board_name(team), seen_seq, compute)
 
 
 def _context(figures: dict) -> dict:

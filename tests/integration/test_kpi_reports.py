@@ -311,10 +311,10 @@ def test_the_tickets_export_has_one_row_per_ticket_counted_and_runs_no_formula(a
         reference = t1.reference
     first = next(row for row in rows if row[0] == reference)
     assert first[1] == f"{DAY.isoformat()} 10:00:00+08:00" and first[3] == "5" and first[5] == "3595"
-    assert first[6:] == ["resolved", "Billing", "'" + '=HYPERLINK("http://evil.example","Anna")', "billing", "api",
-                         "inquiry"]  # the apostrophe: the spreadsheet shows the text, runs nothing
+    assert first[6:] == ["Resolved", "Billing", "'" + '=HYPERLINK("http://evil.example","Anna")', "billing", "API",
+                         "Inquiry"]  # the apostrophe: the spreadsheet shows the text, runs nothing
     complaints = _csv(boss.get("/reports/export.csv", query_string={**PAGE, "kind": ["tickets", "complaint"]}))
-    assert len(complaints) == 1 + 2 and {row[11] for row in complaints[1:]} == {"complaint"}
+    assert len(complaints) == 1 + 2 and {row[11] for row in complaints[1:]} == {"Complaint"}  # in words
 
     x = boss.get("/reports/export.xlsx", query_string={**PAGE, "kind": "tickets"})
     sheet = load_workbook(io.BytesIO(x.get_data())).active

@@ -195,8 +195,13 @@ def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tick
         assert client.get("/wallboard/panel").status_code == 200
     assert len(more) == len(seen), "\n".join(more)
     # the session's user (3), the SLA board (5), today's figures (10), the queue, agents and
-    # callbacks now (5), the staffing forecast (2), the desk's colours (1): 26 when measured
-    assert len(seen) <= 26, "\n".join(seen)
+    # callbacks now (5), the staffing forecast (2), the desk's colours (1): 26 when measured;
+    # on PostgreSQL one more, SET LOCAL max_parallel_workers_per_gather (queries.serial_reads)
+    with app.app_context():
+        from callcenter.extensions import db
+
+        serial = 1 if db.engine.dialect.name == "postgresql" else 0
+    assert len(seen) <= 26 + serial, "\n".join(seen)
 
 
 def test_a_redraw_within_the_hour_reuses_the_staffing_forecast_and_reads_no_past_weeks(app, client, world):

@@ -180,3 +180,17 @@ def test_saved_colours_lie_over_the_configured_ones_tile_by_tile():
     assert rules["waiting"] == {"warn_above": 1} and rules["asa"] == {"bad_above": 5}
     assert rules["service-level"] == {"warn_below": 0.85, "bad_below": 0.8}
     assert set(formulas.TILE_THRESHOLDS) <= set(formulas.TILE_RULES)
+
+
+def test_the_forecast_looks_at_the_same_local_hour_a_week_earlier_across_a_clock_change():
+    from datetime import datetime, timezone
+
+    from callcenter.kpi.staffing import _weeks_before
+
+    # 10:00 in New York on Monday 9 March 2026 (EDT, UTC-4) is 14:00 UTC; a week earlier,
+    # before the clocks went forward, 10:00 EST was 15:00 UTC, not 14:00
+    start, end = _weeks_before(datetime(2026, 3, 9, 14, tzinfo=timezone.utc), 1, "America/New_York")
+    assert start == datetime(2026, 3, 2, 15, tzinfo=timezone.utc) and (end - start).total_seconds() == 3600
+    # Shanghai has no clock change: exactly 168 hours
+    start, _ = _weeks_before(datetime(2026, 3, 9, 2, tzinfo=timezone.utc), 2, "Asia/Shanghai")
+    assert start == datetime(2026, 2, 23, 2, tzinfo=timezone.utc)
