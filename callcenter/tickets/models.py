@@ -102,6 +102,12 @@ class Ticket(db.Model):
         Index("ix_tickets_abandoned", "cancelled_at", sqlite_where=text("answered_at IS NULL"),
               postgresql_where=text("answered_at IS NULL")),
         Index("ix_tickets_id_team_id", "id", "team_id"),
+        # A team's answers and resolutions of a period (its wallboard and its report rows);
+        # partial, so a ticket's insert touches neither.
+        Index("ix_tickets_team_answered", "team_id", "answered_at", sqlite_where=text("answered_at IS NOT NULL"),
+              postgresql_where=text("answered_at IS NOT NULL")),
+        Index("ix_tickets_team_resolved", "team_id", "resolved_at", sqlite_where=text("resolved_at IS NOT NULL"),
+              postgresql_where=text("resolved_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
