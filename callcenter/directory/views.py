@@ -28,7 +28,9 @@ def _setup_actions() -> dict[str, str]:
             "rule.deleted": _("routing rule deleted"), "policy.created": _("SLA policy created"),
             "policy.changed": _("SLA policy changed"), "policy.deleted": _("SLA policy deleted"),
             "calendar.created": _("business calendar created"), "calendar.changed": _("business calendar changed"),
-            "followup_policy.saved": _("follow-up policy changed")}
+            "followup_policy.saved": _("follow-up policy changed"),
+            "wallboard.colours_saved": _("wallboard colours changed"),
+            "wallboard.colours_restored": _("wallboard colours restored")}
 
 
 @bp.context_processor

@@ -126,8 +126,8 @@ class RatioOut(Schema):
 
 
 class AgentStates(Schema):
-    available = fields.Integer(metadata={"description": "available with a free seat"})
-    busy = fields.Integer(metadata={"description": "available, every seat taken"})
+    available = fields.Integer(metadata={"description": "available with a free seat (not on a callback)"})
+    busy = fields.Integer(metadata={"description": "available, every seat taken (not on a callback)"})
     on_callback = fields.Integer(metadata={"description": "available, holding a callback or revisit to make"})
     away = fields.Integer()
     offline = fields.Integer()

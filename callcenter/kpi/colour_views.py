@@ -31,7 +31,7 @@ def _shown(value, unit: str) -> str:
     if value is None:
         return ""
     value = value * 100 if unit == "share" else value
-    return f"{value:g}"
+    return format(round(value, 9), ".12g")  # as saved: a redisplayed limit posts back unchanged
 
 
 def _rows(rules: dict, typed: dict | None = None, errors: dict | None = None) -> list[dict]:
@@ -51,22 +51,28 @@ def _page(rows: list[dict], status: int = 200, problem: str | None = None):
                            can_edit=page_actor().is_admin), status
 
 
-def _read(form) -> tuple[dict, dict, dict]:
+def _read(form, current: dict) -> tuple[dict, dict, dict]:
     """The typed limits: {tile: (warn, bad)} in the tiles' own units (a limit left empty: no
-    colour), what was typed, and the fields that are not numbers."""
+    colour; a limit not sent keeps its value in `current`), what was typed, and the fields
+    that are not numbers."""
     limits, typed, errors = {}, {}, {}
-    for name, (_direction, unit) in formulas.TILE_RULES.items():
+    for name, (direction, unit) in formulas.TILE_RULES.items():
         if f"{name}.warn" not in form and f"{name}.bad" not in form:
             continue  # not on the form sent: the tile keeps its colours
         pair = []
         for key in ("warn", "bad"):
-            raw = (form.get(f"{name}.{key}") or "").strip()[:32]
-            typed[f"{name}.{key}"] = raw
+            if f"{name}.{key}" not in form:
+                pair.append(current.get(name, {}).get(f"{key}_{direction}"))
+                continue
+            raw = (form.get(f"{name}.{key}") or "").strip()
+            typed[f"{name}.{key}"] = raw[:64]
+            value = None
             try:
-                value = float(raw.rstrip("%")) if raw else None
+                if len(raw) > 32:
+                    raise ValueError(raw)
+                value = float(raw.removesuffix("%") if unit == "share" else raw) if raw else None
             except ValueError:
                 errors[f"{name}.{key}"] = [_("Enter a number, or leave it empty for no colour.")]
-                value = None
             pair.append(value / 100 if value is not None and unit == "share" else value)
         limits[name] = tuple(pair)
     return limits, typed, errors
@@ -86,7 +92,7 @@ def colours():
         wallboard_settings.restore_configured_thresholds(actor)
         flash(_("The wallboard colours are the configured ones again."), "success")
         return redirect(url_for(".colours"))
-    limits, typed, errors = _read(request.form)
+    limits, typed, errors = _read(request.form, tile_settings.effective(current_app.config))
     if not errors:
         try:
             wallboard_settings.save_tile_thresholds(limits, actor)

@@ -122,9 +122,12 @@ def ticket_rows(stmt, tz: str, local_times: bool = False) -> Iterator[list]:
         return local.replace(tzinfo=None) if local_times else local.isoformat(sep=" ", timespec="seconds")
 
     yield ticket_header(tz)
+    status_words, channel_words, kind_words = {}, {}, {}  # looked up once per code, not per row
     for r in db.session.execute(stmt.execution_options(yield_per=BATCH)):
-        yield [r[0], when(r[1]), when(r[2]), r[3], when(r[4]), r[5], words.staff_status(r[6].value), r[7], r[8], r[9],
-               words.channel(r[10].value), words.kind(r[11].value)]  # in words, in the reader's language
+        status = status_words.setdefault(r[6].value, words.staff_status(r[6].value))
+        channel = channel_words.setdefault(r[10].value, words.channel(r[10].value))
+        kind = kind_words.setdefault(r[11].value, words.kind(r[11].value))
+        yield [r[0], when(r[1]), when(r[2]), r[3], when(r[4]), r[5], status, r[7], r[8], r[9], channel, kind]
 
 
 def csv_stream(rows: Iterable[list]) -> Iterator[str]:

@@ -36,6 +36,14 @@ def start_of_local_day(now: datetime, tz: str) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), time(0), zone).astimezone(timezone.utc)
 
 
+def same_hour_weeks_before(hour: datetime, weeks: int, tz: str) -> tuple[datetime, datetime]:
+    """The same local hour `weeks` weeks earlier, as a UTC window: across a daylight-saving
+    change that is not 168 x weeks hours back (Python's aware arithmetic is wall-clock time)."""
+    local = hour.astimezone(ZoneInfo(tz)) - timedelta(weeks=weeks)
+    start = local.astimezone(timezone.utc)
+    return start, start + timedelta(hours=1)
+
+
 def last_complete_period(now: datetime, tz: str, frequency: str) -> tuple[datetime, datetime]:
     """The last whole day (or week, Monday to Monday) before now where the desk is, in UTC."""
     end = start_of_local_day(now, tz)

@@ -4,7 +4,6 @@ online now. Two statements however many tickets: every window is a conditional c
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -17,20 +16,12 @@ def _hour_start(now: datetime) -> datetime:
     return now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
-def _weeks_before(hour: datetime, weeks: int, tz: str) -> tuple[datetime, datetime]:
-    """The same local hour `weeks` weeks earlier, as a UTC window: across a daylight-saving
-    change that is not 168 x weeks hours back (Python's aware arithmetic is wall-clock time)."""
-    local = hour.astimezone(ZoneInfo(tz)) - timedelta(weeks=weeks)
-    start = local.astimezone(timezone.utc)
-    return start, start + timedelta(hours=1)
-
-
 def forecast(now: datetime, settings: dict, team_id: int | None = None, online_now: int = 0) -> dict:
     """For each of the next `hours` hours from the current one: the mean arrivals of that hour in
     the last `weeks` weeks, the handle time, and the agents Erlang C asks for."""
     hours, weeks = settings["hours"], settings["weeks"]
     first = _hour_start(now)
-    windows = [[_weeks_before(first + timedelta(hours=h), w, settings.get("tz") or "UTC") for w in range(1, weeks + 1)]
+    windows = [[formulas.same_hour_weeks_before(first + timedelta(hours=h), w, settings.get("tz") or "UTC") for w in range(1, weeks + 1)]
                for h in range(hours)]
     flat = [window for hour in windows for window in hour]
 

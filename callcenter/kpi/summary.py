@@ -300,6 +300,8 @@ def summary(actor: Actor, start: datetime, end: datetime, now: datetime, rules: 
     counts behind each; backlog, agents and queue are as they stand at now. `agents`: the agents
     by state when the caller has just counted them (the wallboard, which names them too)."""
     require_supervisor(actor)
+    if agents is not None and agent is not None:
+        raise ValueError("agents counted by the caller take no agent filter")
     scope = resolve(Filters(team=team, agent=agent, category=category, channel=channel, kind=kind, tier=tier))
     return figures(actor, scope, start, end, now, rules, agents)
 

@@ -26,8 +26,8 @@ def effective(config) -> dict:
 
 
 def save(rules: dict, now: datetime) -> None:
-    row = db.session.get(WallboardSettings, 1)
-    if row is None:
+    row = db.session.get(WallboardSettings, 1, with_for_update=True)  # one save at a time
+    if row is None:  # a schema made without the migrations, which insert the row
         row = WallboardSettings(id=1, tile_thresholds={})
         db.session.add(row)
     row.tile_thresholds, row.updated_at = dict(rules), now

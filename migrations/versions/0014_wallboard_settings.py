@@ -23,6 +23,10 @@ def upgrade():
     sa.Column('updated_at', callcenter.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wallboard_settings'))
     )
+    # The one row, there from the start: two admins saving at once both update it (neither inserts).
+    table = sa.table('wallboard_settings', sa.column('id', sa.Integer), sa.column('tile_thresholds', sa.JSON),
+                     sa.column('updated_at', callcenter.db_types.UTCDateTime(timezone=True)))
+    op.bulk_insert(table, [{'id': 1, 'tile_thresholds': {}, 'updated_at': callcenter.db_types.utcnow()}])
 
 
 def downgrade():

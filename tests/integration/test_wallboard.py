@@ -162,6 +162,14 @@ def _local_midnight(app, now):
     return start_of_local_day(now, app.config["DISPLAY_TIMEZONE"])
 
 
+def hours_apart(first: str, again: str) -> bool:
+    import re
+
+    def hour(html):
+        return re.search(r'data-hour="([^"]+)"', html).group(1)
+    return hour(first) != hour(again)
+
+
 def redis_lib_for(app):
     import redis as redis_lib
 
@@ -210,19 +218,21 @@ def test_a_redraw_within_the_hour_reuses_the_staffing_forecast_and_reads_no_past
     login(client, "boss@test.cc")
     client.get("/wallboard/panel")
     r = redis_lib_for(app)
-    _forget_snapshots(app)
-    with statements(app) as computed:
-        first = client.get("/wallboard/panel").get_data(as_text=True)
-    assert [k for k in r.scan_iter("cc:wallboard:forecast:*")], "the forecast is kept under its own key"
-    for key in r.scan_iter("cc:wallboard:*"):
-        if b":forecast:" not in key:
-            r.delete(key)  # the board's snapshot goes, the forecast stays
-    with statements(app) as seen:
-        again = client.get("/wallboard/panel").get_data(as_text=True)
+    for _attempt in range(2):  # once more if the two redraws fell either side of an hour (the forecast is due again)
+        _forget_snapshots(app)
+        with statements(app) as computed:
+            first = client.get("/wallboard/panel").get_data(as_text=True)
+        assert [k for k in r.scan_iter("cc:wallboard:forecast:*")], "the forecast is kept under its own key"
+        for key in r.scan_iter("cc:wallboard:*"):
+            if b":forecast:" not in key:
+                r.delete(key)  # the board's snapshot goes, the forecast stays
+        with statements(app) as seen:
+            again = client.get("/wallboard/panel").get_data(as_text=True)
+        if not hours_apart(first, again):
+            break
     assert len(computed) - len(seen) == 2, "\n".join(seen)  # the forecast's arrivals and handle time
     table = first.split("data-staffing")[1].split("</table>")[0]
     assert table == again.split("data-staffing")[1].split("</table>")[0]
-    assert [k for k in r.scan_iter("cc:wallboard:forecast:*")], "the forecast is kept under its own key"
 
 
 def test_the_board_names_the_agents_in_each_state_and_splits_the_queue_by_team_and_skill(app, api, client, world):

@@ -185,8 +185,7 @@ def test_saved_colours_lie_over_the_configured_ones_tile_by_tile():
 def test_the_forecast_looks_at_the_same_local_hour_a_week_earlier_across_a_clock_change():
     from datetime import datetime, timezone
 
-    from callcenter.kpi.staffing import _weeks_before
-
+    _weeks_before = formulas.same_hour_weeks_before
     # 10:00 in New York on Monday 9 March 2026 (EDT, UTC-4) is 14:00 UTC; a week earlier,
     # before the clocks went forward, 10:00 EST was 15:00 UTC, not 14:00
     start, end = _weeks_before(datetime(2026, 3, 9, 14, tzinfo=timezone.utc), 1, "America/New_York")
