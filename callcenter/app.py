@@ -17,6 +17,7 @@ from . import (
     input_guard,
     jobs,
     log_redaction,
+    metrics,
     models,  # noqa: F401  (the whole schema, for Flask-Migrate)
     security_headers,
     words,
@@ -76,6 +77,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _bind_extensions(app)
     _register_blueprints(app)
+    metrics.init_app(app)  # GET /metrics, and every request's time
     log_redaction.install((app.logger.name,))
     errors.register(app)  # after api.init_app: these handlers replace flask-smorest's
     input_guard.register(app)  # before authentication: unstorable text never reaches a query

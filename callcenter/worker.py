@@ -28,6 +28,7 @@ from rq import SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 
+from . import metrics
 from .log_redaction import RedactPrivateLinks
 from .schedule import ensure_scheduled
 
@@ -178,11 +179,24 @@ def console_logging(app_logger: logging.Logger, *, quiet: bool = False) -> None:
 
 
 class _KeepsTime:
-    """Mixed into RQ's workers: reconnects within seconds, and shares the timekeeper's lock."""
+    """Mixed into RQ's workers: reconnects within seconds, shares the timekeeper's lock, and
+    counts each job's outcome and lateness for /metrics (callcenter/metrics.py)."""
 
     max_connection_wait_time = 5.0
     timekeeper: Timekeeper | None = None
     log_result_lifespan = False  # "result is kept for 600 seconds" after every job said nothing
+
+    def perform_job(self, job, queue):
+        metrics.job_started(job, queue.name)
+        return super().perform_job(job, queue)
+
+    def handle_job_success(self, job, queue, started_job_registry):
+        metrics.job_finished(job, "ok")
+        return super().handle_job_success(job, queue, started_job_registry)
+
+    def handle_job_failure(self, job, queue, started_job_registry=None, exc_string=""):
+        metrics.job_finished(job, "failed")
+        return super().handle_job_failure(job, queue, started_job_registry=started_job_registry, exc_string=exc_string)
 
     def run_maintenance_tasks(self):
         if self.timekeeper is None:

@@ -280,6 +280,7 @@ CASES = [
     # ------------------------------------------------------------------ public pages
     case("GET", "/", EVERYONE, lambda i: "/"),
     case("GET", "/healthz", EVERYONE, lambda i: "/healthz"),
+    case("GET", "/metrics", EVERYONE, lambda i: "/metrics"),  # counts only; METRICS_TOKEN closes it (test_metrics)
     case("GET", "/login", EVERYONE, lambda i: "/login"),
     case("POST", "/login", EVERYONE, lambda i: "/login", form=lambda i, c: {"email": "nobody@x.cc", "password": "x"}),
     case("GET", "/lang/<code>", EVERYONE, lambda i: "/lang/en"),

@@ -1,0 +1,91 @@
+"""GET /metrics (Prometheus): request latency, the figures of now read at the scrape (job queue
+depth, tickets waiting, open tickets breached), and the jobs' outcomes counted by a real worker
+process and added up through the shared multiprocess directory."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import redis as redis_lib
+from prometheus_client.parser import text_string_to_metric_families
+from rq import Queue
+
+from tests.factories import ticket_body
+from tests.processes import ROOT, app_env
+
+
+def _boom():
+    raise RuntimeError("boom")
+
+
+def _fine():
+    return 1
+
+
+def _scrape(client, **headers) -> dict:
+    """{(name, labels as a sorted tuple): value} of one scrape."""
+    r = client.get("/metrics", headers=headers)
+    assert r.status_code == 200 and r.mimetype == "text/plain", r.status_code
+    out = {}
+    for family in text_string_to_metric_families(r.get_data(as_text=True)):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def _requests_counted(scrape: dict, endpoint: str, status: str) -> float:
+    key = ("callcenter_http_request_duration_seconds_count",
+           tuple(sorted({"method": "POST", "endpoint": endpoint, "status": status}.items())))
+    return scrape.get(key, 0.0)
+
+
+def test_metrics_count_requests_and_read_the_queue_and_the_waiting_tickets_at_the_scrape(app, client, api, world):
+    before = _scrape(client)
+    for i in range(3):  # nobody is online: they wait
+        assert api.post("/api/v1/tickets", json=ticket_body(subject=f"waiting {i}")).status_code == 201
+    assert api.post("/api/v1/tickets", json={"subject": ""}).status_code == 422
+    Queue("low", connection=redis_lib.Redis.from_url(app.config["REDIS_URL"])).enqueue(_fine)
+    after = _scrape(client)
+    assert _requests_counted(after, "/api/v1/tickets", "201") - _requests_counted(before, "/api/v1/tickets", "201") == 3
+    assert _requests_counted(after, "/api/v1/tickets", "422") - _requests_counted(before, "/api/v1/tickets", "422") == 1
+    assert after[("callcenter_tickets_waiting", ())] == 3
+    assert after[("callcenter_oldest_wait_seconds", ())] >= 0
+    assert after[("callcenter_job_queue_depth", (("queue", "low"),))] >= 1
+    assert after[("callcenter_sla_breached_open_tickets", ())] == 0
+
+
+def test_metrics_ask_for_the_token_when_one_is_set(app, client):
+    app.config["METRICS_TOKEN"] = "s3cret"
+    try:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert _scrape(client, Authorization="Bearer s3cret")
+    finally:
+        app.config["METRICS_TOKEN"] = None
+
+
+def test_a_workers_job_outcomes_and_lateness_reach_the_scrape_through_the_multiprocess_directory(app, client, tmp_path):
+    conn = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    low = Queue("low", connection=conn)
+    low.enqueue(_fine)
+    low.enqueue(_fine)
+    low.enqueue(_boom)
+    env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"],
+                  PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--quiet"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp_path.glob("*.db")), "the worker wrote its values to the shared directory"
+    app.config["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path)
+    app.extensions.pop("callcenter.metrics", None)
+    try:
+        scrape = _scrape(client)
+    finally:
+        app.config["PROMETHEUS_MULTIPROC_DIR"] = None
+        app.extensions.pop("callcenter.metrics", None)
+    fine = "tests.integration.test_metrics._fine"
+    boom = "tests.integration.test_metrics._boom"
+    assert scrape[("callcenter_jobs_total", (("job", fine), ("outcome", "ok")))] == 2
+    assert scrape[("callcenter_jobs_total", (("job", boom), ("outcome", "failed")))] == 1
+    assert scrape[("callcenter_job_lateness_seconds_count", (("queue", "low"),))] == 3
+    assert scrape[("callcenter_job_queue_depth", (("queue", "low"),))] == 0
