@@ -19,6 +19,7 @@ from . import (
     log_redaction,
     metrics,
     models,  # noqa: F401  (the whole schema, for Flask-Migrate)
+    request_ids,
     security_headers,
     words,
 )
@@ -76,6 +77,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         # Behind N trusted proxies: the client's address (rate limits) and scheme come from them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     _bind_extensions(app)
+    request_ids.register(app)  # first: every later hook, log line and job knows the request
     _register_blueprints(app)
     metrics.init_app(app)  # GET /metrics, and every request's time
     log_redaction.install((app.logger.name,))

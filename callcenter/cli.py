@@ -138,7 +138,7 @@ def seed_demo():
 def worker(burst, fork, quiet):
     """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
     schedule by itself after Redis loses it (callcenter/worker.py)."""
-    console_logging(current_app.logger, quiet=quiet)
+    console_logging(current_app.logger, quiet=quiet, json_lines=current_app.config["LOG_FORMAT"] == "json")
     run_worker(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]),
                burst=burst, fork=fork)
 

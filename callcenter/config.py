@@ -58,6 +58,7 @@ class BaseConfig:
     KPI_COUNT_ABANDONS = os.environ.get("KPI_COUNT_ABANDONS", "1") == "1"
     KPI_SHORT_ABANDON_SECONDS = int(os.environ.get("KPI_SHORT_ABANDON_SECONDS", "10"))
     KPI_COUNT_SHORT_ABANDONS = os.environ.get("KPI_COUNT_SHORT_ABANDONS", "0") == "1"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object a line (callcenter/request_ids.py)
     KPI_WALLBOARD_SERIAL = os.environ.get("KPI_WALLBOARD_SERIAL", "1") == "1"  # no parallel workers for its small reads
     # The wallboard tiles' colours, laid over kpi/formulas.py TILE_THRESHOLDS, e.g.
     # '{"waiting": {"warn_above": 10, "bad_above": 40}}'; the Wallboard colours page lies over these.

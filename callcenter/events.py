@@ -18,6 +18,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import request_ids
 from .event_schemas import EVENTS, NAMESPACE, errors
 from .extensions import db, redis_client, rq_connection, socketio
 
@@ -123,10 +124,11 @@ def _run(item) -> None:
         q = Queue(item.queue, connection=rq_connection())
         if item.unique and item.job_id and _waiting(item.job_id):
             return
+        meta = {"request_id": request_ids.current()}  # the job's log lines name the request that caused it
         if item.at is not None:
-            q.enqueue_at(item.at, item.func, *item.args, job_id=item.job_id, **item.kwargs)
+            q.enqueue_at(item.at, item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)
         else:
-            q.enqueue(item.func, *item.args, job_id=item.job_id, **item.kwargs)
+            q.enqueue(item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)
 
 
 def _waiting(job_id: str) -> bool:

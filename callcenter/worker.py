@@ -28,7 +28,7 @@ from rq import SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 
-from . import metrics
+from . import metrics, request_ids
 from .log_redaction import RedactPrivateLinks
 from .schedule import ensure_scheduled
 
@@ -158,20 +158,27 @@ def quiet_routine_jobs() -> None:
 
 
 class _Console(logging.StreamHandler):
-    def __init__(self) -> None:
+    def __init__(self, json_lines: bool = False) -> None:
         super().__init__(sys.stdout)
-        self.setFormatter(logging.Formatter(_CONSOLE_FORMAT, _CONSOLE_DATES))
+        self.setFormatter(request_ids.JsonLines() if json_lines else logging.Formatter(_CONSOLE_FORMAT, _CONSOLE_DATES))
         self.addFilter(RedactPrivateLinks())  # a logger's filter misses its children's records
 
 
-def console_logging(app_logger: logging.Logger, *, quiet: bool = False) -> None:
+def console_logging(app_logger: logging.Logger, *, quiet: bool = False, json_lines: bool = False) -> None:
     """`flask worker`'s console: our own lines from INFO up on stdout, private links redacted
     (nothing else configures a handler for them, so they were lost below WARNING). `quiet`
-    (under `make run`) keeps RQ's own lines from warnings up."""
+    (under `make run`) keeps RQ's own lines from warnings up. `json_lines` (LOG_FORMAT=json):
+    every line, RQ's too, one JSON object naming the request that caused the job."""
     ours = logging.getLogger("callcenter")
     if not any(isinstance(h, _Console) for h in ours.handlers):
-        ours.addHandler(_Console())
+        ours.addHandler(_Console(json_lines))
     ours.setLevel(logging.INFO)
+    if json_lines:  # before RQ's own set-up, which then adds no handler of its own
+        for name in ("rq.worker", "rq.scheduler"):
+            rq_log = logging.getLogger(name)
+            if not any(isinstance(h, _Console) for h in rq_log.handlers):
+                rq_log.addHandler(_Console(True))
+            rq_log.propagate = False
     app_logger.removeHandler(default_handler)  # it would print the app's lines a second time
     if quiet:
         for name in ("rq.worker", "rq.scheduler"):
@@ -188,7 +195,11 @@ class _KeepsTime:
 
     def perform_job(self, job, queue):
         metrics.job_started(job, queue.name)
-        return super().perform_job(job, queue)
+        tokens = request_ids.running_job((job.meta or {}).get("request_id"), job.id)  # its log lines say whose
+        try:
+            return super().perform_job(job, queue)
+        finally:
+            request_ids.finished(tokens)
 
     def handle_job_success(self, job, queue, started_job_registry):
         metrics.job_finished(job, "ok")
