@@ -14,6 +14,7 @@ from typing import Iterable
 
 from flask import current_app
 from sqlalchemy import Row, select
+from sqlalchemy.orm import joinedload
 
 from ..actors import SYSTEM
 from ..agents.load import load_of, loads
@@ -157,8 +158,13 @@ def lock_waiting_tickets(ticket_ids: list[int]) -> list[Ticket]:
 
 
 def lock_agent(agent_id: int) -> User | None:
-    lock_agents([agent_id])
-    return db.session.get(User, agent_id, populate_existing=True)
+    """The agent's row locked and read afresh, with the skills and teams a decision reads: one
+    statement (the lock only the user row's: OF users)."""
+    stmt = (select(User).where(User.id == agent_id)
+            .options(joinedload(User.skills), joinedload(User.teams))
+            .with_for_update(key_share=True, of=User)
+            .execution_options(populate_existing=True))
+    return db.session.scalars(stmt).unique().first()
 
 
 # ---------------------------------------------------------------- decisions under the locks
