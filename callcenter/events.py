@@ -126,6 +126,7 @@ def _run(item) -> None:
             return
         meta = {"request_id": request_ids.current()}  # the job's log lines name the request that caused it
         if item.at is not None:
+            meta["due_at"] = item.at.isoformat()  # its lateness is counted from here (metrics.py)
             q.enqueue_at(item.at, item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)
         else:
             q.enqueue(item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)

@@ -63,19 +63,24 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def json_logging(*loggers: logging.Logger) -> None:
-    """Every handler of these loggers (and of the root) writes JSON lines; a logger with none gets
-    one on stderr."""
+def json_logging(app_logger: logging.Logger) -> None:
+    """One handler, on the root, writing JSON lines to stderr with private links redacted; the
+    app's own lines reach it by propagation (Flask's default handler would print them twice)."""
+    from flask.logging import default_handler
+
+    from .log_redaction import RedactPrivateLinks
+
+    app_logger.removeHandler(default_handler)
     root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(logging.StreamHandler())
-    for logger in (root, *loggers):
-        for handler in logger.handlers:
-            handler.setFormatter(JsonLines())
+    if not any(isinstance(h.formatter, JsonLines) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLines())
+        handler.addFilter(RedactPrivateLinks())  # a logger's filter misses its children's records
+        root.addHandler(handler)
 
 
 def register(app) -> None:
-    app.before_request(_begin)
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin)  # first of all: a 429 has its id too
     app.after_request(_end)
     if app.config.get("LOG_FORMAT") == "json":
-        json_logging(app.logger, logging.getLogger("callcenter"))
+        json_logging(app.logger)

@@ -173,7 +173,8 @@ def console_logging(app_logger: logging.Logger, *, quiet: bool = False, json_lin
     if not any(isinstance(h, _Console) for h in ours.handlers):
         ours.addHandler(_Console(json_lines))
     ours.setLevel(logging.INFO)
-    if json_lines:  # before RQ's own set-up, which then adds no handler of its own
+    if json_lines:  # one line a record, on stdout; and before RQ's own set-up, which then adds no handler
+        ours.propagate = False
         for name in ("rq.worker", "rq.scheduler"):
             rq_log = logging.getLogger(name)
             if not any(isinstance(h, _Console) for h in rq_log.handlers):

@@ -46,6 +46,16 @@ def start_web(env: dict[str, str], port: int, log: Path | None = None, threads: 
     return proc
 
 
+def start_web_as_deployed(env: dict[str, str], port: int, log: Path | None = None, threads: int = 16) -> subprocess.Popen:
+    """The app under gunicorn with the shipped settings (deploy/gunicorn.conf.py)."""
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                            env={**env, "BIND": f"127.0.0.1:{port}", "WEB_THREADS": str(threads)},
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_until(lambda: _answers(port), 30, what=f"the web process on :{port}")
+    return proc
+
+
 def _answers(port: int) -> bool:
     import requests
 

@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import func, select
 
 from tests.factories import ticket_body
-from tests.processes import ROOT, app_env, free_port, start_web, start_worker, stop, wait_until
+from tests.processes import ROOT, app_env, free_port, start_web_as_deployed, start_worker, stop, wait_until
 from tests.socket_client import Listener
 
 pytestmark = pytest.mark.timeout(240)
@@ -34,6 +34,8 @@ def _nginx(tmp_path: Path, listen: int, upstreams: list[int]) -> subprocess.Pope
     conf = conf.replace("keepalive 32;", "".join(f"server 127.0.0.1:{p};\n        " for p in upstreams) + "keepalive 32;")
     conf = conf.replace("listen 80;", f"listen 127.0.0.1:{listen};")
     conf = conf.replace("/var/log/nginx/callcenter-access.log", str(tmp_path / "nginx-access.log"))
+    conf = conf.replace("http {", "http {\n" + "".join(  # nginx's scratch space in the test's directory (not /var/lib)
+        f"    {kind}_temp_path {tmp_path / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")), 1)
     path = tmp_path / "nginx.conf"
     path.write_text(conf)
     proc = subprocess.Popen([NGINX, "-c", str(path), "-p", str(tmp_path), "-g",
@@ -75,8 +77,8 @@ def test_two_web_processes_and_two_workers_behind_nginx_deliver_every_event_and_
         db.session.commit()
     env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"])
     ports = free_port(), free_port()
-    procs = [start_web(env, ports[0], tmp_path / "web-a.log", threads=16),
-             start_web(env, ports[1], tmp_path / "web-b.log", threads=16),
+    procs = [start_web_as_deployed(env, ports[0], tmp_path / "web-a.log"),
+             start_web_as_deployed(env, ports[1], tmp_path / "web-b.log"),
              start_worker(env, tmp_path / "worker-1.log"), start_worker(env, tmp_path / "worker-2.log")]
     front = free_port()
     procs.append(_nginx(tmp_path, front, list(ports)))
@@ -89,6 +91,12 @@ def test_two_web_processes_and_two_workers_behind_nginx_deliver_every_event_and_
                               json=ticket_body(subject=f"straight to :{port}"))
             assert r.status_code == 201, r.text
             _heard(listener, r.json()["id"], 10)
+
+        given = requests.get(f"http://127.0.0.1:{front}/healthz", headers={"X-Request-ID": "lb-1"}, timeout=10)
+        assert given.headers["X-Request-ID"] == "lb-1"  # an outer id carries through nginx
+        made = requests.get(f"http://127.0.0.1:{front}/healthz", timeout=10).headers["X-Request-ID"]
+        assert re.fullmatch(r"[0-9a-f]{32}", made)  # else nginx's $request_id
+        assert requests.get(f"http://127.0.0.1:{front}/metrics", timeout=10).status_code == 200  # from 127.0.0.1
 
         targets = [front, ports[0], ports[1]]
 

@@ -89,3 +89,26 @@ def test_a_workers_job_outcomes_and_lateness_reach_the_scrape_through_the_multip
     assert scrape[("callcenter_jobs_total", (("job", boom), ("outcome", "failed")))] == 1
     assert scrape[("callcenter_job_lateness_seconds_count", (("queue", "low"),))] == 3
     assert scrape[("callcenter_job_queue_depth", (("queue", "low"),))] == 0
+
+
+def test_a_scrape_during_a_redis_outage_still_answers_and_says_which_source_failed(app, client):
+    from tests.processes import free_port
+
+    real = app.extensions["callcenter.rq_redis"]
+    app.extensions["callcenter.rq_redis"] = redis_lib.Redis(port=free_port(), socket_connect_timeout=0.5)  # nobody there
+    try:
+        scrape = _scrape(client)
+    finally:
+        app.extensions["callcenter.rq_redis"] = real
+    assert scrape[("callcenter_scrape_source_up", (("source", "redis"),))] == 0
+    assert scrape[("callcenter_scrape_source_up", (("source", "database"),))] == 1
+    assert ("callcenter_tickets_waiting", ()) in scrape
+    assert not [k for k in scrape if k[0] == "callcenter_job_queue_depth"]
+
+
+def test_an_unknown_method_is_counted_as_other_not_as_a_label_of_its_own(client):
+    client.open("/nowhere", method="FOOBAR")
+    scrape = _scrape(client)
+    methods = {dict(labels).get("method") for (name, labels) in scrape
+               if name == "callcenter_http_request_duration_seconds_count"}
+    assert "other" in methods and "FOOBAR" not in methods
