@@ -16,11 +16,20 @@ class Emit:
 
 
 @dataclass(frozen=True)
+class RowId:
+    """The id a row just added will have once written: as a job's argument, the id itself; with
+    a template ("deliver-{}"), the job's id. The row goes out with the rest at the commit, not
+    on its own first."""
+    row: Any
+    template: str | None = None
+
+
+@dataclass(frozen=True)
 class Job:
     func: str  # dotted path; jobs take ids
     args: tuple
     queue: str = "default"
-    job_id: str | None = None
+    job_id: str | RowId | None = None
     at: datetime | None = None
     unique: bool = False  # skip when a job with this id is already waiting
     retry: tuple[int, ...] = ()  # seconds before each retry of a failed run (RQ Retry)
@@ -39,7 +48,7 @@ class Effects:
     def emit(self, name: str, payload: dict[str, Any], rooms: list[str] | tuple[str, ...]) -> None:
         self.items.append(Emit(name, dict(payload), tuple(dict.fromkeys(rooms))))
 
-    def enqueue(self, func: str, *args, queue: str = "default", job_id: str | None = None,
+    def enqueue(self, func: str, *args, queue: str = "default", job_id: str | RowId | None = None,
                 at: datetime | None = None, unique: bool = False, retry: tuple[int, ...] = ()) -> None:
         self.items.append(Job(func, args, queue, job_id, at, unique, tuple(retry)))
 

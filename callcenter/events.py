@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from . import request_ids
+from .effects import RowId
 from .event_schemas import EVENTS, NAMESPACE, errors
 from .extensions import db, redis_client, rq_connection, socketio
 
@@ -40,7 +41,7 @@ class PendingJob:
     func: str
     args: tuple
     queue: str = "default"
-    job_id: str | None = None
+    job_id: str | RowId | None = None
     at: Any = None  # datetime for enqueue_at
     unique: bool = False  # skip when a job with this id is already waiting to run
     kwargs: dict = field(default_factory=dict)
@@ -132,6 +133,25 @@ def _run(item) -> None:
             q.enqueue(item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)
 
 
+def _with_ids(item):
+    """A job naming rows by RowId, with their ids, known once the commit wrote them (read from
+    the identity, which loads nothing: the rows are expired by now)."""
+    if not isinstance(item, PendingJob):
+        return item
+    args = tuple(_id_of(a) for a in item.args)
+    job_id = _id_of(item.job_id)
+    if args == item.args and job_id is item.job_id:
+        return item
+    return replace(item, args=args, job_id=job_id)
+
+
+def _id_of(value):
+    if not isinstance(value, RowId):
+        return value
+    row_id = inspect(value.row).identity[0]
+    return row_id if value.template is None else value.template.format(row_id)
+
+
 def _waiting(job_id: str) -> bool:
     try:
         status = Job.fetch(job_id, connection=rq_connection()).get_status(refresh=False)
@@ -145,7 +165,7 @@ def _after_commit(session: Session) -> None:
     items = session.info.pop(_KEY, [])
     for item in items:
         try:
-            _run(item)
+            _run(_with_ids(item))
         except Exception:  # a failed emit must not undo a committed change; the sweeper repairs jobs
             log.exception("after-commit side effect failed: %r", item)
             if current_app and current_app.config.get("TESTING") and current_app.config.get("RAISE_SIDE_EFFECT_ERRORS", True):

@@ -67,6 +67,25 @@ def route_ticket(ticket_id: int, now: datetime | None = None) -> int | None:
     return None
 
 
+def route_new(ticket: Ticket, now: datetime, fx: Effects) -> int | None:
+    """Route a ticket made in the caller's transaction, in it: no other transaction has seen the
+    row (no lock to take, no offers to check), and the chosen agent is locked, recounted and
+    re-checked as for any assignment. Returns the agent id, or None when it waits.
+
+    One try, one agent locked: a second try would lock another agent while holding the first,
+    out of id order. When it waits (or the agent filled up under it), a job routes it once the
+    commit has made it visible: an agent freed meanwhile looked for waiting tickets before this
+    one could be seen."""
+    facts = routing.new_ticket_facts(ticket)
+    decision = engine.decide(facts, routing.agent_states(), now, routing.policy())
+    if decision.agent_id is not None and _take(ticket, decision, facts, now, "best_fit", fx):
+        return decision.agent_id  # never queued: the queue's figures are as they were
+    routing.note(ticket, decision)
+    routing.announce_queue(now, fx)  # one more waiting
+    routing.route_soon(ticket.id, fx)
+    return None
+
+
 def route_for_agent(agent_id: int, now: datetime | None = None) -> list[int]:
     """An agent has room (came online, finished something): give them the best waiting tickets."""
     now = now or utcnow()

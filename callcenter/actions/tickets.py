@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..actors import SYSTEM, Actor
 from ..console.rooms import rooms_for, ticket_summary
@@ -23,6 +23,7 @@ from ..extensions import db
 from ..notifications import services as notify
 from ..routing import service as routing
 from ..sla import service as sla
+from ..sla import summaries as sla_summaries
 from ..tickets import access, audit, changes, collisions, lifecycle, status_links
 from ..tickets import queries as ticket_queries
 from ..tickets.models import Promise, Ticket, TicketMessage
@@ -54,23 +55,49 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
         existing = changes.replay(actor, idempotency_key, digest)
         if existing is not None:
             return existing, False
-    try:
-        with unit_of_work(durable=True) as fx:
-            ticket = _new_ticket(data, actor, now, fx)
-            ticket.status_token = status_links.issue(ticket.id) if with_status_link else None
-            if keyed:
-                changes.remember(actor, idempotency_key, digest, ticket)
-            ticket_id = ticket.id  # read before the commit expires it
-    except IntegrityError:
-        if keyed:  # the same key raced us and won: answer with its ticket
-            existing = changes.replay(actor, idempotency_key, digest)
-            if existing is not None:
-                return existing, False
-        raise
-    _route_now(ticket_id, now)
-    # read again as routing left it, with what the answer shows (3 statements, not 7)
+    for route_here in (True, False):
+        try:
+            # Flushed where an id is needed and at the commit, not before every read: the rows
+            # this transaction writes go out together (the reads here never need them).
+            with unit_of_work(durable=True) as fx, db.session.no_autoflush:
+                ticket = _new_ticket(data, actor, now, fx)
+                ticket.status_token = status_links.issue(ticket.id) if with_status_link else None
+                if keyed:
+                    changes.remember(actor, idempotency_key, digest, ticket)
+                _route(ticket, route_here, now, fx)  # last: the agent's row is locked until the commit
+                ticket_id = ticket.id  # read before the commit expires it
+                clocks = sla_summaries.clock_summaries(ticket, now)  # for the answer, from the clocks in hand
+            break
+        except (_RoutingFailed, OperationalError):
+            if not route_here:
+                raise
+            log.exception("routing a new ticket in its transaction failed; made again, a job routes it")
+        except IntegrityError:
+            if keyed:  # the same key raced us and won: answer with its ticket
+                existing = changes.replay(actor, idempotency_key, digest)
+                if existing is not None:
+                    return existing, False
+            raise
+    # read again as the commit left it, with what the answer shows, in one statement
     db.session.get(Ticket, ticket_id, options=ticket_queries.answer_parts(), populate_existing=True)
+    ticket.clock_summaries = clocks
     return ticket, True
+
+
+class _RoutingFailed(Exception):
+    """Routing a new ticket failed inside its transaction: the ticket is made again without it."""
+
+
+def _route(ticket: Ticket, here: bool, now: datetime, fx: Effects) -> None:
+    """Route the new ticket in its own transaction (one commit for both); if that fails, the
+    whole transaction is undone (a failed statement spoils it) and made again with a job to route."""
+    if not here:
+        routing.route_soon(ticket.id, fx)
+        return
+    try:
+        route_actions.route_new(ticket, now, fx)
+    except Exception as failure:
+        raise _RoutingFailed from failure
 
 
 def _new_ticket(data: dict[str, Any], actor: Actor, now: datetime, fx: Effects) -> Ticket:
@@ -91,20 +118,6 @@ def _new_ticket(data: dict[str, Any], actor: Actor, now: datetime, fx: Effects) 
     notify.acknowledge(ticket, fx)
     _announce(ticket, "created", now, fx)
     return ticket
-
-
-def _route_now(ticket_id: int, now: datetime) -> None:
-    """Route in the request, after the ticket is safe; if that fails, a job routes it."""
-    try:
-        route_actions.route_ticket(ticket_id, now)
-    except Exception:  # the ticket exists: answer with it and let a job route it
-        log.exception("routing ticket %s in its request failed; queued for a job", ticket_id)
-        db.session.rollback()
-        try:
-            with unit_of_work(durable=True) as fx:
-                routing.route_soon(ticket_id, fx)
-        except Exception:
-            log.exception("could not queue the routing of ticket %s; the periodic sweep will", ticket_id)
 
 
 # ---------------------------------------------------------------- lifecycle

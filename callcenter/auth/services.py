@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db_types import utcnow
@@ -76,8 +77,10 @@ def create_token(user: User, label: str = "", expires_days: int | None = None) -
 
 def token_for(token: str) -> ApiToken | None:
     """The live token row: not revoked, not expired, its user active."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                                   ApiToken.revoked_at.is_(None)))
+    # with its user and the user's teams (the caller's Actor) in the same statement
+    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
+                                                    ApiToken.revoked_at.is_(None))
+                             .options(joinedload(ApiToken.user).joinedload(User.teams))).unique().first()
     if row is None or not row.user.active or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
     return row

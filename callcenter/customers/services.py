@@ -95,8 +95,8 @@ def _lock_identifiers(contact: Contact) -> None:
         return
     keys = sorted({_lock_key(f"{kind}:{value}") for kind, value in (("phone", contact.phone_norm),
                                                                      ("email", contact.email_norm)) if value})
-    for key in keys:
-        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    if keys:  # one statement; its select list is evaluated left to right, so in that order
+        db.session.execute(select(*[func.pg_advisory_xact_lock(key) for key in keys]))
 
 
 def _lock_key(text: str) -> int:

@@ -15,7 +15,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime, format_time
 from flask_babel import gettext as _
 
-from ..effects import Effects
+from ..effects import Effects, RowId
 from ..extensions import db
 from ..tickets.labels import customer_status
 from .models import OutboundMessage
@@ -43,9 +43,8 @@ def _queue_for(ticket_id: int | None, channel: str, recipient: str | None, subje
         return None
     message = OutboundMessage(ticket_id=ticket_id, channel=channel, recipient=recipient, subject=subject,
                               body=body, link_marker=marker)
-    db.session.add(message)
-    db.session.flush()
-    fx.enqueue(DELIVER_JOB, message.id, queue="default", job_id=f"deliver-{message.id}", retry=RETRIES)
+    db.session.add(message)  # written with the rest at the commit: the job names it by RowId
+    fx.enqueue(DELIVER_JOB, RowId(message), queue="default", job_id=RowId(message, "deliver-{}"), retry=RETRIES)
     return message
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import transaction_facts
 from ..actors import SYSTEM, Actor
 from ..auth.models import User
 from ..console.rooms import offer_rooms
@@ -27,6 +28,8 @@ from .models import Offer, OfferStatus
 
 def declined_by(ticket_id: int) -> frozenset[int]:
     """Agents who rejected this ticket or let its offer time out: not offered it again."""
+    if transaction_facts.offered_to_nobody(ticket_id):
+        return frozenset()  # nobody has been offered it yet
     return frozenset(db.session.scalars(select(Offer.agent_id).where(
         Offer.ticket_id == ticket_id, Offer.status.in_([OfferStatus.rejected, OfferStatus.expired]))))
 
@@ -36,6 +39,8 @@ def exists(offer_id: int) -> bool:
 
 
 def has_pending(ticket_id: int) -> bool:
+    if transaction_facts.offered_to_nobody(ticket_id):
+        return False
     return db.session.scalar(select(Offer.id).where(Offer.ticket_id == ticket_id,
                                                     Offer.status == OfferStatus.pending)) is not None
 
@@ -46,6 +51,7 @@ def make(ticket: Ticket, agent: User, now: datetime, why: dict, fx: Effects) -> 
     offer = Offer(ticket_id=ticket.id, agent_id=agent.id, offered_at=now, expires_at=now + timedelta(seconds=timeout))
     db.session.add(offer)
     db.session.flush()
+    transaction_facts.offered(ticket.id)
     audit.record(ticket, "offered", SYSTEM, field="offer", after={"id": agent.id, "name": agent.name},
                  offer_id=offer.id, expires_at=offer.expires_at, **why)
     fx.emit("ticket.offered", {"ticket_id": ticket.id, "offer_id": offer.id, "agent_id": agent.id,
@@ -91,6 +97,8 @@ def overdue(now: datetime) -> list[int]:
 
 def withdraw_for_ticket(ticket: Ticket, actor: Actor, now: datetime, fx: Effects) -> None:
     """The (locked) ticket stops waiting (assigned by hand, cancelled, started): open offers lapse."""
+    if transaction_facts.offered_to_nobody(ticket.id):
+        return  # made in this transaction: offered to nobody yet
     for offer in db.session.scalars(select(Offer).where(Offer.ticket_id == ticket.id,
                                                         Offer.status == OfferStatus.pending)):
         settle(offer, ticket, OfferStatus.withdrawn, actor, now)

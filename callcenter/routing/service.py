@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import Row, select
+from sqlalchemy import Row, String, cast, null, select, union_all
 from sqlalchemy.orm import joinedload
 
+from .. import setup_cache, transaction_facts
 from ..actors import SYSTEM
 from ..agents.load import load_of, loads
 from ..auth.models import AgentSkill, Presence, Role, User, user_teams
@@ -54,20 +55,23 @@ def agent_state(user: User, load: int) -> engine.AgentState:
 
 def agent_states() -> list[engine.AgentState]:
     """Every active agent as the engine sees them. Every routing decision reads this, so it reads
-    plain columns (no User, Team or AgentSkill objects to build): four statements in all."""
+    plain columns (no User, Team or AgentSkill objects to build): three statements in all."""
     agents = select(User.id).where(User.active, User.role == Role.agent)
     users = db.session.execute(select(User.id, User.capacity, User.languages, User.presence, User.last_assigned_at)
                                .where(User.id.in_(agents))).all()
     if not users:
         return []
     skills: dict[int, dict[str, int]] = {}
-    for user_id, skill, level in db.session.execute(select(AgentSkill.user_id, AgentSkill.skill, AgentSkill.level)
-                                                    .where(AgentSkill.user_id.in_(agents))):
-        skills.setdefault(user_id, {})[skill] = level
     teams: dict[int, set[int]] = {}
-    for user_id, team_id in db.session.execute(select(user_teams.c.user_id, user_teams.c.team_id)
-                                               .where(user_teams.c.user_id.in_(agents))):
-        teams.setdefault(user_id, set()).add(team_id)
+    # skills and teams in one statement: (user, skill, level) and (user, NULL, team id)
+    rows = union_all(select(AgentSkill.user_id, AgentSkill.skill, AgentSkill.level).where(AgentSkill.user_id.in_(agents)),
+                     select(user_teams.c.user_id, cast(null(), String), user_teams.c.team_id)
+                     .where(user_teams.c.user_id.in_(agents)))
+    for user_id, skill, number in db.session.execute(rows):
+        if skill is None:
+            teams.setdefault(user_id, set()).add(number)
+        else:
+            skills.setdefault(user_id, {})[skill] = number
     counts = loads([u.id for u in users])
     return [engine.AgentState(id=u.id, skills=skills.get(u.id, {}), languages=frozenset(u.languages or ()),
                               team_ids=frozenset(teams.get(u.id, ())), capacity=u.capacity,
@@ -82,6 +86,11 @@ def _facts(ticket: Ticket | Row, tier: str, declined: frozenset[int] = frozenset
         required_skills=dict(ticket.required_skills or {}), language=ticket.language, team_id=ticket.team_id,
         handed_back=ticket.handed_back, widening_floor=ticket.routing_widening, excluded_agents=declined,
         queued_since=ticket.queued_at)
+
+
+def new_ticket_facts(ticket: Ticket) -> engine.TicketFacts:
+    """A ticket made in this transaction, as the engine sees it: nobody has declined it yet."""
+    return _facts(ticket, ticket.effective_tier)
 
 
 def locked_facts(ticket: Ticket) -> engine.TicketFacts:
@@ -132,9 +141,11 @@ def is_waiting(ticket: Ticket | None) -> bool:
 
 def lock_agents(ids: Iterable[int | None]) -> None:
     """Lock agent rows in id order (the same order everywhere, so no deadlock)."""
-    wanted = sorted({i for i in ids if i})
+    held = transaction_facts.locked_agents()
+    wanted = sorted({i for i in ids if i} - held)  # a row this transaction holds already is not asked for again
     if wanted:
         db.session.execute(select(User.id).where(User.id.in_(wanted)).order_by(User.id).with_for_update(key_share=True))
+        held.update(wanted)
 
 
 def lock_waiting_ticket(ticket_id: int, *, skip_locked: bool) -> Ticket | None:
@@ -164,7 +175,10 @@ def lock_agent(agent_id: int) -> User | None:
             .options(joinedload(User.skills), joinedload(User.teams))
             .with_for_update(key_share=True, of=User)
             .execution_options(populate_existing=True))
-    return db.session.scalars(stmt).unique().first()
+    agent = db.session.scalars(stmt).unique().first()
+    if agent is not None:
+        transaction_facts.locked_agents().add(agent.id)
+    return agent
 
 
 # ---------------------------------------------------------------- decisions under the locks
@@ -283,10 +297,20 @@ def announce_queue(now: datetime, fx: Effects) -> None:
 
 # ---------------------------------------------------------------- rules
 
+setup_cache.watch(RoutingRule)
+_RULE_FIELDS = ("id", "name", "match", "skills", "team_id", "priority", "position", "active")
+
+
+def active_rules() -> list:
+    """The active routing rules (plain values, kept per set-up version)."""
+    return setup_cache.cached("routing_rules", lambda: [
+        setup_cache.plain(rule, *_RULE_FIELDS) for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.active))])
+
+
 def apply_rules(ticket: Ticket, tier: str, *, explicit_priority: bool, explicit_skills: bool) -> None:
     """The first matching routing rule sets required skills, team and priority (what the
     caller gave explicitly wins). Inside the caller's transaction, after the ticket is flushed."""
-    rule = first_match(db.session.scalars(select(RoutingRule).where(RoutingRule.active)).all(), {
+    rule = first_match(active_rules(), {
         "kind": ticket.kind.value, "category": ticket.category_code, "channel": ticket.channel.value,
         "tier": tier, "language": ticket.language, "priority": ticket.priority.value,
         "subject": ticket.subject, "description": ticket.description,

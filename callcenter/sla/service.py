@@ -17,10 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import setup_cache, transaction_facts
 from ..actors import SYSTEM
 from ..auth.models import Role, Team, User
 from ..console.rooms import rooms_for
-from ..effects import Effects
+from ..effects import Effects, RowId
 from ..extensions import db
 from ..routing.rules import matches
 from ..tickets import audit, lifecycle
@@ -38,12 +39,34 @@ STARTED_WITH_TICKET = ("first_response", "resolution", "final_response")
 
 # ---------------------------------------------------------------- policies
 
-def policy_for(ticket: Ticket, tier: str) -> SlaPolicy | None:
+def _policy(policy_id: int | None) -> SlaPolicy | None:
+    """A policy by id, read once a transaction (the session forgets rows nothing holds on to)."""
+    if policy_id is None:
+        return None
+    kept = transaction_facts.kept("sla_policies")
+    if policy_id not in kept:
+        kept[policy_id] = db.session.get(SlaPolicy, policy_id)
+    return kept[policy_id]
+
+
+setup_cache.watch(SlaPolicy)
+_POLICY_FIELDS = ("id", "name", "match", "calendar", "targets", "warn_at", "pause_statuses", "escalation")
+
+
+def active_policies() -> list:
+    """The active SLA policies in the order they are tried (plain values, kept per set-up version)."""
+    return setup_cache.cached("sla_policies", lambda: [
+        setup_cache.plain(policy, *_POLICY_FIELDS) for policy in db.session.scalars(
+            select(SlaPolicy).where(SlaPolicy.active).order_by(SlaPolicy.position, SlaPolicy.id))])
+
+
+def policy_for(ticket: Ticket, tier: str):
+    """The first active policy that matches the ticket (plain values: id, targets, calendar ...)."""
     facts = {"kind": ticket.kind.value, "priority": ticket.priority.value, "category": ticket.category_code,
              "channel": ticket.channel.value, "tier": tier}
-    for policy in db.session.scalars(select(SlaPolicy).where(SlaPolicy.active)
-                                     .order_by(SlaPolicy.position, SlaPolicy.id)):
+    for policy in active_policies():
         if matches(policy.match or {}, facts):
+            transaction_facts.kept("sla_policies")[policy.id] = policy
             return policy
     return None
 
@@ -62,6 +85,13 @@ def _fired(clock: SlaClock) -> set[str]:
 def _refresh(clock: SlaClock, ticket: Ticket, now: datetime, fx: Effects, fired: set[str] | None = None) -> ClockState:
     """Cache the clock's state and due time, and schedule its next check. fired: the levels the
     clock has fired in its cycle, when the caller knows them already."""
+    state = _settle(clock, ticket, now, fired)
+    _schedule(clock, fx)
+    return state
+
+
+def _settle(clock: SlaClock, ticket: Ticket, now: datetime, fired: set[str] | None = None) -> ClockState:
+    """The clock's state, due time and next check, and the ticket's due times, from its history."""
     state = state_of(clock, now)
     previous_due_at = clock.due_at
     clock.state, clock.due_at = state.state, state.due_at
@@ -70,7 +100,7 @@ def _refresh(clock: SlaClock, ticket: Ticket, now: datetime, fx: Effects, fired:
     elif clock.decided_at is None:
         clock.decided_at = decided_at(state.state, clock.history, state.due_at, previous_due_at, now)
     if fired is None:
-        fired = _fired(clock) if clock.id else set()
+        fired = _fired(clock) if clock.id and not _made_here(clock) else set()
     pending = [at for fraction, at in state.warnings if at is not None and f"warning:{fraction}" not in fired]
     if state.due_at is not None and "breach" not in fired:
         pending.append(state.due_at)
@@ -82,18 +112,37 @@ def _refresh(clock: SlaClock, ticket: Ticket, now: datetime, fx: Effects, fired:
         ticket.first_response_due_at = state.due_at
     elif clock.name == "resolution":
         ticket.resolution_due_at = state.due_at
-    if clock.next_check_at is not None and clock.id:
-        due = clock.next_check_at
-        fx.enqueue(CHECK_JOB, clock.id, at=due, queue="high",
-                   job_id=f"sla-{clock.id}-{clock.cycle}-{int(due.timestamp() * 1000)}")
     return state
+
+
+def _schedule(clock: SlaClock, fx: Effects) -> None:
+    """The clock's next check, as a job at its instant (ids in the job's id: queued once)."""
+    if clock.next_check_at is None:
+        return
+    due = clock.next_check_at
+    job_id = f"sla-{{}}-{clock.cycle}-{int(due.timestamp() * 1000)}"
+    if clock.id is None:  # not written yet: the job names it by the id it will have
+        fx.enqueue(CHECK_JOB, RowId(clock), at=due, queue="high", job_id=RowId(clock, job_id))
+    else:
+        fx.enqueue(CHECK_JOB, clock.id, at=due, queue="high", job_id=job_id.format(clock.id))
+
+
+def _made(ticket: Ticket, clocks: list[SlaClock]) -> None:
+    """Clocks made for a ticket made in this transaction: clocks_of reads them from here."""
+    made = transaction_facts.made_tickets().get(ticket.id)
+    if made is not None:
+        made.extend(clocks)
+
+
+def _made_here(clock: SlaClock) -> bool:
+    return any(c is clock for c in transaction_facts.made_tickets().get(clock.ticket_id, ()))
 
 
 def _escalations(clock: SlaClock, state: ClockState) -> list[tuple[str, datetime, dict]]:
     """The escalation steps after a breach, with the instant each falls due (business time)."""
     if not state.running or state.due_at is None:
         return []
-    policy = db.session.get(SlaPolicy, clock.policy_id) if clock.policy_id else None
+    policy = _policy(clock.policy_id)
     steps = policy.escalation if policy is not None else list(DEFAULT_ESCALATION)
     calendar = calendar_named(clock.calendar)
     return [(f"escalation:{step['level']}", calendar.add(state.due_at, step.get("after_seconds", 0)), step)
@@ -122,13 +171,15 @@ def start_clocks(ticket: Ticket, tier: str, now: datetime, fx: Effects) -> list[
             continue
         if name == "final_response" and ticket.kind.value != "complaint":
             continue  # the written final answer to a complaint, stopped when it is resolved
-        clock = SlaClock(ticket_id=ticket.id, name=name, policy_id=policy.id, calendar=policy.calendar,
-                         target_seconds=int(policy.targets[key]), warn_at=list(policy.warn_at or []),
-                         history=[[now.isoformat(), START]])
-        db.session.add(clock)
-        db.session.flush()
-        _refresh(clock, ticket, now, fx)
-        clocks.append(clock)
+        clocks.append(SlaClock(ticket_id=ticket.id, name=name, policy_id=policy.id, calendar=policy.calendar,
+                               target_seconds=int(policy.targets[key]), warn_at=list(policy.warn_at or []),
+                               history=[[now.isoformat(), START]], cycle=1))
+    for clock in clocks:
+        _settle(clock, ticket, now, fired=set())  # new: nothing fired yet, and its due time goes in the insert
+    db.session.add_all(clocks)  # written at the commit, with the rest; the checks name them by RowId
+    _made(ticket, clocks)
+    for clock in clocks:
+        _schedule(clock, fx)
     audit.record(ticket, "sla_policy_applied", SYSTEM, policy_id=policy.id, policy=policy.name,
                  targets=policy.targets, calendar=policy.calendar)
     _sum_up(ticket, clocks)
@@ -201,7 +252,7 @@ def on_customer_message(ticket: Ticket, now: datetime, fx: Effects) -> None:
     """A customer wrote: the next-response clock starts afresh (a new cycle), if the policy has one."""
     clocks = clocks_of(ticket)
     base = next((c for c in clocks if c.name in ("first_response", "resolution") and c.policy_id), None)
-    policy = db.session.get(SlaPolicy, base.policy_id) if base else None
+    policy = _policy(base.policy_id) if base else None
     target = (policy.targets or {}).get("next_response_seconds") if policy else None
     if not target:
         return
@@ -211,6 +262,7 @@ def on_customer_message(ticket: Ticket, now: datetime, fx: Effects) -> None:
                          target_seconds=int(target), warn_at=list(policy.warn_at or []), history=[])
         db.session.add(clock)
         db.session.flush()
+        _made(ticket, [clock])
         clocks.append(clock)
     elif state_of(clock, now).running:
         return  # still waiting for our answer to an earlier message
@@ -238,6 +290,7 @@ def start_promises(ticket: Ticket, promises: list, now: datetime, fx: Effects) -
                        history=[[now.isoformat(), START]]) for p in promises]
     db.session.add_all(clocks)
     db.session.flush()
+    _made(ticket, clocks)
     for clock in clocks:
         _refresh(clock, ticket, now, fx, fired=set())  # new: nothing fired yet
     _sum_up(ticket, existing + clocks)
@@ -272,7 +325,7 @@ def retarget(ticket: Ticket, tier: str, now: datetime, fx: Effects) -> None:
 
 
 def _pause_statuses(clock: SlaClock) -> list[str]:
-    policy = db.session.get(SlaPolicy, clock.policy_id) if clock.policy_id else None
+    policy = _policy(clock.policy_id)
     return policy.pause_statuses if policy else ["pending_customer"]
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from .. import transaction_facts
 from ..db_types import utcnow
 from ..extensions import db
 from ..tickets.models import Ticket
@@ -15,6 +16,9 @@ from .models import SlaClock
 
 
 def clocks_of(ticket: Ticket) -> list[SlaClock]:
+    made = transaction_facts.made_tickets().get(ticket.id)
+    if made is not None:  # made in this transaction: its clocks are the ones made with it
+        return list(made)
     return list(db.session.scalars(select(SlaClock).where(SlaClock.ticket_id == ticket.id).order_by(SlaClock.id)))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import setup_cache, transaction_facts
 from ..actors import SYSTEM, Actor
 from ..customers.identity import effective_tier
 from ..customers.models import Customer, CustomerMatch, MatchStatus
@@ -67,14 +68,25 @@ def remember(actor: Actor, key: str, digest: str, ticket: Ticket) -> None:
 
 # ---------------------------------------------------------------- a new ticket
 
-def category(code: str | None) -> Category | None:
+setup_cache.watch(Category)
+_CATEGORY_FIELDS = ("code", "team_id", "required_skills", "default_priority")
+
+
+def _active_categories() -> dict[str, Any]:
+    """The categories one may choose, by code, in order (plain values, kept per set-up version)."""
+    return setup_cache.cached("categories", lambda: {
+        row.code: setup_cache.plain(row, *_CATEGORY_FIELDS)
+        for row in db.session.scalars(select(Category).where(Category.active).order_by(Category.position))})
+
+
+def category(code: str | None) -> Any:
+    """An active category's code, team, skills and default priority; unknown ones are refused."""
     if not code:
         return None
-    found = db.session.get(Category, code)
-    if found is None or not found.active:
-        known = db.session.scalars(select(Category.code).where(Category.active).order_by(Category.position)).all()
-        raise ValidationFailed(_("Unknown category."), {"fields": {"category": [f"one of {list(known)}"]}})
-    return found
+    active = _active_categories()
+    if code not in active:
+        raise ValidationFailed(_("Unknown category."), {"fields": {"category": [f"one of {list(active)}"]}})
+    return active[code]
 
 
 def new_ticket(data: dict[str, Any], actor: Actor, contact, customer: Customer | None, verified: bool,
@@ -91,7 +103,7 @@ def new_ticket(data: dict[str, Any], actor: Actor, contact, customer: Customer |
     email = contact.email or (customer.email if verified and customer else None)
     ticket = Ticket(
         kind=Kind(kind), channel=Channel(data["channel"]), status=Status.new, priority=Priority(priority),
-        severity=Severity(severity) if severity else None, category=chosen,
+        severity=Severity(severity) if severity else None, category_code=chosen.code if chosen else None,
         subject=data["subject"].strip(), description=data["description"].strip(),
         language=data.get("language") or (customer.language if customer else None) or "zh",
         required_skills=dict(data.get("required_skills") or (chosen.required_skills if chosen else None) or {}),
@@ -99,11 +111,12 @@ def new_ticket(data: dict[str, Any], actor: Actor, contact, customer: Customer |
         contact_phone=phone, contact_phone_norm=normalise_phone(phone),
         contact_email=email, contact_email_norm=normalise_email(email),
         customer_verified=verified, team_id=chosen.team_id if chosen else None, created_by_id=actor.user_id,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, promises=[],  # known empty: never read back
     )
     ticket.waiting_since = ticket.queued_at = now
     db.session.add(ticket)
     db.session.flush()
+    transaction_facts.made_tickets()[ticket.id] = []
     ticket.reference = f"CC-{now.year}-{ticket.id:06d}"
     audit.record(ticket, "created", actor, after={
         "reference": ticket.reference, "kind": kind, "channel": data["channel"], "priority": priority,
@@ -279,6 +292,8 @@ def add_promises(ticket: Ticket, given: list[tuple[str, datetime]], actor: Actor
     # ticket= (not ticket_id=) keeps ticket.promises current: the followers are read from it.
     promises = [Promise(ticket=ticket, description=description.strip(), due_at=due_at,
                         created_by_id=actor.user_id) for description, due_at in given]
+    if not promises:
+        return []
     db.session.add_all(promises)
     db.session.flush()
     for promise in promises:

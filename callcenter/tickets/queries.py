@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, case, false, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..actors import Actor
 from ..auth.models import Team
@@ -13,9 +13,9 @@ from .models import Promise, Ticket
 
 def answer_parts() -> tuple:
     """What a ticket's API answer reads (tickets/schemas.TicketOut), loaded with it: the customer,
-    assignee and team in the ticket's own statement, the promises in one more."""
+    assignee, team and promises in the ticket's own statement."""
     return (joinedload(Ticket.customer), joinedload(Ticket.assignee), joinedload(Ticket.team),
-            selectinload(Ticket.promises))
+            joinedload(Ticket.promises))
 
 
 def visible_tickets(actor: Actor):

@@ -200,7 +200,9 @@ def _sla(ticket) -> dict:
     # The worst state of the ticket's clocks ("none" when no SLA policy applied), and each clock.
 
     preloaded = g.get("sla_clocks", {})
-    summaries = preloaded[ticket.id] if ticket.id in preloaded else clock_summaries_by_ticket([ticket])[ticket.id]
+    summaries = vars(ticket).pop("clock_summaries", None)  # made with the ticket, for its creation's answer only
+    if summaries is None:
+        summaries = preloaded[ticket.id] if ticket.id in preloaded else clock_summaries_by_ticket([ticket])[ticket.id]
     fmt = fields.DateTime(format="iso")
     clocks = [{**c, "due_at": fmt._serialize(c["due_at"], None, None)} for c in summaries]
     return {"first_response_due_at": fmt._serialize(ticket.first_response_due_at, None, None),

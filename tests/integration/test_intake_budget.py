@@ -3,13 +3,18 @@ the same statements for the 1st ticket as for one among many, and no more than t
 The budget only goes down (docs/PERFORMANCE.md has the target)."""
 from __future__ import annotations
 
-from tests.factories import set_presence, ticket_body
+from tests.factories import policy, set_presence, ticket_body
 from tests.statements import statements
 
-# Today: the creation's transaction (13), routing's (23: the chosen agent locked and read with
-# its skills and teams in one statement, not four), and the answer read again after the commit
-# with what it shows (3; it was 7). The target is 15.
-BUDGET = 39
+# One transaction: the caller's token with its user and teams (1), the advisory lock on the
+# caller's phone and email (1, PostgreSQL only), the customer (1), the ticket's insert (1: its
+# id), the agents as routing sees them (3), the chosen agent locked and recounted (2), and at
+# the commit the outbox, the clocks and the audit trail (1 each on PostgreSQL, which sends many
+# rows in one INSERT) and the agent and ticket updates (2); then the answer read back in one
+# statement. The set-up (categories, routing rules, SLA policies) is kept between changes
+# (setup_cache.py). SQLite sends one INSERT a row and a BEGIN a transaction. It was 55 before
+# routing joined the creation's transaction; the target is 15 (docs/PERFORMANCE.md).
+BUDGET = {"postgresql": 15, "sqlite": 20}
 
 
 def _counted_creation(app, api, subject: str) -> tuple[list[str], dict]:
@@ -28,6 +33,7 @@ def test_creating_a_ticket_costs_the_same_statements_however_many_tickets_and_ag
             set_presence(world.id(name), "available")
             db.session.get(User, world.id(name)).capacity = 50  # room for every ticket made here
         db.session.commit()
+        policy("standard")  # clocks start with every ticket, as on a real desk
     api.post("/api/v1/tickets", json=ticket_body(subject="warm-up"))
     first, made = _counted_creation(app, api, "counted first")
     assert made["assignee"] is not None  # routed in the same request: the routing is counted
@@ -37,4 +43,8 @@ def test_creating_a_ticket_costs_the_same_statements_however_many_tickets_and_ag
     later, made = _counted_creation(app, api, "counted later")
     assert made["assignee"] is not None
     assert len(later) == len(first), "\n".join(later)
-    assert len(first) <= BUDGET, "\n".join(first)
+    with app.app_context():
+        from callcenter.extensions import db
+
+        dialect = db.engine.dialect.name
+    assert len(first) <= BUDGET[dialect], "\n".join(first)
