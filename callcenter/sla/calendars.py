@@ -1,5 +1,6 @@
 """Business calendars by name, as the clocks read them: built once per saved version (cached
-by content), and read once per check, sweep batch or page inside each_calendar_read_once()."""
+by content), read from the database once per change of the desk's set-up (setup_cache.py),
+and once per check, sweep batch or page inside each_calendar_read_once()."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
+from .. import setup_cache
 from ..db_types import utcnow
 from ..extensions import db
 from .calendar import BusinessCalendar, closed_stretch, parse_hours
@@ -76,15 +78,24 @@ def never_open_stretch(data: dict) -> tuple[date, int] | None:
     return closed_stretch(calendar, utcnow().date())
 
 
+setup_cache.watch(SlaCalendar)
+
+
+def _saved_calendars() -> dict[str, BusinessCalendar]:
+    """Every saved calendar by name, built (set-up: kept per version, so a ticket's dozen clock
+    computations read none)."""
+    return setup_cache.cached("sla_calendars", lambda: {
+        row.name: calendar_of(row) for row in db.session.scalars(select(SlaCalendar))})
+
+
 def calendar_named(name: str) -> BusinessCalendar:
     if name == "24x7":
         return BusinessCalendar.twenty_four_seven()
     read = _calendars_read.get()
     if read is not None and name in read:
         return read[name]
-    row = db.session.scalar(select(SlaCalendar).where(SlaCalendar.name == name))
     # a policy naming a missing calendar still protects
-    calendar = BusinessCalendar.twenty_four_seven() if row is None else calendar_of(row)
+    calendar = _saved_calendars().get(name) or BusinessCalendar.twenty_four_seven()
     if read is not None:
         read[name] = calendar
     return calendar

@@ -1,16 +1,16 @@
 """The desk's set-up (categories, routing rules, SLA policies) is read once per change, not on
 every ticket (callcenter/setup_cache.py), and a change saved anywhere reaches every process at
-its next ticket. A second app object stands for a second process: it has a cache of its own
-and shares only the database and Redis."""
+its next ticket. Another process (`flask shell`) saves changes: it shares only the database
+and Redis."""
 from __future__ import annotations
 
 import pytest
 
-from callcenter import create_app
 from callcenter.extensions import db
 from callcenter.routing.models import RoutingRule
 from callcenter.tickets.models import Category
 from tests.factories import policy, ticket_body
+from tests.processes import app_env, flask
 from tests.statements import statements
 
 SETUP_TABLES = ("FROM categories", "FROM routing_rules", "FROM sla_policies")
@@ -18,11 +18,14 @@ SETUP_TABLES = ("FROM categories", "FROM routing_rules", "FROM sla_policies")
 
 @pytest.fixture
 def other_process(app):
-    other = create_app("testing", {key: app.config[key] for key in (
-        "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "RATELIMIT_STORAGE_URI")} | {"SERVER_NAME": None})
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    """Run lines of Python in a `flask shell` of its own (db, the models imported)."""
+    env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"])
+
+    def run(*lines: str) -> None:
+        flask(env, "shell", stdin="\n".join([
+            "from callcenter.extensions import db", "from callcenter.routing.models import RoutingRule",
+            "from callcenter.tickets.models import Category", *lines, "db.session.commit()", ""]))
+    return run
 
 
 def _setup_reads(app, api, **body) -> tuple[int, dict]:
@@ -53,18 +56,15 @@ def test_the_setup_is_read_once_then_again_only_after_a_change_or_a_lost_version
 def test_a_routing_rule_saved_in_another_process_applies_to_the_next_ticket_here(app, api, world, other_process):
     _reads, before = _setup_reads(app, api, subject="Refund please")
     assert before["priority"] != "P1"
-    with other_process.app_context():
-        db.session.add(RoutingRule(name="refunds first", match={"keywords": ["refund"]}, priority="P1", position=1))
-        db.session.commit()
+    other_process('db.session.add(RoutingRule(name="refunds first", match={"keywords": ["refund"]}, priority="P1", '
+                  'position=1))')
     _reads, after = _setup_reads(app, api, subject="Refund please")
     assert after["priority"] == "P1"
 
 
 def test_a_category_closed_in_another_process_is_refused_here_at_once(app, api, world, other_process):
     assert api.post("/api/v1/tickets", json=ticket_body(category="network")).status_code == 201
-    with other_process.app_context():
-        db.session.get(Category, "network").active = False
-        db.session.commit()
+    other_process('db.session.get(Category, "network").active = False')
     r = api.post("/api/v1/tickets", json=ticket_body(category="network"))
     assert r.status_code == 422, r.get_json()
     assert "network" not in str(r.get_json()["error"]["details"]["fields"]["category"])
