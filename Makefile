@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CATALOGS := $(wildcard callcenter/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test worker translations extract-messages clean
+.PHONY: run test bench worker translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ worker: $(VENV)/.runtime
 test: $(VENV)/.dev translations
 	$(BIN)/lint-imports  # the layers (.importlinter): a new back-edge fails the build
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark under benchmarks/ on PostgreSQL and Redis at 127.0.0.1, then one table of the figures.
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/run_all.py
 
 # After changing user-facing text: refresh the catalogs, translate, commit the .po files.
 extract-messages: $(VENV)/.runtime

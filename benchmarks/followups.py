@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("CALLCENTER_INSTANCE", tempfile.mkdtemp(prefix="cc-bench-"))
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1/bench"
@@ -457,11 +458,16 @@ def main() -> int:
 
 
 def summary(figures: list[Figure]) -> int:
+    import _summary
+
     print("\nsummary")
     for f in figures:
         verdict = "" if f.met is None else ("  met" if f.met else "  MISSED")
         target = f"  (target {f.target})" if f.target else ""
         print(f"  {f.name:<44} {f.value or 'NOT MEASURED'}{target}{verdict}")
+    # A figure not measured misses its target.
+    _summary.report("followups", [(f.name, f.value or "NOT MEASURED", f.target,
+                                   False if f.value is None and f.target else f.met) for f in figures])
     return 1 if any(f.value is None for f in figures) else 0
 
 

@@ -556,6 +556,7 @@ def main() -> int:
     ensure_database(database_url)
 
     import _kpi_load
+    import _summary
     from sqlalchemy import text
 
     from callcenter import create_app
@@ -627,7 +628,33 @@ def main() -> int:
                     f"{statistics.median(s):.1f} / {pct(s, 95):.1f} / {max(s):.1f} ms" for s in (before, after)) + " |")
         print(f"\nrecount agrees: {'yes' if agree else 'no'}")
         print(f"total run: {time.perf_counter() - began:.0f} s")
+        _summary.report("kpi", summary_rows(results[-1][1]["figures"], loaded, agree))
     return 0 if agree else 1
+
+
+def summary_rows(figures: dict, loaded, agree: bool) -> list[tuple[str, str, str, bool | None]]:
+    """The headline figures of the last phase measured (at the head), each judged by its p95 as
+    _print_figures does, and how many of the measures with a target met it."""
+    def row(name: str, what: str):
+        target, samples = figures[name]
+        p95 = pct(samples, 95)
+        return (what, f"median {statistics.median(samples):.1f} ms, p95 {p95:.1f} ms",
+                f"p95 < {target:,.0f} ms", p95 < target)
+
+    targeted = [(t, s) for t, s in figures.values() if t is not None]
+    met = sum(1 for t, s in targeted if pct(s, 95) < t)
+    return [
+        ("data loaded", f"{loaded.rows.get('tickets', TICKETS):,} tickets over {DAYS} days, load {loaded.seconds['total']:.0f} s",
+         "", None),
+        row("wallboard refresh (sla_board + today), all teams", "wallboard refresh (sla_board + today), all teams"),
+        row("GET /wallboard/panel, all teams, computed (no shared snapshot)", "GET /wallboard/panel, all teams, computed"),
+        row(f"GET /wallboard/panel?team={TEAM}, computed with the staffing forecast (first redraw of an hour)",
+            f"GET /wallboard/panel?team={TEAM}, with the staffing forecast"),
+        row("30-day report, all teams", "30-day report, all teams"),
+        row(next(n for n in figures if n.startswith("30-day report, one team (")), "30-day report, one team"),
+        ("every measure with a target (p95)", f"{met} of {len(targeted)} met", "all", met == len(targeted)),
+        ("recount (summary against plain SQL)", "agrees" if agree else "DIFFERS", "agrees", agree),
+    ]
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1/bench_push")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
 os.environ.setdefault("CALLCENTER_INSTANCE", tempfile.mkdtemp(prefix="cc-bench-push-"))
@@ -57,54 +58,11 @@ IDLE_SECONDS = 10
 LATE_LIMIT = 30.0
 
 
-def machine_busy(since=None):
-    """The whole machine's busy share of its CPUs since `since` (from /proc/stat): others' work
-    on a shared machine shows here."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle, total = fields[3] + fields[4], sum(fields[:8])
-    if since is None:
-        return idle, total
-    return 1 - (idle - since[0]) / max(1, total - since[1])
+from _procs import free_port, machine_busy, pct, stop, wait_for  # noqa: E402
+
 SUPERVISORS = 5  # signed in once each (the login limiter allows 10 a minute); 100 consoles each
 PASSWORD = "bench-push-pass-1"
 MEMORY_TARGET_MB = 250
-
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 30) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing answered at {url}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def memory(pid: int) -> dict:
@@ -365,6 +323,7 @@ def main() -> int:
 
     sys.path.insert(0, str(HERE))
     import _push_bare_app as bare
+    import _summary
 
     t_setup = time.perf_counter()
     app, emails, token, tickets, clocks = setup()
@@ -473,21 +432,36 @@ def main() -> int:
               f"| {', '.join(f'{b * 100:.0f}%' for b in r['busy'])} |")
     print()
     lost = sum(p.lost for p in all_paths)
+    rows = []
     for app_path, bare_path in zip(paths["app"], paths["bare"], strict=False):
         if app_path.latencies and bare_path.latencies:
             ratio = pct(app_path.latencies, 99) / pct(bare_path.latencies, 99)
             print(f"{app_path.label}: p99 {ratio:.2f}x the bare app's ({bare_path.label}); target <= 1.5x: "
                   f"{'met' if ratio <= 1.5 else 'NOT met'}")
+            rows.append((f"{app_path.label} vs {bare_path.label}, p99",
+                         f"p99 {pct(app_path.latencies, 99) * 1000:.1f} ms = {ratio:.2f}x "
+                         f"({pct(bare_path.latencies, 99) * 1000:.1f} ms)", "<= 1.5x", ratio <= 1.5))
+        else:
+            rows.append((f"{app_path.label} vs {bare_path.label}, p99", "NOT MEASURED (no event heard)",
+                         "<= 1.5x", False))
     peak = max(max(r["connected"]) for label, r in report.items() if label == "app")
     print(f"app web process memory with {CLIENTS} clients: {peak:.0f} MB; target < {MEMORY_TARGET_MB} MB: "
           f"{'met' if peak < MEMORY_TARGET_MB else 'NOT met'}")
     order = all(r["order_ok"] for r in report.values())
-    print(f"events lost: {lost}; connections failed: {sum(r['failed'] for r in report.values())}, dropped: "
-          f"{sum(r['closed'] for r in report.values())}; seq increasing at every client: {'yes' if order else 'NO'}")
+    failed, closed = sum(r['failed'] for r in report.values()), sum(r['closed'] for r in report.values())
+    print(f"events lost: {lost}; connections failed: {failed}, dropped: "
+          f"{closed}; seq increasing at every client: {'yes' if order else 'NO'}")
+    expected = sum(p.expected for p in all_paths)
+    rows += [(f"app web process memory, {CLIENTS} clients connected", f"{peak:.0f} MB", f"< {MEMORY_TARGET_MB} MB",
+              peak < MEMORY_TARGET_MB),
+             ("events lost (events x clients, every path)", f"{lost} of {expected:,}", "0", lost == 0),
+             ("connections failed, dropped", f"{failed}, {closed}", "0, 0", failed == 0 and closed == 0),
+             ("seq increasing at every client", "yes" if order else "NO", "", None)]
     for p in all_paths:
         if p.errors:
             print(f"{p.label}: {len(p.errors)} change(s) refused, e.g. {p.errors[0]}")
     print(f"logs: {logs}")
+    _summary.report("push", rows)
     return 0 if ok and lost == 0 else 1
 
 

@@ -1,0 +1,78 @@
+"""What the benchmarks share: ports, starting and stopping the processes they measure, their
+memory, how busy the (shared, noisy) machine was, and percentiles."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def machine_busy(since=None):
+    """The whole machine's busy share of its CPUs since `since` (from /proc/stat): others' work
+    on a shared machine shows here."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle, total = fields[3] + fields[4], sum(fields[:8])
+    if since is None:
+        return idle, total
+    return 1 - (idle - since[0]) / max(1, total - since[1])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    """Until something answers at url (or the process meant to answer has exited)."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {proc.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered at {url}")
+
+
+def spawn(cmd: list[str], env: dict, cwd: Path, log: Path) -> subprocess.Popen:
+    """A process in its own session (a Ctrl-C reaches only the benchmark, which stops it)."""
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of a process and its children (gunicorn's master and worker; a worker and its
+    scheduler), in MB."""
+    import psutil
+
+    total = 0
+    for p in [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True):
+        status = Path(f"/proc/{p.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        total += int(fields["VmRSS"].split()[0])
+    return total / 1024
