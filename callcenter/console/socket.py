@@ -47,7 +47,10 @@ class ConsoleNamespace(Namespace):
                        "rooms": rooms_of(current_user)})
 
     def _user_id(self) -> int | None:
-        return self.socketio.server.get_session(request.sid, namespace=self.namespace).get("user_id")
+        try:
+            return self.socketio.server.get_session(request.sid, namespace=self.namespace).get("user_id")
+        except KeyError:  # the socket closed meanwhile (a deactivation cutting off a console that was leaving)
+            return None
 
     def on_console_alive(self, data=None):
         """The page's heartbeat (console.js, every HEARTBEAT_SECONDS): this console is open."""
