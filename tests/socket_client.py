@@ -22,12 +22,14 @@ def _session_cookie(live_server, email: str) -> str:
 class Listener:
     """A console client that records every event it hears."""
 
-    def __init__(self, live_server, email: str | None):
+    def __init__(self, live_server, email: str | None, transports: tuple[str, ...] = ("websocket",)):
+        """transports=("polling", "websocket") connects as a browser does: long-polling first,
+        then the upgrade, every request of which must reach the same web process."""
         self.events: queue.Queue = queue.Queue()
         self.client = sio_lib.Client(reconnection=False)
         self.client.on("*", lambda event, data: self.events.put((event, data)), namespace="/console")
         headers = {"Cookie": _session_cookie(live_server, email)} if email else {}
-        self.client.connect(live_server.url, namespaces=["/console"], headers=headers, transports=["websocket"],
+        self.client.connect(live_server.url, namespaces=["/console"], headers=headers, transports=list(transports),
                             wait_timeout=5)
 
     def collect(self, seconds: float = 1.5) -> list[tuple[str, dict]]:

@@ -91,6 +91,17 @@ def test_two_web_processes_and_two_workers_behind_nginx_deliver_every_event_and_
                               json=ticket_body(subject=f"straight to :{port}"))
             assert r.status_code == 201, r.text
             _heard(listener, r.json()["id"], 10)
+        for attempt in range(4):  # as a browser connects: polling, then the upgrade. Without sticky
+            # sessions a request of the handshake lands on the other process ("Invalid session")
+            polling = Listener(SimpleNamespace(url=f"http://127.0.0.1:{front}"), "boss@test.cc",
+                               transports=("polling", "websocket"))
+            try:
+                r = requests.post(f"http://127.0.0.1:{ports[attempt % 2]}/api/v1/tickets", headers=boss, timeout=10,
+                                  json=ticket_body(subject=f"to a polling console {attempt}"))
+                assert r.status_code == 201, r.text
+                _heard(polling, r.json()["id"], 10)
+            finally:
+                polling.close()
 
         given = requests.get(f"http://127.0.0.1:{front}/healthz", headers={"X-Request-ID": "lb-1"}, timeout=10)
         assert given.headers["X-Request-ID"] == "lb-1"  # an outer id carries through nginx
