@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from . import metrics
 from .actions import accounts, directory, privacy
 from .actors import CLI
 from .auth import services as auth
@@ -135,10 +136,19 @@ def seed_demo():
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 @click.option("--fork/--no-fork", default=False, help="fork a child per job (slower, isolates crashes)")
 @click.option("--quiet", is_flag=True, help="RQ's own lines from warnings up only (make run)")
-def worker(burst, fork, quiet):
+@click.option("--metrics-port", type=click.IntRange(1, 65535), envvar="WORKER_METRICS_PORT", default=None,
+              help="serve the job counts for Prometheus on this port (a machine with workers only)")
+@click.option("--metrics-addr", envvar="WORKER_METRICS_ADDR", default="127.0.0.1", show_default=True,
+              help="address the job counts are served on")
+def worker(burst, fork, quiet, metrics_port, metrics_addr):
     """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
     schedule by itself after Redis loses it (callcenter/worker.py)."""
     console_logging(current_app.logger, quiet=quiet, json_lines=current_app.config["LOG_FORMAT"] == "json")
+    if metrics_port:
+        try:
+            metrics.serve_job_metrics(metrics_port, metrics_addr)
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve metrics on {metrics_addr}:{metrics_port}: {exc}") from None
     run_worker(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]),
                burst=burst, fork=fork)
 

@@ -16,7 +16,14 @@ import time
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from rq import Queue
@@ -34,7 +41,7 @@ log = logging.getLogger(__name__)
 REQUEST_SECONDS = Histogram("callcenter_http_request_duration_seconds", "Time to answer a request",
                             ["method", "endpoint", "status"],
                             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-JOBS = Counter("callcenter_jobs", "Jobs run, by function and outcome (ok, failed)", ["job", "outcome"])
+JOBS = Counter("callcenter_jobs", "Jobs run, by function and outcome (ok, retried, failed: given up on)", ["job", "outcome"])
 JOB_LATENESS = Histogram("callcenter_job_lateness_seconds",
                          "From a job's enqueueing (a timer's: its due time) to its start", ["queue"],
                          buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300))
@@ -137,6 +144,21 @@ def init_app(app) -> None:
 
 
 # ---------------------------------------------------------------- jobs (called by worker.py)
+
+def serve_job_metrics(port: int, addr: str) -> None:
+    """A worker machine has no web process to scrape: the worker serves the job counts and
+    lateness itself (prometheus-client's own HTTP server, in a thread). With
+    PROMETHEUS_MULTIPROC_DIR set, the values of every worker on the host; else this process's.
+    The figures of now (queues, tickets) stay with the web processes' /metrics."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    registry = CollectorRegistry(auto_describe=False)
+    if path:
+        MultiProcessCollector(registry, path=path)
+    else:
+        for collector in (JOBS, JOB_LATENESS):
+            registry.register(collector)
+    start_http_server(port, addr=addr, registry=registry)
+
 
 def job_started(job, queue_name: str) -> None:
     """Lateness from the due time of a timer (kept in its meta by events.py: RQ's scheduler

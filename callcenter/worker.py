@@ -207,7 +207,9 @@ class _KeepsTime:
         return super().handle_job_success(job, queue, started_job_registry)
 
     def handle_job_failure(self, job, queue, started_job_registry=None, exc_string=""):
-        metrics.job_finished(job, "failed")
+        # RQ hands a failure it will retry to this same handler: count it as retried, so that
+        # "failed" means a job given up on (the alert), whatever the retry settings.
+        metrics.job_finished(job, "retried" if job.should_retry and self._stopped_job_id != job.id else "failed")
         return super().handle_job_failure(job, queue, started_job_registry=started_job_registry, exc_string=exc_string)
 
     def run_maintenance_tasks(self):

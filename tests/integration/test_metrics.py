@@ -3,15 +3,17 @@ depth, tickets waiting, open tickets breached), and the jobs' outcomes counted b
 process and added up through the shared multiprocess directory."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
 import redis as redis_lib
+import requests
 from prometheus_client.parser import text_string_to_metric_families
-from rq import Queue
+from rq import Queue, Retry
 
 from tests.factories import ticket_body
-from tests.processes import ROOT, app_env
+from tests.processes import ROOT, app_env, free_port, start_worker, stop, wait_until
 
 
 def _boom():
@@ -19,6 +21,13 @@ def _boom():
 
 
 def _fine():
+    return 1
+
+
+def _flaky(key: str, redis_url: str):
+    """Fails on its first run only (the count kept in Redis, across the worker's runs)."""
+    if redis_lib.Redis.from_url(redis_url).incr(key) == 1:
+        raise RuntimeError("first time")
     return 1
 
 
@@ -70,6 +79,8 @@ def test_a_workers_job_outcomes_and_lateness_reach_the_scrape_through_the_multip
     low.enqueue(_fine)
     low.enqueue(_fine)
     low.enqueue(_boom)
+    low.enqueue(_flaky, "test-metrics:flaky", app.config["REDIS_URL"], retry=Retry(max=2))  # fails, then succeeds
+    low.enqueue(_boom, retry=Retry(max=1))  # fails, is retried, fails for good
     env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"],
                   PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--quiet"], cwd=ROOT,
@@ -85,9 +96,14 @@ def test_a_workers_job_outcomes_and_lateness_reach_the_scrape_through_the_multip
         app.extensions.pop("callcenter.metrics", None)
     fine = "tests.integration.test_metrics._fine"
     boom = "tests.integration.test_metrics._boom"
+    flaky = "tests.integration.test_metrics._flaky"
     assert scrape[("callcenter_jobs_total", (("job", fine), ("outcome", "ok")))] == 2
-    assert scrape[("callcenter_jobs_total", (("job", boom), ("outcome", "failed")))] == 1
-    assert scrape[("callcenter_job_lateness_seconds_count", (("queue", "low"),))] == 3
+    assert scrape[("callcenter_jobs_total", (("job", boom), ("outcome", "failed")))] == 2  # retries spent: failed
+    assert scrape[("callcenter_jobs_total", (("job", boom), ("outcome", "retried")))] == 1
+    assert scrape[("callcenter_jobs_total", (("job", flaky), ("outcome", "retried")))] == 1  # a retry is no failure
+    assert scrape[("callcenter_jobs_total", (("job", flaky), ("outcome", "ok")))] == 1
+    assert ("callcenter_jobs_total", (("job", flaky), ("outcome", "failed"))) not in scrape
+    assert scrape[("callcenter_job_lateness_seconds_count", (("queue", "low"),))] == 7
     assert scrape[("callcenter_job_queue_depth", (("queue", "low"),))] == 0
 
 
@@ -112,3 +128,43 @@ def test_an_unknown_method_is_counted_as_other_not_as_a_label_of_its_own(client)
     methods = {dict(labels).get("method") for (name, labels) in scrape
                if name == "callcenter_http_request_duration_seconds_count"}
     assert "other" in methods and "FOOBAR" not in methods
+
+
+def test_a_worker_on_a_machine_of_its_own_serves_its_job_counts_on_its_metrics_port(app):
+    conn = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    port = free_port()
+    env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"], WORKER_METRICS_PORT=str(port))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    worker = start_worker(env)
+    try:
+        low = Queue("low", connection=conn)
+        low.enqueue(_fine)
+        low.enqueue(_boom)
+
+        def counted():
+            try:
+                text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except requests.RequestException:
+                return None
+            samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                       for family in text_string_to_metric_families(text) for s in family.samples}
+            done = samples.get(("callcenter_jobs_total", (("job", "tests.integration.test_metrics._boom"),
+                                                          ("outcome", "failed"))))
+            return done and samples
+        samples = wait_until(counted, 60, what="the worker's job counts on its own port")
+        assert samples[("callcenter_jobs_total", (("job", "tests.integration.test_metrics._fine"), ("outcome", "ok")))] == 1
+        assert samples[("callcenter_job_lateness_seconds_count", (("queue", "low"),))] >= 2
+    finally:
+        stop(worker)
+
+
+def test_a_worker_told_a_metrics_port_it_cannot_have_says_so_and_stops(app):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"])
+        proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--metrics-port", str(port)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in proc.stderr, proc.stderr
