@@ -17,6 +17,7 @@ The database is the truth: the periodic sweeps rebuild the lost per-clock timers
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import threading
@@ -194,6 +195,8 @@ class _KeepsTime:
     timekeeper: Timekeeper | None = None
     log_result_lifespan = False  # "result is kept for 600 seconds" after every job said nothing
 
+    jobs_done = 0
+
     def perform_job(self, job, queue):
         metrics.job_started(job, queue.name)
         tokens = request_ids.running_job((job.meta or {}).get("request_id"), job.id)  # its log lines say whose
@@ -201,6 +204,12 @@ class _KeepsTime:
             return super().perform_job(job, queue)
         finally:
             request_ids.finished(tokens)
+
+    def execute_job(self, job, queue):
+        try:  # in the worker itself, whether the job runs here or in a forked child
+            return super().execute_job(job, queue)
+        finally:
+            self.jobs_done += 1
 
     def handle_job_success(self, job, queue, started_job_registry):
         metrics.job_finished(job, "ok")
@@ -227,10 +236,11 @@ class ForkingDeskWorker(_KeepsTime, Worker):
     """Forks a child per job: slower, but a crashing job cannot take the worker with it."""
 
 
-def run(queues: list[str], connection, *, burst: bool = False, fork: bool = False) -> None:
+def run(queues: list[str], connection, *, burst: bool = False, fork: bool = False,
+        max_jobs: int | None = None) -> None:
     """Work until asked to stop. RQ's worker quits when Redis fails under a running job; this
     one waits for Redis and starts working again in the same process, so a Redis restart needs
-    no worker restart by anyone."""
+    no worker restart by anyone. After max_jobs jobs it starts afresh (recycle())."""
     cls = ForkingDeskWorker if fork else DeskWorker
     quiet_routine_jobs()
     if burst:
@@ -243,14 +253,31 @@ def run(queues: list[str], connection, *, burst: bool = False, fork: bool = Fals
         worker.timekeeper = Timekeeper(worker, connection)
         worker.timekeeper.start()
         try:
-            worker.work(with_scheduler=True)
+            worker.work(with_scheduler=True, max_jobs=max_jobs or None)
         except RedisError as exc:
             log.warning("worker lost Redis (%s); starting again when it answers", type(exc).__name__)
         finally:
             worker.timekeeper.stopping.set()
         if worker._stop_requested or worker._shutdown_requested_date is not None:  # SIGTERM or SIGINT
             return
+        if max_jobs and worker.jobs_done >= max_jobs:
+            recycle(worker, max_jobs)
         log.warning("worker %s stopped on an error; starting again", worker.name)
+
+
+def recycle(worker, jobs: int) -> None:
+    """Start this worker afresh, in the same process (exec: same pid, so whatever supervises it
+    sees no exit). A long-running worker's memory creeps up (benchmarks/soak.py: about 1.3 MB a
+    minute at 10 tickets a second; Python's own objects account for a third of it, warming
+    bounded caches, the rest is the allocator's fragmentation), so after WORKER_MAX_JOBS jobs it
+    starts again, as gunicorn's max_requests does for web processes. RQ's work() has already
+    finished the last job, stopped the scheduler (which gave its locks back) and said goodbye."""
+    log.info("worker %s ran %d jobs: starting afresh to give its memory back", worker.name, jobs)
+    for handler in logging.getLogger().handlers + logging.getLogger("rq.worker").handlers + log.handlers:
+        handler.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, sys.orig_argv)
 
 
 def wait_for_redis(connection, most: float = 5.0) -> None:
