@@ -146,6 +146,9 @@ def worker(burst, fork, quiet, metrics_port, metrics_addr, max_jobs):
     """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
     schedule by itself after Redis loses it (callcenter/worker.py)."""
     console_logging(current_app.logger, quiet=quiet, json_lines=current_app.config["LOG_FORMAT"] == "json")
+    if metrics_port and fork and not current_app.config.get("PROMETHEUS_MULTIPROC_DIR"):
+        raise click.ClickException("--fork runs each job in a child whose counts die with it: "
+                                   "set PROMETHEUS_MULTIPROC_DIR to serve them on --metrics-port")
     if metrics_port:
         try:
             metrics.serve_job_metrics(metrics_port, metrics_addr)

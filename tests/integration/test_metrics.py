@@ -168,3 +168,12 @@ def test_a_worker_told_a_metrics_port_it_cannot_have_says_so_and_stops(app):
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert f"cannot serve metrics on 127.0.0.1:{port}" in proc.stderr, proc.stderr
+
+
+def test_a_forking_worker_asked_for_a_metrics_port_without_the_shared_directory_is_refused(app):
+    env = app_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"])
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--fork", "--metrics-port",
+                           str(free_port())], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "set PROMETHEUS_MULTIPROC_DIR" in proc.stderr, proc.stderr
