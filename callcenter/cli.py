@@ -140,9 +140,7 @@ def seed_demo():
               help="serve the job counts for Prometheus on this port (a machine with workers only)")
 @click.option("--metrics-addr", envvar="WORKER_METRICS_ADDR", default="127.0.0.1", show_default=True,
               help="address the job counts are served on")
-@click.option("--max-jobs", type=click.IntRange(0), envvar="WORKER_MAX_JOBS", default=50_000, show_default=True,
-              help="start afresh (same process) after this many jobs, giving back crept-up memory; 0: never")
-def worker(burst, fork, quiet, metrics_port, metrics_addr, max_jobs):
+def worker(burst, fork, quiet, metrics_port, metrics_addr):
     """An RQ worker with the scheduler, on the high, default and low queues, that rebuilds its
     schedule by itself after Redis loses it (callcenter/worker.py)."""
     console_logging(current_app.logger, quiet=quiet, json_lines=current_app.config["LOG_FORMAT"] == "json")
@@ -155,7 +153,7 @@ def worker(burst, fork, quiet, metrics_port, metrics_addr, max_jobs):
         except OSError as exc:
             raise click.ClickException(f"cannot serve metrics on {metrics_addr}:{metrics_port}: {exc}") from None
     run_worker(current_app.config["RQ_QUEUES"], redis.Redis.from_url(current_app.config["REDIS_URL"]),
-               burst=burst, fork=fork, max_jobs=max_jobs)
+               burst=burst, fork=fork)
 
 
 customers_cli = AppGroup("customers", help="Customers' personal data: export and erase (audited).")

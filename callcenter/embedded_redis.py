@@ -92,11 +92,6 @@ def ensure_url() -> str:
     return _server.url
 
 
-def owned() -> bool:
-    """Whether this process started the embedded server (and stops it when it exits)."""
-    return _server is not None and _server.process.poll() is None
-
-
 def stop() -> None:
     global _server
     if _server is not None:

@@ -17,8 +17,6 @@ The database is the truth: the periodic sweeps rebuild the lost per-clock timers
 from __future__ import annotations
 
 import logging
-import os
-import random
 import re
 import sys
 import threading
@@ -30,7 +28,7 @@ from rq import SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 
-from . import embedded_redis, metrics, request_ids
+from . import metrics, request_ids
 from .log_redaction import RedactPrivateLinks
 from .schedule import ensure_scheduled
 
@@ -196,8 +194,6 @@ class _KeepsTime:
     timekeeper: Timekeeper | None = None
     log_result_lifespan = False  # "result is kept for 600 seconds" after every job said nothing
 
-    jobs_done = 0
-
     def perform_job(self, job, queue):
         metrics.job_started(job, queue.name)
         tokens = request_ids.running_job((job.meta or {}).get("request_id"), job.id)  # its log lines say whose
@@ -208,18 +204,12 @@ class _KeepsTime:
 
     def teardown(self):
         """Before RQ stops the scheduler: no timekeeper tick may start it again (it would outlive
-        the worker, holding the locks), and one under way is waited out."""
+        the worker, holding the locks, and keep its exit waiting), and one under way is waited out."""
         if self.timekeeper is not None:
             self.timekeeper.stopping.set()
             with self.timekeeper.lock:
                 pass
         return super().teardown()
-
-    def execute_job(self, job, queue):
-        try:  # in the worker itself, whether the job runs here or in a forked child
-            return super().execute_job(job, queue)
-        finally:
-            self.jobs_done += 1
 
     def handle_job_success(self, job, queue, started_job_registry):
         metrics.job_finished(job, "ok")
@@ -246,11 +236,10 @@ class ForkingDeskWorker(_KeepsTime, Worker):
     """Forks a child per job: slower, but a crashing job cannot take the worker with it."""
 
 
-def run(queues: list[str], connection, *, burst: bool = False, fork: bool = False,
-        max_jobs: int | None = None) -> None:
+def run(queues: list[str], connection, *, burst: bool = False, fork: bool = False) -> None:
     """Work until asked to stop. RQ's worker quits when Redis fails under a running job; this
     one waits for Redis and starts working again in the same process, so a Redis restart needs
-    no worker restart by anyone. After max_jobs jobs it starts afresh (recycle())."""
+    no worker restart by anyone."""
     cls = ForkingDeskWorker if fork else DeskWorker
     quiet_routine_jobs()
     if burst:
@@ -260,43 +249,17 @@ def run(queues: list[str], connection, *, burst: bool = False, fork: bool = Fals
         wait_for_redis(connection)
         worker = cls(queues, connection=connection)
         ensure_scheduled(connection)
-        # Up to a tenth more, drawn each start: workers sharing the queues do not all start
-        # afresh at once (gunicorn's max_requests_jitter)
-        limit = max_jobs + random.randint(0, max_jobs // 10) if max_jobs else None
         worker.timekeeper = Timekeeper(worker, connection)
         worker.timekeeper.start()
         try:
-            worker.work(with_scheduler=True, max_jobs=limit or None)
+            worker.work(with_scheduler=True)
         except RedisError as exc:
             log.warning("worker lost Redis (%s); starting again when it answers", type(exc).__name__)
         finally:
             worker.timekeeper.stopping.set()
         if worker._stop_requested or worker._shutdown_requested_date is not None:  # SIGTERM or SIGINT
             return
-        if limit and worker.jobs_done >= limit:
-            recycle(worker)
         log.warning("worker %s stopped on an error; starting again", worker.name)
-
-
-def recycle(worker) -> None:
-    """Start this worker afresh, in the same process (exec: same pid, so whatever supervises it
-    sees no exit). A long-running worker's memory creeps up (benchmarks/soak.py: about 1.3 MB a
-    minute at 10 tickets a second; Python's own objects account for a third of it, warming
-    bounded caches, the rest is the allocator's fragmentation), so after WORKER_MAX_JOBS jobs it
-    starts again, as gunicorn's max_requests does for web processes. RQ's work() has already
-    finished the last job, stopped the scheduler (which gave its locks back) and said goodbye."""
-    if embedded_redis.owned():  # its server would outlive the exec with nobody to stop it
-        log.info("worker %s ran %d jobs; it keeps going (it runs the embedded Redis)", worker.name, worker.jobs_done)
-        return
-    worker.timekeeper.join(TICK_SECONDS * 2)
-    if worker.scheduler is not None and worker.scheduler._process is not None and worker.scheduler._process.is_alive():
-        Timekeeper.stop_scheduler_process(worker.scheduler)  # a child left running would outlive the exec
-    log.info("worker %s ran %d jobs: starting afresh to give its memory back", worker.name, worker.jobs_done)
-    for handler in logging.getLogger().handlers + logging.getLogger("rq.worker").handlers + log.handlers:
-        handler.flush()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, sys.orig_argv)
 
 
 def wait_for_redis(connection, most: float = 5.0) -> None:
