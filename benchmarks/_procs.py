@@ -65,14 +65,25 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def rss_mb(pid: int) -> float:
-    """VmRSS of a process and its children (gunicorn's master and worker; a worker and its
-    scheduler), in MB."""
+def _rss_each_mb(pid: int) -> list[float]:
+    """VmRSS of a process and of each of its children, in MB."""
     import psutil
 
-    total = 0
+    sizes = []
     for p in [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True):
         status = Path(f"/proc/{p.pid}/status").read_text()
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        total += int(fields["VmRSS"].split()[0])
-    return total / 1024
+        sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sizes
+
+
+def rss_largest_mb(pid: int) -> float:
+    """The largest process among pid and its children: one web process or one worker, as a
+    target per process reads (rss_mb adds the master or the scheduler beside it)."""
+    return max(_rss_each_mb(pid))
+
+
+def rss_mb(pid: int) -> float:
+    """A process and its children together (gunicorn's master and worker; a worker and its
+    scheduler), in MB."""
+    return sum(_rss_each_mb(pid))
