@@ -1,6 +1,6 @@
 """What the wallboard shows of now, beside the period's figures: the queue by team and by skill,
 the agents in each state by name (on a callback among them), and the callbacks scheduled, due
-and overdue. Read only; a fixed number of statements (five) however many tickets or agents."""
+and overdue. Read only; a fixed number of statements (four) however many tickets or agents."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -22,17 +22,16 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def queue_breakdown(now: datetime, team_id: int | None = None) -> dict:
     """The tickets nobody holds yet, by team and by required skill, each with its longest wait."""
-    stmt = (select(Ticket.team_id, Ticket.required_skills, func.coalesce(Ticket.waiting_since, Ticket.created_at))
+    stmt = (select(Team.name, Ticket.required_skills, func.coalesce(Ticket.waiting_since, Ticket.created_at))
+            .outerjoin(Team, Team.id == Ticket.team_id)
             .where(Ticket.status == Status.new, Ticket.assignee_id.is_(None)).limit(QUEUE_READ_LIMIT))
     if team_id is not None:
         stmt = stmt.where(Ticket.team_id == team_id)
-    rows = db.session.execute(stmt).all()
-    names = dict(db.session.execute(select(Team.id, Team.name)).all())
     by_team: dict[str, list[int]] = {}
     by_skill: dict[str, list[int]] = {}
-    for team, skills, since in rows:
+    for team, skills, since in db.session.execute(stmt):
         wait = max(0, int((now - _aware(since)).total_seconds()))
-        by_team.setdefault(names.get(team, ""), []).append(wait)
+        by_team.setdefault(team or "", []).append(wait)
         for skill in sorted(skills or {}) or [""]:
             by_skill.setdefault(skill, []).append(wait)
     def table(groups):  # noqa: E306 - the two groupings read alike
@@ -52,8 +51,7 @@ def agents_by_state(team_id: int | None = None, agent_id: int | None = None) -> 
     if agent_id is not None:
         people = people.where(User.id == agent_id)
     rows = db.session.execute(people).all()
-    ids = [r.id for r in rows]
-    taken = loads_by_kind(ids) if ids else {}
+    taken = loads_by_kind(people.with_only_columns(User.id).order_by(None)) if rows else {}
     seats = {user_id: sum(kinds.values()) for user_id, kinds in taken.items()}
     calling = {user_id for user_id, kinds in taken.items() if kinds["callbacks"]}
     states: dict[str, list[str]] = {"available": [], "busy": [], "on_callback": [], "away": [], "offline": []}

@@ -2,7 +2,8 @@
 tiles and the reports page all read this one function, so they cannot disagree. The database
 counts and sums (conditional aggregates over the facts each ticket keeps: answered_at,
 queue_wait_seconds, handle_seconds, agent_replies); formulas.py divides. Nine statements, however
-many tickets (one more for each of an agent or a category filter, to check that it exists).
+many tickets: six of the period (the tickets' own figures in one read), three of now (agents and
+queue); one more for each of a team, an agent or a category filter, to check that it exists.
 
 Filters (Filters below) narrow the tickets; each aggregate here also takes `by`, a column or
 expression to GROUP BY, so that the reports' per-team, per-agent and per-day rows are these same
@@ -144,17 +145,45 @@ def _run(stmt, columns: tuple, by, make):
     return {row[0]: make(*(int(v) for v in row[1:])) for row in rows}
 
 
-def queue_outcomes(tickets, start: datetime, end: datetime, rules: formulas.ServiceLevelRules, by=None):
+def _answers(start: datetime, end: datetime, rules: formulas.ServiceLevelRules) -> tuple:
     """Tickets whose first wait ended in the period: answered then, or cancelled then unanswered.
-    With `by`, the same counts per group (for per-day rows, group by when the wait ended:
-    first_wait_ended())."""
+    Each aggregate here is (the rows it counts, its columns, what it makes of them); every
+    column carries its own condition, so several can share one read (ticket_counts)."""
     answered = between(Ticket.answered_at, start, end)
     abandoned = and_(Ticket.answered_at.is_(None), Ticket.queue_wait_seconds.is_not(None),
                      between(Ticket.cancelled_at, start, end))
     columns = (count_if(answered), count_if(and_(answered, Ticket.queue_wait_seconds <= rules.threshold_seconds)),
                sum_if(answered, Ticket.queue_wait_seconds), count_if(abandoned),
                count_if(and_(abandoned, Ticket.queue_wait_seconds < rules.short_abandon_seconds)))
-    return _run(tickets.where(or_(answered, abandoned)), columns, by, formulas.QueueOutcomes)
+    return or_(answered, abandoned), columns, formulas.QueueOutcomes
+
+
+def _handled(start: datetime, end: datetime) -> tuple:
+    """Tickets resolved in the period (resolved or closed now): how many, their handle seconds,
+    and how many were resolved at first contact (never reopened, at most one agent reply)."""
+    resolved = and_(*resolved_in(start, end))
+    one_touch = and_(Ticket.reopen_count == 0, Ticket.agent_replies <= 1)
+    columns = (count_if(resolved), sum_if(resolved, Ticket.handle_seconds), count_if(and_(resolved, one_touch)))
+    return resolved, columns, lambda n, handle, first: {"resolved": n, "handle_seconds": handle, "first_contact": first}
+
+
+def _reopened(start: datetime, end: datetime) -> tuple:
+    """Of the tickets created in the period that were ever resolved, those reopened at least once."""
+    created = between(Ticket.created_at, start, end)
+    ever_resolved = or_(Ticket.resolved_at.is_not(None), Ticket.reopen_count > 0)
+    columns = (count_if(and_(created, ever_resolved)), count_if(and_(created, Ticket.reopen_count > 0)))
+    return created, columns, lambda resolved, reopened: {"ever_resolved": resolved, "reopened": reopened}
+
+
+def _run_aggregate(tickets, aggregate: tuple, by):
+    rows, columns, make = aggregate
+    return _run(tickets.where(rows), columns, by, make)
+
+
+def queue_outcomes(tickets, start: datetime, end: datetime, rules: formulas.ServiceLevelRules, by=None):
+    """_answers' counts. With `by`, per group (for per-day rows, group by when the wait ended:
+    first_wait_ended())."""
+    return _run_aggregate(tickets, _answers(start, end, rules), by)
 
 
 def first_wait_ended():
@@ -163,12 +192,8 @@ def first_wait_ended():
 
 
 def handling(tickets, start: datetime, end: datetime, by=None):
-    """Tickets resolved in the period (resolved or closed now): how many, their handle seconds,
-    and how many were resolved at first contact (never reopened, at most one agent reply)."""
-    one_touch = and_(Ticket.reopen_count == 0, Ticket.agent_replies <= 1)
-    columns = (func.count(), func.coalesce(func.sum(Ticket.handle_seconds), 0), count_if(one_touch))
-    return _run(tickets.where(*resolved_in(start, end)), columns, by,
-                lambda n, handle, first: {"resolved": n, "handle_seconds": handle, "first_contact": first})
+    """_handled's counts, in all or per group."""
+    return _run_aggregate(tickets, _handled(start, end), by)
 
 
 def resolved_in(start: datetime, end: datetime) -> tuple:
@@ -177,11 +202,21 @@ def resolved_in(start: datetime, end: datetime) -> tuple:
 
 
 def reopens(tickets, start: datetime, end: datetime, by=None):
-    """Of the tickets created in the period that were ever resolved, those reopened at least once."""
-    ever_resolved = or_(Ticket.resolved_at.is_not(None), Ticket.reopen_count > 0)
-    return _run(tickets.where(between(Ticket.created_at, start, end)),
-                (count_if(ever_resolved), count_if(Ticket.reopen_count > 0)), by,
-                lambda resolved, reopened: {"ever_resolved": resolved, "reopened": reopened})
+    """_reopened's counts, in all or per group."""
+    return _run_aggregate(tickets, _reopened(start, end), by)
+
+
+def ticket_counts(tickets, start: datetime, end: datetime, rules: formulas.ServiceLevelRules) -> tuple:
+    """queue_outcomes, handling and reopens of the period in one statement: one read of the
+    tickets any of the three counts (on PostgreSQL a BitmapOr of their indexes), not three."""
+    aggregates = (_answers(start, end, rules), _handled(start, end), _reopened(start, end))
+    stmt = tickets.where(or_(*(a[0] for a in aggregates)))
+    values = [int(v) for v in db.session.execute(stmt.with_only_columns(*(c for a in aggregates for c in a[1]))).one()]
+    out, at = [], 0
+    for _rows, columns, make in aggregates:
+        out.append(make(*values[at:at + len(columns)]))
+        at += len(columns)
+    return tuple(out)
 
 
 CLOCK_FAMILIES = ("first_response", "next_response", "resolution", "final_response", "promise")
@@ -297,28 +332,29 @@ def summary(actor: Actor, start: datetime, end: datetime, now: datetime, rules: 
             channel: str | None = None, kind: str | None = None, tier: str | None = None,
             agents: dict | None = None) -> dict:
     """Every figure of [start, end) for the tickets the filters keep (Filters says which), with the
-    counts behind each; backlog, agents and queue are as they stand at now. `agents`: the agents
-    by state when the caller has just counted them (the wallboard, which names them too)."""
+    counts behind each; backlog, agents and queue are as they stand at now."""
     require_supervisor(actor)
-    if agents is not None and agent is not None:
-        raise ValueError("agents counted by the caller take no agent filter")
     scope = resolve(Filters(team=team, agent=agent, category=category, channel=channel, kind=kind, tier=tier))
-    return figures(actor, scope, start, end, now, rules, agents)
+    return figures(actor, scope, start, end, now, rules, agents=agents)
 
 
 def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: datetime,
-            rules: formulas.ServiceLevelRules, agents: dict | None = None) -> dict:
-    """summary() once the filters are checked (the reports page checks them once for all it shows)."""
+            rules: formulas.ServiceLevelRules, *, agents: dict | None = None, queue: dict | None = None,
+            backlog: int | None = None) -> dict:
+    """summary() once the filters are checked (the reports page checks them once for all it shows).
+    The wallboard hands in what it has just read of now, the same tickets and people: `agents` by
+    state (it names them too), `queue` (routing's queue_stats) and `backlog` (its open count)."""
     require_supervisor(actor)
+    if agents is not None and scope.filters.agent is not None:
+        raise ValueError("agents counted by the caller take no agent filter")
     tickets = scope.tickets(actor)
-    outcomes = queue_outcomes(tickets, start, end, rules)
-    handled = handling(tickets, start, end)
-    reopened = reopens(tickets, start, end)
+    outcomes, handled, reopened = ticket_counts(tickets, start, end, rules)
     clocks = sla_outcomes(scope, start, end)
     followups = followup_counts(scope, start, end)
     revisits = revisit_outcomes(scope, start, end)
-    backlog = db.session.scalar(tickets.with_only_columns(func.count()).where(
-        Ticket.status.in_(lifecycle.OPEN_STATUSES)))
+    if backlog is None:
+        backlog = db.session.scalar(tickets.with_only_columns(func.count()).where(
+            Ticket.status.in_(lifecycle.OPEN_STATUSES)))
     metrics = {
         **ticket_figures(outcomes, handled, reopened, rules),
         "sla_breach_rate": formulas.ratio(clocks["breached"], clocks["decided"]),
@@ -336,7 +372,7 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
         **{name: metrics[name].value for name in METRICS},
         "backlog": int(backlog),
         "agents": agents if agents is not None else agent_states(scope.team_id, scope.filters.agent),
-        "queue": queue_stats(now, scope.team_id),
+        "queue": queue if queue is not None else queue_stats(now, scope.team_id),
         "counts": {"answered": outcomes.answered, "answered_within_threshold": outcomes.answered_within_threshold,
                    "abandoned": outcomes.abandoned, "short_abandoned": outcomes.short_abandoned,
                    "resolved": handled["resolved"], "resolved_first_contact": handled["first_contact"],

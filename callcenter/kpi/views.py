@@ -14,22 +14,19 @@ from ..errors import DomainError
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
 from . import formulas, live, queries, snapshots, staffing, subscriptions, tile_settings
-from .summary import summary
+from .summary import Filters, Scope, figures
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
 
 
-def _board() -> dict:
-    return queries.sla_board(page_actor(), utcnow(), current_app.config["DISPLAY_TIMEZONE"],
-                             team=request.args.get("team") or None)
-
-
-def _today(now, agents: dict) -> dict:
-    """Today's figures, from local midnight: the same function as GET /api/v1/kpi/summary."""
+def _today(now, team: str | None, team_id: int | None, board: dict, agents: dict) -> dict:
+    """Today's figures, from local midnight: the same function as GET /api/v1/kpi/summary, handed
+    what the board has just read of now: the same team's open tickets (the backlog), its queue
+    and its agents."""
     config = current_app.config
     start = formulas.start_of_local_day(now, config["DISPLAY_TIMEZONE"])
-    return summary(page_actor(), start, now, now, formulas.rules_from(config), team=request.args.get("team") or None,
-                   agents=live.counts(agents))
+    return figures(page_actor(), Scope(Filters(team=team), team_id), start, now, now, formulas.rules_from(config),
+                   agents=live.counts(agents), queue=board["queue"], backlog=board["open"])
 
 
 def _now_tiles(now, team_id: int | None, agents: dict) -> dict:
@@ -63,11 +60,13 @@ def _figures() -> dict:
 
     def compute() -> dict:
         queries.serial_reads()
-        board = _board()
+        team_id = queries.team_id_of(team)  # once, for every part of the board
+        board = queries.sla_board(page_actor(), utcnow(), current_app.config["DISPLAY_TIMEZONE"], team=team,
+                                  team_id=team_id)
         now = board["generated_at"]
-        team_id = queries.team_id_of(team)
         agents = live.agents_by_state(team_id)  # counted for today's tiles, named for the lists
-        return {"board": board, "today": _today(now, agents), "now": _now_tiles(now, team_id, agents)}
+        return {"board": board, "today": _today(now, team, team_id, board, agents),
+                "now": _now_tiles(now, team_id, agents)}
 
     return snapshots.shared(snapshots.board_name(team), seen_seq, compute)
 

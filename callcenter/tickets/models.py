@@ -92,6 +92,9 @@ class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),
+        # Status alone, and the wallboard's open tickets by SLA state from the index alone and its
+        # ones at risk without reading the others (migration 0016).
+        Index("ix_tickets_status_sla_state", "status", "sla_state"),
         Index("ix_tickets_team_status", "team_id", "status"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         # The follow-up sweep closes tickets resolved auto_close_days ago, oldest first.
@@ -114,7 +117,7 @@ class Ticket(db.Model):
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
     kind: Mapped[Kind] = mapped_column(_enum(Kind))
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.new, index=True)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.new)
     priority: Mapped[Priority] = mapped_column(_enum(Priority, 4), default=Priority.P3)
     severity: Mapped[Severity | None] = mapped_column(_enum(Severity, 12))
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))

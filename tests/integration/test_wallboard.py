@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from callcenter.actions import sla
 from callcenter.db_types import utcnow
 from tests.factories import login, ticket_at
@@ -184,15 +186,17 @@ def _forget_snapshots(app):
         r.delete(key)
 
 
-def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tickets(app, api, client, world):
+@pytest.mark.parametrize("team", ["", "Billing"])
+def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tickets(app, api, client, world, team):
     from tests.statements import statements
 
     _board_world(app, api, world)
     login(client, "boss@test.cc")
-    client.get("/wallboard/panel")
+    panel = "/wallboard/panel" + (f"?team={team}" if team else "")
+    client.get(panel)
     _forget_snapshots(app)  # each measured redraw recounts
     with statements(app) as seen:
-        assert client.get("/wallboard/panel").status_code == 200
+        assert client.get(panel).status_code == 200
     with app.app_context():
         made = utcnow() - timedelta(seconds=2)
         for i in range(15):
@@ -200,16 +204,19 @@ def test_the_wallboard_panel_runs_a_fixed_number_of_statements_however_many_tick
         sla.sweep()
     _forget_snapshots(app)
     with statements(app) as more:
-        assert client.get("/wallboard/panel").status_code == 200
+        assert client.get(panel).status_code == 200
     assert len(more) == len(seen), "\n".join(more)
-    # the session's user (3), the SLA board (5), today's figures (10), the queue, agents and
-    # callbacks now (5), the staffing forecast (2), the desk's colours (1): 26 when measured;
-    # on PostgreSQL one more, SET LOCAL max_parallel_workers_per_gather (queries.serial_reads)
+    # the session's user (3), the SLA board (6, the queue's count and oldest wait among them),
+    # today's figures (5: the backlog is the board's open count), the queue by team and skill and
+    # the callbacks now (2), the agents (2), the staffing forecast (2), the desk's colours (1):
+    # 21; a team's board looks its name up once more; on PostgreSQL one more,
+    # SET LOCAL max_parallel_workers_per_gather (queries.serial_reads)
     with app.app_context():
         from callcenter.extensions import db
 
         serial = 1 if db.engine.dialect.name == "postgresql" else 0
-    assert len(seen) <= 26 + serial, "\n".join(seen)
+    assert len(seen) <= 21 + (1 if team else 0) + serial, "\n".join(seen)
+    assert sum("FROM teams" in s and "teams.name =" in s for s in seen) == (1 if team else 0), "\n".join(seen)
 
 
 def test_a_redraw_within_the_hour_reuses_the_staffing_forecast_and_reads_no_past_weeks(app, client, world):
