@@ -1,9 +1,11 @@
 """The figures of a period: GET /api/v1/kpi/summary, the per-metric endpoints, the wallboard's
 tiles and the reports page all read this one function, so they cannot disagree. The database
 counts and sums (conditional aggregates over the facts each ticket keeps: answered_at,
-queue_wait_seconds, handle_seconds, agent_replies); formulas.py divides. Nine statements, however
-many tickets: six of the period (the tickets' own figures in one read), three of now (agents and
-queue); one more for each of a team, an agent or a category filter, to check that it exists.
+queue_wait_seconds, handle_seconds, agent_replies); formulas.py divides. However many tickets,
+nine statements for a day (six of the period, the tickets' own figures in one read, and three of
+now: agents and queue), eleven for a longer period (those figures in three reads:
+ONE_READ_AT_MOST); one more for each of a team, an agent or a category filter, to check that it
+exists.
 
 Filters (Filters below) narrow the tickets; each aggregate here also takes `by`, a column or
 expression to GROUP BY, so that the reports' per-team, per-agent and per-day rows are these same
@@ -11,7 +13,7 @@ statements grouped (kpi/reports.py)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
@@ -206,6 +208,12 @@ def reopens(tickets, start: datetime, end: datetime, by=None):
     return _run_aggregate(tickets, _reopened(start, end), by)
 
 
+# A period this short has its tickets' figures counted in one read (ticket_counts); a longer one
+# in three, each by its own index. Measured at a million tickets (5,500 a day), interleaved: one
+# read took 20 ms where three took 27 for a day; 389 ms where three took 290 for 30 days.
+ONE_READ_AT_MOST = timedelta(days=1)
+
+
 def ticket_counts(tickets, start: datetime, end: datetime, rules: formulas.ServiceLevelRules) -> tuple:
     """queue_outcomes, handling and reopens of the period in one statement: one read of the
     tickets any of the three counts (on PostgreSQL a BitmapOr of their indexes), not three."""
@@ -348,7 +356,11 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
     if agents is not None and scope.filters.agent is not None:
         raise ValueError("agents counted by the caller take no agent filter")
     tickets = scope.tickets(actor)
-    outcomes, handled, reopened = ticket_counts(tickets, start, end, rules)
+    if end - start <= ONE_READ_AT_MOST:
+        outcomes, handled, reopened = ticket_counts(tickets, start, end, rules)
+    else:
+        outcomes, handled = queue_outcomes(tickets, start, end, rules), handling(tickets, start, end)
+        reopened = reopens(tickets, start, end)
     clocks = sla_outcomes(scope, start, end)
     followups = followup_counts(scope, start, end)
     revisits = revisit_outcomes(scope, start, end)
