@@ -159,7 +159,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     expired = expire_overdue(now)
     handed_back = _hand_back_from_absent_agents(now)
     facts = routing.waiting_facts()
-    recorded = routing.recorded_reasons([f.id for f in facts])
+    recorded = routing.recorded_reasons()
     agents = routing.agent_states()
     end_read()
     assigned = 0
