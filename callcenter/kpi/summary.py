@@ -128,11 +128,15 @@ def resolve(filters: Filters) -> Scope:
 
 
 def count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """count(*) FILTER (WHERE condition): the rows where it holds (SQLite has FILTER since 3.30).
+    Cheaper than summing a CASE: the database skips the other rows instead of adding 0 for
+    each, and the statement carries no bound 1 and 0 for every column."""
+    return func.count().filter(condition)
 
 
 def sum_if(condition, column):
-    return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
+    """The sum of column over the rows where condition holds; 0 when none does."""
+    return func.coalesce(func.sum(column).filter(condition), 0)
 
 
 def between(column, start: datetime, end: datetime):
