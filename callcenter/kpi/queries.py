@@ -22,11 +22,11 @@ from . import formulas
 
 STATES = ("breached", "warning", "running", "paused", "met")
 AT_RISK = ("warning", "breached")
-PROMISE = "promise:"
+PROMISE = "promise:"  # the clock of promise 7 is "promise:7" (sla/service.py)
 # What the board shows of a ticket at risk: its row with these alone, team and assignee joined
 # (one statement; the description and the rest are not read).
 BOARD_COLUMNS = (Ticket.id, Ticket.reference, Ticket.subject, Ticket.priority, Ticket.status, Ticket.sla_state,
-                 Ticket.team_id, Ticket.assignee_id)  # the clock of promise 7 is "promise:7" (sla/service.py)
+                 Ticket.team_id, Ticket.assignee_id)
 
 
 def serial_reads() -> None:

@@ -135,8 +135,10 @@ def waiting_facts() -> list[engine.TicketFacts]:
 
 def recorded_reasons() -> dict[int, str | None]:
     """Why each waiting ticket waits, as last recorded: read by the queue's own condition, not by
-    its ids (18,000 bound ids took about 0.6 s to send and parse; this, a few ms). A ticket that
-    joined the queue after waiting_facts() read it is not in the sweep's plan and is not asked."""
+    its ids (18,000 bound ids took about 0.6 s to send and parse; this, a few ms). Read just after
+    waiting_facts(), not in the same snapshot: a ticket that joined the queue meanwhile is not in
+    the sweep's plan and is not asked; one that left it reads as unrecorded, and the sweep's
+    batch lock (lock_waiting_tickets) passes it over."""
     return dict(db.session.execute(select(Ticket.id, Ticket.waiting_reason).where(*_waiting())).all())
 
 

@@ -54,8 +54,11 @@ def test_many_concurrent_clients_make_exactly_the_tickets_they_asked_for(app, wo
                 return session.post(f"{base}/api/v1/tickets", json=body, headers={**headers, "Idempotency-Key": key},
                                     timeout=120)
             except requests.ConnectionError as exc:
+                broken = "reset" in str(exc) or "aborted" in str(exc)  # not a refused or timed-out connect
                 with lock:
-                    (reconnected if attempt < 2 else errors).append(f"{key}: {exc}")
+                    (reconnected if broken and attempt < 2 else errors).append(f"{key}: {exc}")
+                if not broken:
+                    return None
             except requests.RequestException as exc:
                 with lock:
                     errors.append(f"{key}: {exc}")
@@ -93,6 +96,8 @@ def test_many_concurrent_clients_make_exactly_the_tickets_they_asked_for(app, wo
         kill(worker)
         kill(web)
     assert errors == [] and set(statuses) == {201}, (statuses, errors[:5], len(reconnected))
+    # a rare race, not a pattern: a web process that crashed or restarted would break many
+    assert len(reconnected) <= max(3, TICKETS // 1000), reconnected[:5]
     assert len(answers) == TICKETS
     retried = [ids for key, ids in answers.items() if int(key.split("-")[1]) % RETRY_EVERY == 0]
     assert retried and all(len(ids) == 2 and ids[0] == ids[1] for ids in retried)  # the same ticket, twice
