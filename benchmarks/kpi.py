@@ -33,7 +33,9 @@ SQL written here; it prints "recount agrees: yes/no" and exits 1 when they diffe
 Knobs (environment): KPI_TICKETS (1000000), KPI_DAYS (180), KPI_RUNS (20), KPI_WARMUP (2),
 KPI_BEFORE (1: measure at 0011 before upgrading to the head; 0: only at the head),
 KPI_EXPLAIN (auto: when a target is missed; 1: always; 0: never), KPI_VACUUM (1: VACUUM (ANALYZE)
-after the load, as autovacuum leaves rows that no longer change; 0: ANALYZE only), DATABASE_URL
+after the load, as autovacuum leaves rows that no longer change; 0: ANALYZE only), KPI_SETTLE (1: the
+start-up heap frozen as wsgi.py freezes it, callcenter/heap.py; 0: not, to see what the cyclic
+collector's full walks cost), DATABASE_URL
 (postgresql://postgres@127.0.0.1/bench_kpi), REDIS_URL (redis://127.0.0.1:6379/5, never flushed).
 """
 from __future__ import annotations
@@ -61,11 +63,36 @@ WARMUP = int(os.environ.get("KPI_WARMUP", "2"))
 BEFORE = os.environ.get("KPI_BEFORE", "1") == "1"
 EXPLAIN = os.environ.get("KPI_EXPLAIN", "auto")
 VACUUM = os.environ.get("KPI_VACUUM", "1") == "1"
+SETTLE = os.environ.get("KPI_SETTLE", "1") == "1"
 BASE_REVISION = "0011"
 WALLBOARD_TARGET_MS, REPORT_TARGET_MS = 100.0, 1000.0
 TEAM = "Billing"  # the largest team: the one-team figures
 NEW_INDEXES = ("ix_tickets_abandoned", "ix_tickets_id_team_id", "ix_sla_clocks_decided", "ix_followups_closed_at",
                "ix_tickets_team_answered", "ix_tickets_team_resolved", "ix_tickets_status_sla_state")
+
+
+class CollectorPauses:
+    """The cyclic collector's pauses while on, by generation (gc.callbacks): a full collection
+    walks every tracked object of the process, the start-up heap included unless it is frozen."""
+
+    def __init__(self):
+        import gc
+
+        self.on, self.pauses, self._t0 = False, {0: [], 1: [], 2: []}, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info):
+        if not self.on:
+            return
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._t0) * 1000)
+
+    def line(self) -> str:
+        parts = [f"generation {g}: {len(p)} pauses, {sum(p):.1f} ms in all, longest {max(p, default=0):.1f} ms"
+                 for g, p in self.pauses.items()]
+        return "; ".join(parts)
 
 
 def machine_busy(since=None):
@@ -327,6 +354,8 @@ def measure_phase(app, web, db, log: StatementLog, actor, loaded, phase: str) ->
 
     figures = {}
     busy = machine_busy()
+    pauses = CollectorPauses()
+    pauses.on = True
     W, R = WALLBOARD_TARGET_MS, REPORT_TARGET_MS
     figures["wallboard: sla_board, all teams"] = (None, timed(lambda i: board()))
     figures["wallboard: summary of today, all teams"] = (None, timed(lambda i: today()))
@@ -351,7 +380,10 @@ def measure_phase(app, web, db, log: StatementLog, actor, loaded, phase: str) ->
     figures["30-day report, one team, custom plans (the same)"] = (
         R, timed(lambda i: (custom_plans(), report(teams[i % len(teams)])), runs=max(RUNS, 3 * len(teams))))
     figures.update(staffing_figures(app))
+    pauses.on = False
     _print_figures(phase, figures)
+    print(f"\nthe cyclic collector while these ran ({'start-up heap frozen' if SETTLE else 'nothing frozen'}): "
+          f"{pauses.line()}")
     print(f"\nthe machine was {machine_busy(busy):.0%} busy while these ran (2 cores; this process and PostgreSQL "
           f"count, and anything else running)")
 
@@ -551,6 +583,16 @@ def print_new_indexes(db) -> None:
 
 # ---------------------------------------------------------------- main
 
+def settle_heap() -> None:
+    """What wsgi.py does once the app is built (callcenter/heap.py, where it exists): the
+    start-up heap frozen, so a full collection in the middle of a measure does not walk it."""
+    try:
+        from callcenter import heap
+    except ImportError:
+        return
+    heap.settle()
+
+
 def main() -> int:
     database_url, _ = bench_urls()
     ensure_database(database_url)
@@ -587,6 +629,8 @@ def main() -> int:
         web = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
         with web.app_context():
             web_engine = db.engine
+        if SETTLE:
+            settle_heap()
         log = StatementLog(db.engine, web_engine)
         head = head_revision()
         results, explained = [], set()

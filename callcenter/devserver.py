@@ -44,7 +44,7 @@ def main() -> int:
     # Imported once REDIS_URL is set: the settings read the environment when first imported.
     from flask_migrate import upgrade
 
-    from . import create_app, demo
+    from . import create_app, demo, heap
     from .extensions import socketio
 
     app = create_app()
@@ -59,6 +59,7 @@ def main() -> int:
     _worker_settled(app, worker)
     with app.app_context():
         demo.print_logins()
+    heap.settle()
     port = int(os.environ.get("PORT", "5000"))
     print(f"Callcenter on http://127.0.0.1:{port}  (customer form: /submit, staff: /login)  Ctrl-C stops it.",
           flush=True)
