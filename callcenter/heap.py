@@ -3,7 +3,8 @@
 CPython's cyclic collector now and then walks every tracked object (a full collection). A web
 process holds some 200,000 of them after start-up (modules, the app, SQLAlchemy's mappers),
 none of which will ever be garbage, and a full collection over them took 118-136 ms in the
-middle of a request (benchmarks/kpi.py's wallboard panel, one in about 60 redraws). Frozen,
+middle of a request (the wallboard panel redrawn in a process holding only the web app, one in
+about 60 redraws). Frozen,
 they are left out of every collection: the same collection then took 1.5-2 ms. Done after the
 app is built, before the first request or job (the gc module's documentation gives this use).
 """

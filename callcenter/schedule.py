@@ -34,6 +34,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("presence-sweep", "callcenter.agents.jobs.away_without_console", timedelta(seconds=15), queue="low"),
     Periodic("privacy-retention", "callcenter.privacy.jobs.retention", timedelta(hours=1)),
     Periodic("report-subscriptions", "callcenter.kpi.jobs.send_reports", timedelta(minutes=5), queue="low"),
+    Periodic("staffing-forecasts", "callcenter.kpi.jobs.keep_forecasts", timedelta(minutes=5), queue="low"),
 )
 BY_NAME = {p.name: p for p in SCHEDULE}
 

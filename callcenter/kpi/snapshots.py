@@ -53,17 +53,24 @@ def kept(name: str, ttl_seconds: float, compute: Callable[[], Any]):
     """compute()'s value kept in Redis for ttl_seconds under name: for figures that change
     slowly whatever happens now (the staffing forecast reads past weeks only). Without Redis,
     computed each time."""
-    key = KEY.format(name)
     try:
-        r = redis_client()
-        raw = r.get(key)
-        if raw:
-            return json.loads(raw, object_hook=_decode)
-        value = compute()
-        r.set(key, json.dumps(value, default=_encode), px=int(ttl_seconds * 1000))
-        return value
+        raw = redis_client().get(KEY.format(name))
     except RedisError:
         return compute()
+    if raw:
+        return json.loads(raw, object_hook=_decode)
+    value = compute()
+    try:
+        keep(name, ttl_seconds, value)
+    except RedisError:
+        pass  # shown all the same; the next redraw works it out again
+    return value
+
+
+def keep(name: str, ttl_seconds: float, value: Any):
+    """Keep value under name for ttl_seconds (what kept() reads), and return it."""
+    redis_client().set(KEY.format(name), json.dumps(value, default=_encode), px=int(ttl_seconds * 1000))
+    return value
 
 
 def shared(name: str, seen_seq: int | None, compute: Callable[[], dict]) -> dict:

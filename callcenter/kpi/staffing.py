@@ -12,7 +12,7 @@ from ..tickets.models import Status, Ticket
 from . import formulas
 
 
-def _hour_start(now: datetime) -> datetime:
+def hour_start(now: datetime) -> datetime:
     return now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
@@ -20,7 +20,7 @@ def forecast(now: datetime, settings: dict, team_id: int | None = None, online_n
     """For each of the next `hours` hours from the current one: the mean arrivals of that hour in
     the last `weeks` weeks, the handle time, and the agents Erlang C asks for."""
     hours, weeks = settings["hours"], settings["weeks"]
-    first = _hour_start(now)
+    first = hour_start(now)
     windows = [[formulas.same_hour_weeks_before(first + timedelta(hours=h), w, settings.get("tz") or "UTC") for w in range(1, weeks + 1)]
                for h in range(hours)]
     flat = [window for hour in windows for window in hour]

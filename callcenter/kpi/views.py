@@ -1,9 +1,6 @@
 """The wallboard: a supervisor's screen that keeps itself current over the /console socket."""
 from __future__ import annotations
 
-import hashlib
-from datetime import timezone
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +10,7 @@ from ..db_types import utcnow
 from ..errors import DomainError
 from ..staff import page_actor, refuse_if_forbidden, staff_blueprint
 from ..tickets.labels import sla_clock, sla_state, span, staff_status
-from . import formulas, live, queries, snapshots, staffing, subscriptions, tile_settings
+from . import forecasts, formulas, live, queries, snapshots, staffing, subscriptions, tile_settings
 from .summary import Filters, Scope, figures
 
 bp = staff_blueprint("kpi", __name__, url_prefix="")
@@ -37,16 +34,8 @@ def _now_tiles(now, team_id: int | None, agents: dict) -> dict:
 
 
 def _forecast(now, team_id: int | None) -> dict:
-    """The staffing forecast reads only past weeks: worked out once an hour per team and
-    settings (kept FORECAST_KEPT_SECONDS at most), not on every redraw."""
-    settings = staffing.settings_from(current_app.config)
-    hour = now.astimezone(timezone.utc).strftime("%Y%m%d%H")
-    name = "forecast:{}:{}:{}".format(team_id or "all", hour, hashlib.sha1(repr(sorted(settings.items())).encode())
-                                      .hexdigest()[:12])
-    return snapshots.kept(name, FORECAST_KEPT_SECONDS, lambda: staffing.forecast(now, settings, team_id))
-
-
-FORECAST_KEPT_SECONDS = 600
+    """Read as the worker kept it before the hour (forecasts.py), not worked out per redraw."""
+    return forecasts.for_board(now, team_id, staffing.settings_from(current_app.config))
 
 
 def _figures() -> dict:

@@ -242,6 +242,52 @@ def test_a_redraw_within_the_hour_reuses_the_staffing_forecast_and_reads_no_past
     assert table == again.split("data-staffing")[1].split("</table>")[0]
 
 
+def test_the_worker_keeps_this_and_the_next_hours_forecast_so_no_redraw_reads_past_weeks(app, client, world):
+    """The periodic job, run by a real worker, works out every team's forecast of this hour and
+    the next: a redraw, even the first of the next hour, then reads no past weeks, and finds
+    what it would have worked out itself."""
+    from rq import Queue
+
+    from callcenter.auth.models import Team
+    from callcenter.extensions import db
+    from callcenter.kpi import forecasts, staffing
+    from callcenter.schedule import BY_NAME, run_periodic
+    from tests.factories import run_jobs
+    from tests.statements import statements
+
+    assert BY_NAME["staffing-forecasts"].func == "callcenter.kpi.jobs.keep_forecasts"
+    login(client, "boss@test.cc")
+    client.get("/wallboard/panel?team=Billing")
+    for _attempt in range(2):  # once more if the job and the redraws fell either side of an hour
+        _forget_snapshots(app)
+        with statements(app) as computed:
+            first = client.get("/wallboard/panel?team=Billing").get_data(as_text=True)
+        _forget_snapshots(app)
+        Queue("low", connection=redis_lib_for(app)).enqueue(run_periodic, "staffing-forecasts")
+        run_jobs(app)
+        kept = sorted(k.decode().split(":")[3:5] for k in redis_lib_for(app).scan_iter("cc:wallboard:forecast:*"))
+        with statements(app) as seen:
+            again = client.get("/wallboard/panel?team=Billing").get_data(as_text=True)
+        if not hours_apart(first, again):
+            break
+    with app.app_context():
+        teams = [str(t) for t in db.session.scalars(db.select(Team.id))]
+    hours = sorted({hour for _team, hour in kept})
+    assert len(hours) == 2 and sorted(kept) == sorted([t, h] for t in ["all", *teams] for h in hours)
+    assert len(computed) - len(seen) == 2, "\n".join(seen)  # the forecast's arrivals and handle time
+    assert first.split("data-staffing")[1].split("</table>")[0] == again.split("data-staffing")[1].split("</table>")[0]
+    with app.app_context():
+        settings = staffing.settings_from(app.config)
+        team_id = db.session.scalar(db.select(Team.id).where(Team.name == "Billing"))
+        next_hour = staffing.hour_start(utcnow()) + timedelta(hours=1)
+        worked_out = staffing.forecast(next_hour, settings, team_id)
+        with statements(app) as at_the_hour:
+            read = forecasts.for_board(next_hour + timedelta(seconds=1), team_id, settings)
+        assert at_the_hour == [] and read["hours"][0]["hour_start"] == next_hour
+        assert read == worked_out
+        assert forecasts.keep_ahead(utcnow(), settings) == 0  # all kept: a second run works nothing out
+
+
 def test_the_board_names_the_agents_in_each_state_and_splits_the_queue_by_team_and_skill(app, api, client, world):
     from callcenter.followups.models import FollowUp, FollowUpKind, FollowUpStatus
     from tests.factories import set_presence
