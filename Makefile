@@ -29,9 +29,13 @@ run: $(VENV)/.runtime translations
 worker: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi worker
 
+# The suite runs in TEST_PROCESSES processes (pytest-xdist; 0: in this one), each with a database,
+# a Redis database and a Socket.IO channel of its own (tests/conftest.py).
+TEST_PROCESSES ?= 2
+
 test: $(VENV)/.dev translations
 	$(BIN)/lint-imports  # the layers (.importlinter): a new back-edge fails the build
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
 
 # Every benchmark under benchmarks/ on PostgreSQL and Redis at 127.0.0.1, then one table of the figures.
 bench: $(VENV)/.dev

@@ -111,7 +111,9 @@ class BaseConfig:
     # (0 keeps it until erased by hand).
     STATUS_LINK_DAYS_AFTER_CLOSE = int(os.environ.get("STATUS_LINK_DAYS_AFTER_CLOSE", "90"))
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "1095"))
-    SOCKETIO_CHANNEL = "flask-socketio"
+    # The Redis pub/sub channel of the Socket.IO message queue: every web process and worker of
+    # one desk must share it, and two desks on one Redis server must not.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     # An agent whose last console closed is away after this, and offline after that much more.
     PRESENCE_AWAY_AFTER_SECONDS = int(os.environ.get("PRESENCE_AWAY_AFTER_SECONDS", "30"))
     # An available agent with no console open this long is away, whether or not a console ever

@@ -2,6 +2,7 @@
 (REDIS_URL, or the embedded redis-server), migrated with the real migrations."""
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -12,6 +13,13 @@ import redis as redis_lib
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
+# Under pytest -n (pytest-xdist) each worker process is gw0, gw1, ...: each gets a database, a
+# Redis database and a Socket.IO channel of its own (Redis's pub/sub channels are shared by every
+# database number of a server: two workers on one channel would hear each other's events). An
+# embedded Redis and a SQLite file are already each process's own.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER:
+    os.environ["SOCKETIO_CHANNEL"] = f"flask-socketio-{_WORKER}"  # read by config, inherited by the processes a test starts
 _TMP = Path(tempfile.mkdtemp(prefix="callcenter-test-"))
 os.environ.setdefault("CALLCENTER_INSTANCE", str(_TMP / "instance"))
 
@@ -22,13 +30,46 @@ from callcenter.extensions import db  # noqa: E402
 from . import factories  # noqa: E402
 
 
+def _worker_index() -> int:
+    return int(_WORKER[2:]) if _WORKER.startswith("gw") and _WORKER[2:].isdigit() else 0
+
+
 def _database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    return normalise_database_url(url) if url else f"sqlite:///{_TMP / 'test.db'}"
+    if not url:
+        return f"sqlite:///{_TMP / 'test.db'}"
+    url = normalise_database_url(url)
+    return _own_database(url) if _WORKER and url.startswith("postgresql") else url
+
+
+def _own_database(url: str) -> str:
+    """This worker's database beside the one configured (test -> test_gw1), created if missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{_WORKER}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own.database}) is None:
+                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def _redis_url() -> str:
-    return os.environ.get("REDIS_URL") or embedded_redis.ensure_url()
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return embedded_redis.ensure_url()
+    if not _WORKER:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + _worker_index()  # redis://.../0 -> /0 for gw0, /1 for gw1
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def _drop_everything() -> None:
@@ -61,6 +102,9 @@ def app():
     yield app
     with app.app_context():
         db.engine.dispose()
+    # The process ends here: Socket.IO's listener thread, retrying a stopped embedded Redis, would
+    # only log into a closed stream (pytest-xdist's workers close theirs first).
+    logging.disable(logging.CRITICAL)
     embedded_redis.stop()
 
 
