@@ -354,6 +354,13 @@ def measure_phase(app, web, db, log: StatementLog, actor, loaded, phase: str) ->
             raise SystemExit(f"GET /wallboard/panel{query} answered {r.status_code}")
         return r
 
+    def report_page(team=None):  # the reports page: the summary, the team and agent tables, trends, distributions
+        query = f"?team={team}" if team else ""
+        r = client.get(f"/reports{query}")
+        if r.status_code != 200 or "data-figure" not in r.get_data(as_text=True):
+            raise SystemExit(f"GET /reports{query} answered {r.status_code}")
+        return r
+
     figures = {}
     busy = machine_busy()
     pauses = CollectorPauses()
@@ -376,6 +383,9 @@ def measure_phase(app, web, db, log: StatementLog, actor, loaded, phase: str) ->
         timed(lambda i: panel(TEAM), before=lambda: forget_snapshot(web, TEAM, forecast=True)))
     figures["GET /wallboard/panel, all teams, as it comes (snapshot shared when fresh)"] = (None, timed(lambda i: panel()))
     figures["30-day report, all teams"] = (R, timed(lambda i: report()))
+    figures["GET /reports (the 30-day report page, every table and chart), all teams"] = (
+        R, timed(lambda i: report_page(), runs=max(5, RUNS // 2)))
+    figures[f"GET /reports?team={TEAM} (the same, one team)"] = (R, timed(lambda i: report_page(TEAM), runs=max(5, RUNS // 2)))
     per_team = timed(lambda i: report(teams[i % len(teams)]), runs=max(RUNS, 3 * len(teams)))
     figures[f"30-day report, one team (each of the {len(teams)} in turn)"] = (R, per_team)
 
@@ -659,7 +669,7 @@ def main() -> int:
         phases = []
         if BEFORE and head != BASE_REVISION:
             phases.append(f"before: schema at {BASE_REVISION}")
-        phases.append(f"after: migrations to {head} (0012, 0015 and 0016: the figures' indexes)" if head != BASE_REVISION
+        phases.append(f"after: migrations to {head} (0012, 0015, 0016 and 0017: the figures' indexes)" if head != BASE_REVISION
                       else f"schema at {head}")
         agree = True
         for phase in phases:

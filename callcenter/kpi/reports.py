@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, extract, func, literal_column, select
+from sqlalchemy import Integer, cast, func, literal_column, select
 
 from ..actors import Actor
 from ..auth.models import Role, Team, User
@@ -68,7 +68,9 @@ def quarter_hour(column, dialect: str | None = None):
     dialect = dialect or db.session.get_bind().dialect.name
     quarter = literal_column(str(QUARTER))
     if dialect == "postgresql":
-        return cast(func.floor(extract("epoch", column) / quarter), Integer)
+        # date_part, not EXTRACT: EXTRACT gives numeric, whose division took 2-3 times as long at
+        # 170,000 rows; date_part's double holds a microsecond of today's epoch exactly enough.
+        return cast(func.floor(func.date_part(literal_column("'epoch'"), column).op("/")(quarter)), Integer)
     return cast(func.strftime(literal_column("'%s'"), column), Integer).op("/")(quarter)  # integer division
 
 

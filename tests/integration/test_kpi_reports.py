@@ -384,7 +384,9 @@ def test_the_page_runs_a_fixed_number_of_statements_however_many_tickets(app, bo
     with statements(app) as filtered:
         assert boss.get("/reports", query_string={**PAGE, "agent": world.id("anna"), "category": "billing"}).status_code == 200
     assert len(more) == len(seen) == len(filtered), "\n".join(more)
-    assert len(seen) <= 29, "\n".join(seen)
+    # 29 before the answered and the abandoned were read apart (each an index-only scan on
+    # PostgreSQL, migration 0017): one more for the summary, the teams, the agents and the days
+    assert len(seen) <= 33, "\n".join(seen)
 
 
 def test_the_quarter_hours_are_grouped_by_the_same_expression_they_select_on_postgresql(app):
