@@ -417,3 +417,161 @@ def test_every_screen_shares_one_recount_and_a_redraw_after_an_event_sees_it(app
     assert _tile(stale, "waiting") == "0"  # a redraw for no event in particular: the recent snapshot
     fresh = client.get(f"/wallboard/panel?seen={seq}").get_data(as_text=True)
     assert _tile(fresh, "waiting") == "1"  # the event's redraw: recounted, at most once a second
+
+
+def _names(html: str, state: str) -> str:
+    """The names the agents' list shows in one state."""
+    import re
+
+    m = re.search(rf'<dd data-state="{state}">(.*?)</dd>', html, re.S)
+    assert m, f"no {state} list"
+    return m.group(1).strip()
+
+
+def test_agents_whose_seats_are_all_taken_are_busy_and_agents_with_a_callback_are_on_a_callback(app, api, client, world):
+    """Seats are tickets held, open offers and callbacks given to the agent. Everybody is
+    offline while the scene is built (so routing offers nothing), then comes online."""
+    from callcenter.actions import assignment
+    from callcenter.auth.models import User
+    from callcenter.extensions import db
+    from callcenter.followups.models import FollowUp, FollowUpKind, FollowUpStatus
+    from tests.factories import actor_of, make_user, offer, set_presence
+
+    with app.app_context():
+        now = utcnow().replace(microsecond=0)
+        for email in ("cara@test.cc", "dora@test.cc"):
+            world.users[email.split("@")[0]] = make_user(email, teams=["Network"], skills={"network": 4}, capacity=1).id
+        made = now - timedelta(minutes=1)
+        held = {who: ticket_at(world, made, kind="inquiry", category=category).id
+                for who, category in (("anna", "billing"), ("bert", "billing"), ("cara", "network"), ("dora", "network"))}
+        for who, ticket_id in held.items():
+            assignment.assign(ticket_id, world.id(who), actor_of(world, "boss"), now=made + timedelta(seconds=5))
+        waiting = ticket_at(world, now - timedelta(seconds=30), kind="inquiry").id
+        offer(waiting, world.id("bert"), now - timedelta(seconds=10))  # open: it takes one of Bert's seats
+        db.session.get(User, world.id("bert")).capacity = 2
+        for who in ("nina", "dora", "boss"):
+            db.session.add(FollowUp(kind=FollowUpKind.callback, status=FollowUpStatus.assigned, name="x",
+                                    phone="13800000000", assignee_id=world.id(who), assigned_at=now,
+                                    window_start=now - timedelta(minutes=5), window_end=now + timedelta(minutes=55),
+                                    next_attempt_at=now - timedelta(minutes=5)))
+        db.session.commit()
+        for who in ("anna", "bert", "cara", "nina", "dora"):
+            set_presence(world.id(who), "available")
+        set_presence(world.id("boss"), "away")
+    login(client, "boss@test.cc")
+    html = client.get("/wallboard/panel").get_data(as_text=True)
+    # Anna: 1 ticket of 5 seats -> available. Bert: 1 ticket + 1 open offer = 2 of 2 -> busy.
+    # Cara: 1 ticket of 1 -> busy. Nina: a callback (1 of 5) -> on a callback. Dora: 1 ticket +
+    # 1 callback, 2 of 1 -> on a callback (it wins over busy). Boss: away with a callback -> away
+    # (only an available agent is busy or on a callback).
+    assert (_tile(html, "busy"), _names(html, "busy")) == ("2", "Bert, Cara")
+    assert (_tile(html, "on-callback"), _names(html, "on_callback")) == ("2", "Dora, Nina")
+    assert (_tile(html, "available"), _names(html, "available")) == ("1", "Anna")
+    assert (_tile(html, "away"), _names(html, "away")) == ("1", "Boss")
+    assert (_tile(html, "offline"), _names(html, "offline")) == ("0", "—")
+    assert "Busy (2)" in html and "On a callback (2)" in html  # the lists' headings count them too
+    assert api.get("/api/v1/kpi/summary", who="boss").json["agents"] == {
+        "available": 1, "busy": 2, "on_callback": 2, "away": 1, "offline": 0}
+    network = client.get("/wallboard/panel?team=Network").get_data(as_text=True)
+    # Network: Cara (busy), Nina and Dora (on a callback), Boss (away; he is in both teams)
+    assert (_tile(network, "busy"), _names(network, "busy")) == ("1", "Cara")
+    assert (_tile(network, "on-callback"), _names(network, "on_callback")) == ("2", "Dora, Nina")
+    assert (_tile(network, "available"), _tile(network, "away")) == ("0", "1")
+
+
+def _answered_survey(ticket_id: int, when, csat: int, nps: int | None) -> None:
+    """The ticket's survey (the one its resolution sent, or one) answered at `when`."""
+    from sqlalchemy import select
+
+    from callcenter.extensions import db
+    from callcenter.followups.models import Survey
+
+    survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket_id)) or Survey(
+        ticket_id=ticket_id, nonce=f"{ticket_id:032d}", expires_at=when + timedelta(days=7))
+    survey.answered_at, survey.csat, survey.nps = when, csat, nps
+    db.session.add(survey)
+    db.session.commit()
+
+
+def test_todays_handle_time_csat_and_nps_tiles_count_what_was_resolved_and_answered_since_midnight(
+        app, api, client, world):
+    from callcenter.actions import assignment
+    from tests.factories import actor_of, moved
+
+    with app.app_context():
+        now = utcnow().replace(microsecond=0)
+        midnight = _local_midnight(app, now)
+        # Yesterday (the desk's day): two tickets resolved, handled 3590 s and 1790 s.
+        yesterday = []
+        for resolved_before_midnight in (timedelta(hours=1), timedelta(minutes=90)):
+            t = ticket_at(world, midnight - timedelta(hours=2), kind="inquiry").id
+            assignment.assign(t, world.id("anna"), actor_of(world, "boss"),
+                              now=midnight - timedelta(hours=2) + timedelta(seconds=10))
+            moved(world, t, midnight - resolved_before_midnight, "resolved", by="anna")
+            yesterday.append(t)
+        # Today: three tickets answered 5, 10 and 20 s after they came in and resolved at 35, 60
+        # and 85 s: handled 30, 50 and 65 s.
+        start = now - timedelta(seconds=120)
+        today = []
+        for answer, resolve in ((5, 35), (10, 60), (20, 85)):
+            t = ticket_at(world, start, kind="inquiry").id
+            assignment.assign(t, world.id("bert"), actor_of(world, "boss"), now=start + timedelta(seconds=answer))
+            moved(world, t, start + timedelta(seconds=resolve), "resolved", by="bert")
+            today.append(t)
+        # Surveys answered today: CSAT 5, 4, 2 with NPS 10, 9, 3 on today's tickets, CSAT 3 with
+        # no NPS on yesterday's first; answered yesterday: CSAT 1, NPS 0 on yesterday's second.
+        for t, seconds_ago, csat, nps in ((today[0], 30, 5, 10), (today[1], 25, 4, 9), (today[2], 20, 2, 3),
+                                          (yesterday[0], 15, 3, None)):
+            _answered_survey(t, now - timedelta(seconds=seconds_ago), csat, nps)
+        _answered_survey(yesterday[1], midnight - timedelta(minutes=30), 1, 0)
+    login(client, "boss@test.cc")
+    html = client.get("/wallboard/panel").get_data(as_text=True)
+    # AHT: (30 + 50 + 65) / 3 = 48.33 s, shown in whole seconds; yesterday's 3590 and 1790 would
+    # make it (145 + 5380) / 5 = 1105 s
+    assert _tile(html, "aht") == "48 s"
+    # CSAT: (5 + 4 + 2 + 3) / 4 = 3.50; with yesterday's 1 it would be 15 / 5 = 3.00
+    assert _tile(html, "csat") == "3.50"
+    # NPS: of the three who gave one, promoters 10 and 9, detractor 3: 100 x (2 - 1) / 3 = +33;
+    # with yesterday's 0 it would be 100 x (2 - 2) / 4 = +0
+    assert _tile(html, "nps") == "+33"
+    summary = api.get("/api/v1/kpi/summary", who="boss", query_string={"from": midnight.isoformat()}).json
+    assert (summary["aht_seconds"], summary["csat_avg"], summary["nps"]) == (48.3, 3.5, 33.3)
+    assert summary["metrics"]["nps"] == {"value": 33.3, "numerator": 1, "denominator": 3}
+
+
+def test_the_longest_wait_tile_is_the_wait_of_the_oldest_ticket_nobody_holds_yet(app, client, world):
+    import re
+    from datetime import datetime
+
+    from callcenter.actions import assignment
+    from tests.factories import actor_of, moved
+
+    with app.app_context():
+        now = utcnow().replace(microsecond=0)
+        held = ticket_at(world, now - timedelta(seconds=300), kind="inquiry").id  # waited longest, then taken
+        assignment.assign(held, world.id("anna"), actor_of(world, "boss"), now=now - timedelta(seconds=290))
+        gone = ticket_at(world, now - timedelta(seconds=200), kind="inquiry").id  # given up on
+        moved(world, gone, now - timedelta(seconds=150), "cancelled")
+        oldest = now - timedelta(seconds=95)
+        ticket_at(world, oldest, kind="inquiry", category="network")  # waits, in Network
+        newest = now - timedelta(seconds=20)
+        ticket_at(world, newest, kind="inquiry")  # waits, in Billing
+    login(client, "boss@test.cc")
+
+    def wait_shown(html, since):
+        """The tile's text and the wait worked out from the instant the board was counted."""
+        counted = datetime.fromisoformat(re.search(r'data-generated-at="([^"]+)"', html).group(1))
+        wait = round((counted - since).total_seconds())
+        minutes, seconds = divmod(wait, 60)
+        return _tile(html, "oldest-wait"), wait, " ".join(
+            [f"{minutes} min"] * bool(minutes) + [f"{seconds} s"] * bool(seconds or not minutes))
+
+    everyone = client.get("/wallboard/panel").get_data(as_text=True)
+    shown, wait, expected = wait_shown(everyone, oldest)
+    # the Network ticket, waiting since 95 s before the scene was set (a little more by the count):
+    # not the one taken after 10 s nor the one cancelled
+    assert 95 <= wait < 150 and shown == expected, (shown, wait)
+    assert _tile(everyone, "waiting") == "2"
+    billing = client.get("/wallboard/panel?team=Billing").get_data(as_text=True)
+    shown, wait, expected = wait_shown(billing, newest)  # Billing's only waiting ticket: about 20 s
+    assert 20 <= wait < 60 and shown == expected == f"{wait} s", (shown, wait)
