@@ -417,3 +417,88 @@ def test_a_name_with_a_control_character_does_not_break_the_xlsx_export(app, bos
 
     book = load(xlsx_file([["name"], ["Bad\x01name"], ["=1+1"]], "t"), read_only=True)
     assert [r[0] for r in book.active.iter_rows(values_only=True)] == ["name", "Bad?name", "=1+1"]
+
+
+COMPLIANCE_ROW = re.compile(r'<tr data-clock="(\w+)" data-value="([^"]*)"><td>([^<]*)</td>\s*'
+                            r'<td><strong>([^<]*)</strong></td>\s*<td class="muted">([^<]*)</td></tr>')
+
+
+def _compliance_table(html: str) -> dict:
+    """{clock: (data-value, label, the share shown, 'met of decided')} of the per-clock table."""
+    table = html.split('data-table="sla-compliance"', 1)[1].split("</table>", 1)[0]
+    return {clock: (value, label, shown, made_of) for clock, value, label, shown, made_of in COMPLIANCE_ROW.findall(table)}
+
+
+def test_sla_compliance_counts_each_clocks_met_and_breached_outcomes_decided_in_the_period(app, api, boss, world):
+    """Next response, complaint final response and promise clocks, each met in time or breached
+    (by a late stop or by the sweep a worker runs), on the report page and in the summary."""
+    from callcenter.actions import sla, tickets
+    from tests.factories import ticket_body
+
+    r = api.post("/api/v1/sla-policies", who="admin", json={
+        "name": "every clock", "match": {}, "calendar": "24x7", "warn_at": [], "escalation": [],
+        "targets": {"first_response_seconds": 600, "next_response_seconds": 300, "resolution_seconds": 30 * 86400,
+                    "final_response_seconds": 2 * 3600}})
+    assert r.status_code == 201, r.json
+    hour = 3600
+
+    def at(seconds):
+        return T + timedelta(seconds=seconds)
+
+    with app.app_context():
+        boss_actor = actor_of(world, "boss")
+
+        def linked_inquiry():
+            """An inquiry whose customer answers through their status link."""
+            t, _created = tickets.create_ticket(ticket_body(kind="inquiry"), boss_actor, with_status_link=True, now=T)
+            return t.id, t.status_token
+
+        (n1, link1), (n2, link2), (n3, link3), (n4, _link4) = (linked_inquiry() for _ in range(4))
+        c1, c2 = (ticket_at(world, T, kind="complaint").id for _ in range(2))
+        for t in (n1, n2, n3, n4, c1):
+            _reply(world, t, "boss", 60)  # first response met
+        _reply(world, c2, "boss", 700)  # first response 100 s late: breached
+        promise = {t: tickets.add_promise(t, "Call back", at(due), boss_actor, now=at(30 * 60)).id
+                   for t, due in ((n1, 4 * hour), (n2, 5 * hour), (n3, 3 * hour), (n4, 24 * hour))}
+        for link in (link1, link2):
+            tickets.customer_reply(link, "One more question", now=at(hour))  # next response due in 300 s
+        moved(world, c1, at(hour), "resolved")  # final response due at 2 h: met
+        _reply(world, n1, "boss", hour + 120)  # next response met
+        _reply(world, n2, "boss", hour + 400)  # next response stopped late: breached at 1 h + 300 s
+        tickets.customer_reply(link3, "Still waiting", now=at(2 * hour))  # nobody answers it
+        moved(world, c2, at(2 * hour + 200), "resolved")  # final response stopped late: breached at 2 h
+        sla.sweep(now=at(2 * hour + 301))  # the worker finds n3's next response over: breached at 2 h + 300 s
+        tickets.settle_promise(n1, promise[n1], "kept", boss_actor, now=at(3 * hour))  # kept an hour early: met
+        tickets.settle_promise(n3, promise[n3], "kept", boss_actor, now=at(3 * hour + 600))  # 10 min late: breached
+        sla.sweep(now=at(5 * hour + 1))  # n2's promise broken: breached at 5 h
+        tickets.settle_promise(n4, promise[n4], "kept", boss_actor, now=at(23 * hour))  # met at 09:00 the next day
+
+    # decided on the day (10:00 to 15:00 local), met in time / decided:
+    # first response  n1-n4 and c1 met, c2 breached                       5 / 6
+    # next response   n1 met, n2 (late reply) and n3 (swept) breached      1 / 3
+    # resolution      c1 and c2 resolved within 30 days; the inquiries run 2 / 2
+    # final response  c1 met, c2 (resolved 200 s late) breached            1 / 2  (complaints only)
+    # promises        n1's met, n3's (kept late) and n2's (broken) breached 1 / 3; n4's is met the next day
+    expected = {"first_response": (0.8333, 5, 6), "next_response": (0.3333, 1, 3), "resolution": (1.0, 2, 2),
+                "final_response": (0.5, 1, 2), "promise": (0.3333, 1, 3)}
+    s = _summary(api)
+    assert {name: (m["value"], m["numerator"], m["denominator"]) for name, m in s["sla_compliance"].items()} == expected
+    # every clock together: 16 decided, 1 + 2 + 0 + 1 + 2 = 6 breached
+    assert (s["counts"]["sla_clocks_decided"], s["counts"]["sla_clocks_breached"]) == (16, 6)
+    one = api.get("/api/v1/kpi/metrics/sla_breach_rate", query_string=API).json
+    assert (one["value"], one["numerator"], one["denominator"]) == (0.375, 6, 16)
+
+    table = _compliance_table(boss.get("/reports", query_string=PAGE).get_data(as_text=True))
+    assert table == {
+        "first_response": ("0.8333", "First response", "83.3%", "5 of 6"),
+        "next_response": ("0.3333", "Next response", "33.3%", "1 of 3"),
+        "resolution": ("1.0", "Resolution", "100.0%", "2 of 2"),
+        "final_response": ("0.5", "Complaint final response", "50.0%", "1 of 2"),
+        "promise": ("0.3333", "Promises", "33.3%", "1 of 3")}
+
+    # The next day holds n4's promise alone, met; every other clock there is undecided.
+    next_day = (DAY + timedelta(days=1)).isoformat()
+    table = _compliance_table(boss.get("/reports", query_string={"from": next_day, "to": next_day}).get_data(as_text=True))
+    assert table["promise"] == ("1.0", "Promises", "100.0%", "1 of 1")
+    assert table["next_response"] == ("", "Next response", "—", "0 of 0")
+    assert _summary(api, team="Network")["sla_compliance"]["next_response"]["denominator"] == 0  # all are Billing's
