@@ -60,16 +60,6 @@ def csat_average(scores: Iterable[int]) -> float | None:
     return round(sum(scores) / len(scores), 2) if scores else None
 
 
-def net_promoter_score(scores: Iterable[int]) -> float | None:
-    """Promoters (9-10) minus detractors (0-6), as a share of all answers, in points (-100 to 100)."""
-    scores = list(scores)
-    if not scores:
-        return None
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
-    return round(100 * (promoters - detractors) / len(scores), 1)
-
-
 def callback_success_rate(reached: int, unreachable: int) -> float | None:
     """Of the callbacks that ended (reached or not), the share where the customer was reached.
     Cancelled ones are no try and do not count."""
@@ -154,9 +144,15 @@ def average(total: float, count: int, digits: int = 1) -> Ratio:
     return ratio(total, count, digits)
 
 
+# The net promoter score's answers (0-10): promoters answer PROMOTER_FROM or more, detractors
+# DETRACTOR_UP_TO or less, the rest are passives; kpi/summary.py counts the answers by these.
+PROMOTER_FROM = 9
+DETRACTOR_UP_TO = 6
+
+
 def nps_ratio(promoters: int, detractors: int, answers: int) -> Ratio:
-    """The net promoter score in points: 100 x (promoters - detractors) / answers (0-10 scale:
-    promoters 9-10, detractors 0-6), as net_promoter_score."""
+    """The net promoter score in points (-100 to 100): 100 x (promoters - detractors) / answers,
+    rounded to one decimal; None when nobody answered."""
     return Ratio(round(100 * (promoters - detractors) / answers, 1) if answers else None,
                  promoters - detractors, answers)
 

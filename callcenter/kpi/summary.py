@@ -298,7 +298,8 @@ def survey_answers(scope: Scope, start: datetime, end: datetime, by=None):
     if conditions or by is not None:
         answers = answers.join(Ticket, Ticket.id == Survey.ticket_id).where(*conditions)
     columns = (func.count(), func.coalesce(func.sum(Survey.csat), 0), func.count(Survey.csat),
-               count_if(Survey.nps >= 9), count_if(Survey.nps <= 6), func.count(Survey.nps))
+               count_if(Survey.nps >= formulas.PROMOTER_FROM), count_if(Survey.nps <= formulas.DETRACTOR_UP_TO),
+               func.count(Survey.nps))
     return _run(answers, columns, by, lambda n, csat_sum, csat_count, promoters, detractors, nps_count: {
         "answers": n, "csat_sum": csat_sum, "csat_count": csat_count, "promoters": promoters,
         "detractors": detractors, "nps_count": nps_count})

@@ -55,11 +55,11 @@ def test_csat_average_is_the_mean_of_answers_and_none_without_any():
 
 
 def test_net_promoter_score_is_promoters_minus_detractors_in_points():
-    # 2 promoters (9, 10), 1 passive (8), 2 detractors (6, 0): (2 - 2) / 5
-    assert formulas.net_promoter_score([9, 10, 8, 6, 0]) == 0.0
-    assert formulas.net_promoter_score([10, 10, 7]) == 66.7
-    assert formulas.net_promoter_score([3]) == -100.0
-    assert formulas.net_promoter_score([]) is None
+    assert (formulas.PROMOTER_FROM, formulas.DETRACTOR_UP_TO) == (9, 6)
+    # 9, 10, 8, 6, 0: 2 promoters (9, 10), 1 passive (8), 2 detractors (6, 0): 100 x (2 - 2) / 5
+    assert formulas.nps_ratio(2, 2, 5) == formulas.Ratio(0.0, 0, 5)
+    assert formulas.nps_ratio(2, 0, 3).value == 66.7  # 10, 10, 7: 100 x 2 / 3 = 66.67
+    assert formulas.nps_ratio(0, 1, 1).value == -100.0  # 3
 
 
 def test_callback_success_rate_counts_only_callbacks_that_ended_with_a_try():
