@@ -54,12 +54,6 @@ def last_complete_period(now: datetime, tz: str, frequency: str) -> tuple[dateti
     return start_of_local_day(week_end - timedelta(days=6, hours=12), tz), week_end
 
 
-def csat_average(scores: Iterable[int]) -> float | None:
-    """The mean satisfaction (1-5) of the answers, or None when nobody answered."""
-    scores = list(scores)
-    return round(sum(scores) / len(scores), 2) if scores else None
-
-
 def callback_success_rate(reached: int, unreachable: int) -> float | None:
     """Of the callbacks that ended (reached or not), the share where the customer was reached.
     Cancelled ones are no try and do not count."""
@@ -142,6 +136,12 @@ def average(total: float, count: int, digits: int = 1) -> Ratio:
     """total / count: the average speed of answer (waits of the answered / answered) and the
     average handle time (handle seconds of the resolved / resolved)."""
     return ratio(total, count, digits)
+
+
+def csat_average(csat_sum: int, csat_count: int) -> Ratio:
+    """The mean satisfaction (1-5) of the survey answers: their sum / how many, to two decimals;
+    None when nobody answered."""
+    return average(csat_sum, csat_count, 2)
 
 
 # The net promoter score's answers (0-10): promoters answer PROMOTER_FROM or more, detractors

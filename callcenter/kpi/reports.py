@@ -26,7 +26,6 @@ from .summary import (
     Scope,
     between,
     count_if,
-    csat,
     first_wait_ended,
     handling,
     queue_outcomes,
@@ -97,7 +96,8 @@ def _rows(outcomes: dict, handled: dict, reopened: dict, answers: dict,
             answers.get(key, empty_a)
         figures = ticket_figures(q, h, r, rules)
         out.append({"id": key, "name": name_of(key), "answered": q.answered, "abandoned": q.abandoned,
-                    "resolved": h["resolved"], "csat_avg": csat(a).value, "surveys": a["answers"],
+                    "resolved": h["resolved"], "csat_avg": formulas.csat_average(a["csat_sum"], a["csat_count"]).value,
+                    "surveys": a["answers"],
                     **{name: figures[name].value for name in ROW_FIGURES},
                     "metrics": {name: figures[name] for name in ROW_FIGURES}})
     return sorted(out, key=lambda row: (row["id"] is None, (row["name"] or "").casefold(), row["id"] or 0))

@@ -329,7 +329,7 @@ def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | N
     return {
         "start": start, "end": end, "team": team,
         "surveys_answered": c["answers"],
-        "csat_avg": formulas.average(c["csat_sum"], c["csat_count"], 2).value,
+        "csat_avg": formulas.csat_average(c["csat_sum"], c["csat_count"]).value,
         "nps": formulas.nps_ratio(c["promoters"], c["detractors"], c["nps_count"]).value,
         "callbacks_reached": c["reached"],
         "callbacks_unreachable": c["unreachable"],
@@ -353,10 +353,6 @@ def ticket_figures(outcomes: formulas.QueueOutcomes, handled: dict, reopened: di
         "abandonment_rate": formulas.abandonment_rate(outcomes, rules),
         "reopen_rate": formulas.ratio(reopened["reopened"], reopened["ever_resolved"]),
     }
-
-
-def csat(answers: dict) -> formulas.Ratio:
-    return formulas.average(answers["csat_sum"], answers["csat_count"], 2)
 
 
 def summary(actor: Actor, start: datetime, end: datetime, now: datetime, rules: formulas.ServiceLevelRules,
@@ -394,7 +390,7 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
     metrics = {
         **ticket_figures(outcomes, handled, reopened, rules),
         "sla_breach_rate": formulas.ratio(clocks["breached"], clocks["decided"]),
-        "csat_avg": csat(followups),
+        "csat_avg": formulas.csat_average(followups["csat_sum"], followups["csat_count"]),
         "nps": formulas.nps_ratio(followups["promoters"], followups["detractors"], followups["nps_count"]),
         "callback_success_rate": formulas.ratio(followups["reached"], followups["reached"] + followups["unreachable"]),
         "revisit_satisfaction": formulas.average(revisits["score_sum"], revisits["scored"], 2),

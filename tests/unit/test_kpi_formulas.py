@@ -50,8 +50,9 @@ def test_today_starts_at_the_desks_midnight_not_utcs():
 
 
 def test_csat_average_is_the_mean_of_answers_and_none_without_any():
-    assert formulas.csat_average([5, 4, 2]) == 3.67
-    assert formulas.csat_average([]) is None
+    assert formulas.csat_average(11, 3) == formulas.Ratio(3.67, 11, 3)  # 5, 4, 2: 11 / 3 = 3.667
+    assert formulas.csat_average(7, 2).value == 3.5  # 5, 2
+    assert formulas.csat_average(0, 0).value is None
 
 
 def test_net_promoter_score_is_promoters_minus_detractors_in_points():
