@@ -54,12 +54,6 @@ def last_complete_period(now: datetime, tz: str, frequency: str) -> tuple[dateti
     return start_of_local_day(week_end - timedelta(days=6, hours=12), tz), week_end
 
 
-def callback_success_rate(reached: int, unreachable: int) -> float | None:
-    """Of the callbacks that ended (reached or not), the share where the customer was reached.
-    Cancelled ones are no try and do not count."""
-    return share(reached, reached + unreachable)
-
-
 # ---------------------------------------------------------------- queue, handling and quality
 # Each figure is defined once here; docs/KPIS.md says for each which tickets count and whose
 # definition it follows. The database sums and counts (kpi/queries.py); these divide.
@@ -155,6 +149,12 @@ def nps_ratio(promoters: int, detractors: int, answers: int) -> Ratio:
     rounded to one decimal; None when nobody answered."""
     return Ratio(round(100 * (promoters - detractors) / answers, 1) if answers else None,
                  promoters - detractors, answers)
+
+
+def callback_success_rate(reached: int, unreachable: int) -> Ratio:
+    """Of the callbacks that ended (reached or not), the share where the customer was reached:
+    reached / (reached + unreachable). Cancelled ones are no try and do not count."""
+    return ratio(reached, reached + unreachable)
 
 
 # ---------------------------------------------------------------- wallboard thresholds

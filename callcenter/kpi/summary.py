@@ -333,7 +333,7 @@ def followup_figures(actor: Actor, start: datetime, end: datetime, team: str | N
         "nps": formulas.nps_ratio(c["promoters"], c["detractors"], c["nps_count"]).value,
         "callbacks_reached": c["reached"],
         "callbacks_unreachable": c["unreachable"],
-        "callback_success_rate": formulas.callback_success_rate(c["reached"], c["unreachable"]),
+        "callback_success_rate": formulas.callback_success_rate(c["reached"], c["unreachable"]).value,
     }
 
 
@@ -392,7 +392,7 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
         "sla_breach_rate": formulas.ratio(clocks["breached"], clocks["decided"]),
         "csat_avg": formulas.csat_average(followups["csat_sum"], followups["csat_count"]),
         "nps": formulas.nps_ratio(followups["promoters"], followups["detractors"], followups["nps_count"]),
-        "callback_success_rate": formulas.ratio(followups["reached"], followups["reached"] + followups["unreachable"]),
+        "callback_success_rate": formulas.callback_success_rate(followups["reached"], followups["unreachable"]),
         "revisit_satisfaction": formulas.average(revisits["score_sum"], revisits["scored"], 2),
         "revisit_solved_rate": formulas.ratio(revisits["solved"], revisits["asked"]),
     }

@@ -64,8 +64,9 @@ def test_net_promoter_score_is_promoters_minus_detractors_in_points():
 
 
 def test_callback_success_rate_counts_only_callbacks_that_ended_with_a_try():
-    assert formulas.callback_success_rate(3, 1) == 0.75
-    assert formulas.callback_success_rate(0, 0) is None
+    assert formulas.callback_success_rate(3, 1) == formulas.Ratio(0.75, 3, 4)  # 3 reached of 3 + 1 tried
+    assert formulas.callback_success_rate(2, 1).value == 0.6667  # 2 / 3, to four decimals
+    assert formulas.callback_success_rate(0, 0).value is None
 
 
 # ---------------------------------------------------------------- Erlang C
