@@ -132,6 +132,18 @@ def average(total: float, count: int, digits: int = 1) -> Ratio:
     return ratio(total, count, digits)
 
 
+def first_contact_resolution(first_contact: int, resolved: int) -> Ratio:
+    """Of the tickets resolved in the period, the share resolved at first contact (never
+    reopened, at most one agent reply): first_contact / resolved."""
+    return ratio(first_contact, resolved)
+
+
+def reopen_rate(reopened: int, ever_resolved: int) -> Ratio:
+    """Of the tickets created in the period that were ever resolved, the share reopened at least
+    once: reopened / ever_resolved."""
+    return ratio(reopened, ever_resolved)
+
+
 def csat_average(csat_sum: int, csat_count: int) -> Ratio:
     """The mean satisfaction (1-5) of the survey answers: their sum / how many, to two decimals;
     None when nobody answered."""

@@ -349,9 +349,9 @@ def ticket_figures(outcomes: formulas.QueueOutcomes, handled: dict, reopened: di
         "service_level": formulas.service_level(outcomes, rules),
         "asa_seconds": formulas.average(outcomes.answered_wait_seconds, outcomes.answered),
         "aht_seconds": formulas.average(handled["handle_seconds"], handled["resolved"]),
-        "fcr_rate": formulas.ratio(handled["first_contact"], handled["resolved"]),
+        "fcr_rate": formulas.first_contact_resolution(handled["first_contact"], handled["resolved"]),
         "abandonment_rate": formulas.abandonment_rate(outcomes, rules),
-        "reopen_rate": formulas.ratio(reopened["reopened"], reopened["ever_resolved"]),
+        "reopen_rate": formulas.reopen_rate(reopened["reopened"], reopened["ever_resolved"]),
     }
 
 

@@ -146,6 +146,18 @@ def test_abandonment_leaves_short_abandons_out_unless_told():
     assert formulas.abandonment_rate(PERIOD, formulas.ServiceLevelRules(count_short_abandons=True)).value == 0.2857
 
 
+def test_first_contact_resolution_is_the_share_of_the_resolved_done_at_first_contact():
+    assert formulas.first_contact_resolution(6, 8) == formulas.Ratio(0.75, 6, 8)  # 6 of 8 resolved
+    assert formulas.first_contact_resolution(1, 3).value == 0.3333  # 1 / 3, to four decimals
+    assert formulas.first_contact_resolution(0, 0).value is None
+
+
+def test_reopen_rate_is_the_share_of_the_ever_resolved_reopened():
+    assert formulas.reopen_rate(1, 8) == formulas.Ratio(0.125, 1, 8)  # 1 reopened of 8 ever resolved
+    assert formulas.reopen_rate(2, 7).value == 0.2857  # 2 / 7 = 0.28571
+    assert formulas.reopen_rate(0, 0).value is None
+
+
 def test_averages_and_rates_are_none_when_nothing_counts_not_zero():
     empty = formulas.QueueOutcomes()
     assert formulas.service_level(empty, formulas.ServiceLevelRules()).value is None
