@@ -144,6 +144,18 @@ def reopen_rate(reopened: int, ever_resolved: int) -> Ratio:
     return ratio(reopened, ever_resolved)
 
 
+def sla_breach_rate(breached: int, decided: int) -> Ratio:
+    """Of the SLA clocks decided in the period (met in time or breached), the share breached:
+    breached / decided."""
+    return ratio(breached, decided)
+
+
+def sla_compliance(breached: int, decided: int) -> Ratio:
+    """Of the SLA clocks decided in the period, the share met in time: (decided - breached) /
+    decided (rounded on its own, not 1 - sla_breach_rate)."""
+    return ratio(decided - breached, decided)
+
+
 def csat_average(csat_sum: int, csat_count: int) -> Ratio:
     """The mean satisfaction (1-5) of the survey answers: their sum / how many, to two decimals;
     None when nobody answered."""

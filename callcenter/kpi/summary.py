@@ -389,14 +389,14 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
             Ticket.status.in_(lifecycle.OPEN_STATUSES)))
     metrics = {
         **ticket_figures(outcomes, handled, reopened, rules),
-        "sla_breach_rate": formulas.ratio(clocks["breached"], clocks["decided"]),
+        "sla_breach_rate": formulas.sla_breach_rate(clocks["breached"], clocks["decided"]),
         "csat_avg": formulas.csat_average(followups["csat_sum"], followups["csat_count"]),
         "nps": formulas.nps_ratio(followups["promoters"], followups["detractors"], followups["nps_count"]),
         "callback_success_rate": formulas.callback_success_rate(followups["reached"], followups["unreachable"]),
         "revisit_satisfaction": formulas.average(revisits["score_sum"], revisits["scored"], 2),
         "revisit_solved_rate": formulas.ratio(revisits["solved"], revisits["asked"]),
     }
-    compliance = {name: asdict(formulas.ratio(c["decided"] - c["breached"], c["decided"]))
+    compliance = {name: asdict(formulas.sla_compliance(c["breached"], c["decided"]))
                   for name, c in clocks["by_clock"].items()}
     return {
         "start": start, "end": end, "generated_at": now, "team": scope.filters.team,

@@ -158,6 +158,14 @@ def test_reopen_rate_is_the_share_of_the_ever_resolved_reopened():
     assert formulas.reopen_rate(0, 0).value is None
 
 
+def test_sla_breach_rate_and_compliance_share_the_decided_clocks():
+    # 7 clocks decided in the period, 2 of them breached, 5 met in time
+    assert formulas.sla_breach_rate(2, 7) == formulas.Ratio(0.2857, 2, 7)  # 2 / 7 = 0.28571
+    assert formulas.sla_compliance(2, 7) == formulas.Ratio(0.7143, 5, 7)  # 5 / 7 = 0.71429
+    assert formulas.sla_compliance(0, 3).value == 1.0 and formulas.sla_breach_rate(0, 3).value == 0.0
+    assert formulas.sla_breach_rate(0, 0).value is None and formulas.sla_compliance(0, 0).value is None
+
+
 def test_averages_and_rates_are_none_when_nothing_counts_not_zero():
     empty = formulas.QueueOutcomes()
     assert formulas.service_level(empty, formulas.ServiceLevelRules()).value is None
