@@ -127,9 +127,18 @@ def abandonment_rate(outcomes: QueueOutcomes, rules: ServiceLevelRules) -> Ratio
 
 
 def average(total: float, count: int, digits: int = 1) -> Ratio:
-    """total / count: the average speed of answer (waits of the answered / answered) and the
-    average handle time (handle seconds of the resolved / resolved)."""
+    """total / count, to `digits` decimals: what the averages below are made of."""
     return ratio(total, count, digits)
+
+
+def average_speed_of_answer(outcomes: QueueOutcomes) -> Ratio:
+    """The waits of the answered / answered, in seconds to one decimal."""
+    return average(outcomes.answered_wait_seconds, outcomes.answered)
+
+
+def average_handle_time(handle_seconds: int, resolved: int) -> Ratio:
+    """The handle seconds of the resolved tickets / resolved, in seconds to one decimal."""
+    return average(handle_seconds, resolved)
 
 
 def first_contact_resolution(first_contact: int, resolved: int) -> Ratio:
@@ -160,6 +169,18 @@ def csat_average(csat_sum: int, csat_count: int) -> Ratio:
     """The mean satisfaction (1-5) of the survey answers: their sum / how many, to two decimals;
     None when nobody answered."""
     return average(csat_sum, csat_count, 2)
+
+
+def revisit_satisfaction(score_sum: int, scored: int) -> Ratio:
+    """The mean satisfaction (1-5) the revisit calls that reached the customer were given: their
+    sum / how many were scored, to two decimals."""
+    return average(score_sum, scored, 2)
+
+
+def revisit_solved_rate(solved: int, asked: int) -> Ratio:
+    """Of the revisited customers asked whether their complaint was solved, the share who said
+    yes: solved / asked."""
+    return ratio(solved, asked)
 
 
 # The net promoter score's answers (0-10): promoters answer PROMOTER_FROM or more, detractors

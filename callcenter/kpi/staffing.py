@@ -38,7 +38,7 @@ def forecast(now: datetime, settings: dict, team_id: int | None = None, online_n
         handled = handled.where(Ticket.team_id == team_id)
     counts = [int(n) for n in db.session.execute(arrivals).one()]
     resolved, handle_sum = db.session.execute(handled).one()
-    measured_aht = formulas.average(int(handle_sum), int(resolved)).value
+    measured_aht = formulas.average_handle_time(int(handle_sum), int(resolved)).value
     aht = settings.get("work_seconds") or measured_aht
     rows = []
     for h in range(hours):

@@ -347,8 +347,8 @@ def ticket_figures(outcomes: formulas.QueueOutcomes, handled: dict, reopened: di
     """The figures made of a set of tickets' counts, as Ratios: the summary's and each report row's."""
     return {
         "service_level": formulas.service_level(outcomes, rules),
-        "asa_seconds": formulas.average(outcomes.answered_wait_seconds, outcomes.answered),
-        "aht_seconds": formulas.average(handled["handle_seconds"], handled["resolved"]),
+        "asa_seconds": formulas.average_speed_of_answer(outcomes),
+        "aht_seconds": formulas.average_handle_time(handled["handle_seconds"], handled["resolved"]),
         "fcr_rate": formulas.first_contact_resolution(handled["first_contact"], handled["resolved"]),
         "abandonment_rate": formulas.abandonment_rate(outcomes, rules),
         "reopen_rate": formulas.reopen_rate(reopened["reopened"], reopened["ever_resolved"]),
@@ -393,8 +393,8 @@ def figures(actor: Actor, scope: Scope, start: datetime, end: datetime, now: dat
         "csat_avg": formulas.csat_average(followups["csat_sum"], followups["csat_count"]),
         "nps": formulas.nps_ratio(followups["promoters"], followups["detractors"], followups["nps_count"]),
         "callback_success_rate": formulas.callback_success_rate(followups["reached"], followups["unreachable"]),
-        "revisit_satisfaction": formulas.average(revisits["score_sum"], revisits["scored"], 2),
-        "revisit_solved_rate": formulas.ratio(revisits["solved"], revisits["asked"]),
+        "revisit_satisfaction": formulas.revisit_satisfaction(revisits["score_sum"], revisits["scored"]),
+        "revisit_solved_rate": formulas.revisit_solved_rate(revisits["solved"], revisits["asked"]),
     }
     compliance = {name: asdict(formulas.sla_compliance(c["breached"], c["decided"]))
                   for name, c in clocks["by_clock"].items()}

@@ -146,6 +146,23 @@ def test_abandonment_leaves_short_abandons_out_unless_told():
     assert formulas.abandonment_rate(PERIOD, formulas.ServiceLevelRules(count_short_abandons=True)).value == 0.2857
 
 
+def test_the_average_speed_of_answer_is_the_answered_waits_over_the_answered():
+    assert formulas.average_speed_of_answer(PERIOD) == formulas.Ratio(23.0, 230, 10)  # abandons do not count
+    assert formulas.average_speed_of_answer(formulas.QueueOutcomes(answered=3, answered_wait_seconds=50)).value == 16.7
+
+
+def test_the_average_handle_time_is_the_resolved_tickets_handle_seconds_over_the_resolved():
+    assert formulas.average_handle_time(1000, 3) == formulas.Ratio(333.3, 1000, 3)  # 333.33 s, one decimal
+    assert formulas.average_handle_time(0, 0).value is None
+
+
+def test_revisit_satisfaction_and_solved_rate():
+    assert formulas.revisit_satisfaction(13, 3) == formulas.Ratio(4.33, 13, 3)  # 5, 4, 4: 4.333, two decimals
+    assert formulas.revisit_satisfaction(0, 0).value is None
+    assert formulas.revisit_solved_rate(3, 4) == formulas.Ratio(0.75, 3, 4)
+    assert formulas.revisit_solved_rate(2, 3).value == 0.6667 and formulas.revisit_solved_rate(0, 0).value is None
+
+
 def test_first_contact_resolution_is_the_share_of_the_resolved_done_at_first_contact():
     assert formulas.first_contact_resolution(6, 8) == formulas.Ratio(0.75, 6, 8)  # 6 of 8 resolved
     assert formulas.first_contact_resolution(1, 3).value == 0.3333  # 1 / 3, to four decimals
