@@ -21,7 +21,7 @@ KEPT_AFTER_HOUR = timedelta(minutes=5)  # a key outlives its hour a little: a la
 
 def _name(hour: datetime, team_id: int | None, settings: dict) -> str:
     digest = hashlib.sha1(repr(sorted(settings.items())).encode()).hexdigest()[:12]
-    return "forecast:{}:{}:{}".format(team_id or "all", hour.strftime("%Y%m%d%H"), digest)
+    return "forecast:{}:{}:{}".format(team_id or "all", hour.strftime("%Y%m%d%H%M"), digest)
 
 
 def _kept_seconds(hour: datetime, now: datetime) -> float:
@@ -30,7 +30,7 @@ def _kept_seconds(hour: datetime, now: datetime) -> float:
 
 def for_board(now: datetime, team_id: int | None, settings: dict) -> dict:
     """The forecast from now's hour, as kept (or worked out now and kept)."""
-    hour = staffing.hour_start(now)
+    hour = staffing.hour_start(now, settings.get("tz") or "UTC")
     return snapshots.kept(_name(hour, team_id, settings), _kept_seconds(hour, now),
                           lambda: staffing.forecast(hour, settings, team_id))
 
@@ -39,7 +39,7 @@ def keep_ahead(now: datetime, settings: dict) -> int:
     """Work out the forecast of this hour and the next for everybody and each team, where it is
     not kept yet. Returns how many were worked out. Safe to run twice, or in two workers at once:
     both write the same value."""
-    this_hour = staffing.hour_start(now)
+    this_hour = staffing.hour_start(now, settings.get("tz") or "UTC")
     r = redis_client()
     made = 0
     for team_id in [None, *db.session.scalars(select(Team.id).order_by(Team.id))]:

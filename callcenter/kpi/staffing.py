@@ -4,6 +4,7 @@ online now. Two statements however many tickets: every window is a conditional c
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -12,15 +13,18 @@ from ..tickets.models import Status, Ticket
 from . import formulas
 
 
-def hour_start(now: datetime) -> datetime:
-    return now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+def hour_start(now: datetime, tz: str = "UTC") -> datetime:
+    """The start of now's hour where the desk is, in UTC: in a zone half an hour off UTC
+    (Asia/Kolkata), 10:47 local starts at 10:00 local, not at the UTC hour (10:30 local)."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
 def forecast(now: datetime, settings: dict, team_id: int | None = None, online_now: int = 0) -> dict:
     """For each of the next `hours` hours from the current one: the mean arrivals of that hour in
     the last `weeks` weeks, the handle time, and the agents Erlang C asks for."""
     hours, weeks = settings["hours"], settings["weeks"]
-    first = hour_start(now)
+    first = hour_start(now, settings.get("tz") or "UTC")
     windows = [[formulas.same_hour_weeks_before(first + timedelta(hours=h), w, settings.get("tz") or "UTC") for w in range(1, weeks + 1)]
                for h in range(hours)]
     flat = [window for hour in windows for window in hour]

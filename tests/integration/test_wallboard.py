@@ -279,7 +279,7 @@ def test_the_worker_keeps_this_and_the_next_hours_forecast_so_no_redraw_reads_pa
     with app.app_context():
         settings = staffing.settings_from(app.config)
         team_id = db.session.scalar(db.select(Team.id).where(Team.name == "Billing"))
-        next_hour = staffing.hour_start(utcnow()) + timedelta(hours=1)
+        next_hour = staffing.hour_start(utcnow(), settings["tz"]) + timedelta(hours=1)
         worked_out = staffing.forecast(next_hour, settings, team_id)
         with statements(app) as at_the_hour:
             read = forecasts.for_board(next_hour + timedelta(seconds=1), team_id, settings)

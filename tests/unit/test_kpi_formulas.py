@@ -232,3 +232,14 @@ def test_the_forecast_looks_at_the_same_local_hour_a_week_earlier_across_a_clock
     # Shanghai has no clock change: exactly 168 hours
     start, _ = _weeks_before(datetime(2026, 3, 9, 2, tzinfo=timezone.utc), 2, "Asia/Shanghai")
     assert start == datetime(2026, 2, 23, 2, tzinfo=timezone.utc)
+
+
+def test_the_forecasts_hours_start_on_the_desks_hour_in_a_zone_half_an_hour_off_utc():
+    from datetime import datetime, timezone
+
+    from callcenter.kpi.staffing import hour_start
+
+    at = datetime(2026, 12, 4, 5, 17, tzinfo=timezone.utc)  # 10:47 in Kolkata (+5:30), 13:17 in Shanghai
+    assert hour_start(at, "Asia/Kolkata") == datetime(2026, 12, 4, 4, 30, tzinfo=timezone.utc)  # 10:00 there
+    assert hour_start(at, "Asia/Shanghai") == datetime(2026, 12, 4, 5, 0, tzinfo=timezone.utc)
+    assert hour_start(at) == datetime(2026, 12, 4, 5, 0, tzinfo=timezone.utc)
