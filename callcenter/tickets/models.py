@@ -93,6 +93,7 @@ RESOLVED_FIGURES = ["handle_seconds", "reopen_count", "agent_replies", "team_id"
 CREATED_FIGURES = ["resolved_at", "reopen_count", "team_id", "assignee_id"]
 ANSWERED_FIGURES = ["queue_wait_seconds", "cancelled_at", "team_id", "assignee_id"]
 ABANDONED_FIGURES = ["queue_wait_seconds", "answered_at", "team_id", "assignee_id"]
+COMPLAINT_FIGURES = ["root_cause", "responsible_department", "team_id", "assignee_id"]
 
 
 class Ticket(db.Model):
@@ -110,6 +111,9 @@ class Ticket(db.Model):
         Index("ix_tickets_status_resolved", "status", "resolved_at", postgresql_include=RESOLVED_FIGURES),
         Index("ix_tickets_created_at", "created_at", postgresql_include=CREATED_FIGURES),
         Index("ix_tickets_answered_at", "answered_at", postgresql_include=ANSWERED_FIGURES),
+        # The complaints resolved in a period by root cause and department (the reports page).
+        Index("ix_tickets_complaints_resolved", "status", "resolved_at", sqlite_where=text("kind = 'complaint'"),
+              postgresql_where=text("kind = 'complaint'"), postgresql_include=COMPLAINT_FIGURES),
         # The figures (kpi/summary.py, migration 0012): a period's abandons (cancelled, never
         # answered), and a ticket's team from the index alone for the joins that narrow SLA
         # clocks, surveys and firings to a team.
