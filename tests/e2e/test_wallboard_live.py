@@ -41,3 +41,23 @@ def test_the_wallboard_shows_a_breach_as_it_fires_and_drops_it_when_answered(pag
     expect(breached_tile).to_have_text("0")
     assert page.evaluate("window.sameDocument") is True  # redrawn in place, never reloaded
     expect(page.locator("#live-banner")).to_be_hidden()  # the board needs no "refresh" banner
+
+
+def test_the_widest_figures_fit_their_tiles_on_a_laptop_screen(page, world):
+    """Each tile takes the widest value its figure can show ("100.0%", a wait in minutes and
+    seconds) without the number running into the next tile."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, "boss@test.cc")
+    page.goto("/wallboard")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    spilled = page.evaluate("""(values) => {
+      const out = [];
+      for (const value of values) {
+        for (const n of document.querySelectorAll('.tile .n')) {
+          n.textContent = value;
+          if (n.scrollWidth > n.clientWidth + 0.5) out.push(value + ' in ' + n.parentElement.dataset.tile);
+        }
+      }
+      return out;
+    }""", ["100.0%", "59 分 59 秒", "59 min 59 s", "+100"])
+    assert spilled == []
