@@ -404,10 +404,14 @@ def _check(ticket: Ticket, clock: SlaClock, clocks: list[SlaClock], already: set
     fired in its cycle, kept up to date here for _refresh."""
     state = state_of(clock, now)
     result = Fired(ticket=ticket)
+    # When the target passed, if the clock already knows it (it paused, stopped or was reopened past
+    # its due time before any check): the due time worked out now would be the check's, the resume's
+    # or the reopen's instant.
+    breached_at = clock.decided_at if clock.state == BREACHED else None
     if not state.running and state.state == BREACHED and last_entry(clock) == PAUSE and "breach" not in already:
         # paused after its due time: the breach is a fact even though the clock waits now
         already.add("breach")
-        if _record(ticket, clock, "breach", now, state.due_at or clock.due_at):
+        if _record(ticket, clock, "breach", now, breached_at or state.due_at or clock.due_at):
             result.levels.append("breach")
             audit.record(ticket, "sla_breached", SYSTEM, clock=clock.name, level="breach", due_at=None,
                          percent=state.percent_used)
@@ -415,7 +419,7 @@ def _check(ticket: Ticket, clock: SlaClock, clocks: list[SlaClock], already: set
     if state.running:
         due = [(f"warning:{fraction}", at) for fraction, at in state.warnings if at is not None and at <= now]
         if state.state == BREACHED:
-            due.append(("breach", state.due_at))
+            due.append(("breach", breached_at or state.due_at))
             due += [(level, at) for level, at, _step in _escalations(clock, state) if at <= now]
         steps = {level: step for level, _at, step in _escalations(clock, state)}
         for level, at in due:

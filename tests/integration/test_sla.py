@@ -514,3 +514,35 @@ def test_a_resolved_ticket_keeps_its_breach_once_its_promise_is_kept(app, api, w
     r = api.post(f"/api/v1/tickets/{t['id']}/transitions", json={"to": "resolved"})
     assert r.status_code == 200, r.json
     assert api.get(f"/api/v1/tickets/{t['id']}").json["sla"]["state"] == "breached"
+
+
+def test_a_breach_recorded_after_its_due_time_is_dated_when_the_target_passed(app, world):
+    """However late the check records it (the clock paused past its due time, resumed since, or
+    stopped late and reopened), the firing is dated when the target passed: the wallboard counts
+    a day's breaches by it, as the figures count the clock's decided_at."""
+    from datetime import datetime, timezone
+
+    from tests.factories import answered, moved, policy, replied
+
+    t0 = datetime(2030, 3, 4, 2, 0, tzinfo=timezone.utc)
+    at = lambda seconds: t0 + timedelta(seconds=seconds)  # noqa: E731
+    with app.app_context():
+        policy(first=60, resolution=600, warn_at=(), escalation=[])
+        paused, resumed, reopened = (ticket_at(world, t0, kind="inquiry").id for _ in range(3))
+        for ticket_id in (paused, resumed):
+            answered(world, ticket_id, "anna", at(10))  # taken, not replied to: the first response runs on
+            moved(world, ticket_id, at(100), "pending_customer", by="anna")  # 40 s past it, nothing checked yet
+        moved(world, resumed, at(150), "in_progress", by="anna")
+        answered(world, reopened, "anna", at(10))
+        replied(world, reopened, "anna", at(20))
+        moved(world, reopened, at(700), "resolved", by="anna")  # 100 s past the resolution target, unchecked
+        moved(world, reopened, at(800), "in_progress", by="anna")
+        sla.sweep(now=at(900))
+        fired = {(f.ticket_id, c.name): f.due_at for f, c in db.session.execute(
+            select(SlaFired, SlaClock).join(SlaClock, SlaClock.id == SlaFired.clock_id).where(SlaFired.level == "breach"))}
+        decided = {(c.ticket_id, c.name): c.decided_at for c in db.session.scalars(
+            select(SlaClock).where(SlaClock.state == "breached"))}
+    expected = {(paused, "first_response"): at(60), (resumed, "first_response"): at(60),
+                (resumed, "resolution"): at(650), (reopened, "resolution"): at(600)}
+    assert fired == expected
+    assert decided == expected
