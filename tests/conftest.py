@@ -11,17 +11,20 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 # Under pytest -n (pytest-xdist) each worker process is gw0, gw1, ...: each gets a database, a
 # Redis database and a Socket.IO channel of its own (Redis's pub/sub channels are shared by every
 # database number of a server: two workers on one channel would hear each other's events). An
 # embedded Redis and a SQLite file are already each process's own.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _WORKER:
-    os.environ["SOCKETIO_CHANNEL"] = f"flask-socketio-{_WORKER}"  # read by config, inherited by the processes a test starts
+# Read by config and inherited by the processes a test starts; never a desk's own channel.
+os.environ["SOCKETIO_CHANNEL"] = f"callcenter-test-{_WORKER or 'main'}"
 _TMP = Path(tempfile.mkdtemp(prefix="callcenter-test-"))
-os.environ.setdefault("CALLCENTER_INSTANCE", str(_TMP / "instance"))
+if _WORKER:  # each worker its own (the controller's, inherited, would be shared)
+    os.environ["CALLCENTER_INSTANCE"] = str(_TMP / "instance")
+else:
+    os.environ.setdefault("CALLCENTER_INSTANCE", str(_TMP / "instance"))
 
 from callcenter import create_app, embedded_redis  # noqa: E402
 from callcenter.config import normalise_database_url  # noqa: E402
@@ -53,10 +56,19 @@ def _own_database(url: str) -> str:
     try:
         with engine.connect() as conn:
             if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own.database}) is None:
-                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+                except ProgrammingError as exc:  # another run's worker made it meanwhile
+                    if "already exists" not in str(exc):
+                        raise
     finally:
         engine.dispose()
     return own.render_as_string(hide_password=False)
+
+
+# The Redis databases of workers gw1, gw2, ... (gw0 takes REDIS_URL's own): clear of those the
+# benchmarks use (1-5, 8), or TEST_REDIS_DBS=a,b,... for the workers in turn.
+WORKER_REDIS_DBS = (9, 10, 11, 12, 13, 14, 15)
 
 
 def _redis_url() -> str:
@@ -68,8 +80,15 @@ def _redis_url() -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
-    number = int(parts.path.strip("/") or 0) + _worker_index()  # redis://.../0 -> /0 for gw0, /1 for gw1
-    return urlunsplit(parts._replace(path=f"/{number}"))
+    if "db=" in parts.query:
+        raise pytest.UsageError("REDIS_URL names its database in the path (redis://host:6379/0), not as ?db=")
+    base = int(parts.path.strip("/") or 0)
+    chosen = os.environ.get("TEST_REDIS_DBS")
+    pool = [int(n) for n in chosen.split(",")] if chosen else [base, *(n for n in WORKER_REDIS_DBS if n != base)]
+    if _worker_index() >= len(pool):
+        raise pytest.UsageError(f"{_WORKER} has no Redis database of its own: {len(pool)} for {len(pool)} "
+                                "workers (TEST_REDIS_DBS=a,b,... gives more, or run fewer: TEST_PROCESSES)")
+    return urlunsplit(parts._replace(path=f"/{pool[_worker_index()]}"))
 
 
 def _drop_everything() -> None:

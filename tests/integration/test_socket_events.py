@@ -68,10 +68,10 @@ def _decode(data: bytes) -> dict:
 
 def _published(redis, action) -> list[str]:
     """Event names Flask-SocketIO published on its Redis channel while action ran."""
-    from callcenter.config import BaseConfig
+    from flask import current_app
 
     pubsub = redis.pubsub()
-    pubsub.subscribe(BaseConfig.SOCKETIO_CHANNEL)
+    pubsub.subscribe(current_app.config["SOCKETIO_CHANNEL"])
     pubsub.get_message(timeout=1)  # the subscribe confirmation
     action()
     names = []
