@@ -17,10 +17,11 @@ from ..extensions import db, redis_client
 from . import snapshots, staffing
 
 KEPT_AFTER_HOUR = timedelta(minutes=5)  # a key outlives its hour a little: a late clock still finds it
+FORMAT = 1  # raised when the kept value's shape changes: a new release never reads an older one
 
 
 def _name(hour: datetime, team_id: int | None, settings: dict) -> str:
-    digest = hashlib.sha1(repr(sorted(settings.items())).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(repr((FORMAT, sorted(settings.items()))).encode()).hexdigest()[:12]
     return "forecast:{}:{}:{}".format(team_id or "all", hour.strftime("%Y%m%d%H%M"), digest)
 
 

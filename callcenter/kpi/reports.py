@@ -104,7 +104,7 @@ def _rows(outcomes: dict, handled: dict, reopened: dict, answers: dict,
 
 
 def by_group(tickets, scope: Scope, start: datetime, end: datetime, rules, column, name_of) -> list[dict]:
-    """The summary's ticket figures per value of a Ticket column (team_id, assignee_id): four statements."""
+    """The summary's ticket figures per value of a Ticket column (team_id, assignee_id): five statements."""
     return _rows(queue_outcomes(tickets, start, end, rules, by=column), handling(tickets, start, end, by=column),
                  reopens(tickets, start, end, by=column), survey_answers(scope, start, end, by=column), rules, name_of)
 
@@ -120,9 +120,9 @@ def resolution_times(tickets, start: datetime, end: datetime) -> list[dict]:
 
 
 def trends(tickets, start: datetime, end: datetime, rules: formulas.ServiceLevelRules, tz: str) -> dict:
-    """Per local day: answered, abandoned, resolved and the service level (three statements, the
-    summary's queue and handling counts grouped by quarter hour); per local hour of the day:
-    tickets created (one statement)."""
+    """Per local day: answered, abandoned, resolved and the service level (three statements: the
+    summary's answered, abandoned and handling counts grouped by quarter hour); per local hour of
+    the day: tickets created (one more)."""
     zone = ZoneInfo(tz)
     waits = queue_outcomes(tickets, start, end, rules, by=quarter_hour(first_wait_ended()))
     resolved = handling(tickets, start, end, by=quarter_hour(Ticket.resolved_at))

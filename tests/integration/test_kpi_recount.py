@@ -542,7 +542,7 @@ def recount(start: datetime, end: datetime, team_id: int | None, rules: formulas
     return out
 
 
-PERIODS = {"the whole story (three reads)": (BASE, END),
+PERIODS = {"the whole story (four reads)": (BASE, END),
            "one day (one read)": (BASE + timedelta(days=1, hours=6), BASE + timedelta(days=2, hours=6))}
 
 

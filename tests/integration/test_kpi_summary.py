@@ -213,6 +213,20 @@ def test_satisfaction_and_callbacks_come_from_the_follow_ups_of_the_period(app, 
     assert s["counts"]["surveys_answered"] == 3
 
 
+def test_nps_counts_nine_as_a_promoter_and_six_as_a_detractor_and_seven_as_neither(app, api, world):
+    from callcenter.followups.models import Survey
+
+    with app.app_context():
+        for n, score in enumerate((9, 9, 7, 6)):
+            db.session.add(Survey(ticket_id=ticket_at(world, T, kind="inquiry").id, nonce=f"{n}" * 32,
+                                  answered_at=T + timedelta(hours=1 + n), csat=3, nps=score,
+                                  expires_at=T + timedelta(days=7)))
+        db.session.commit()
+    s = api.get("/api/v1/kpi/summary", query_string=PERIOD).json
+    assert s["nps"] == 25.0  # 100 x (2 promoters - 1 detractor) / 4 answers
+    assert s["metrics"]["nps"]["numerator"] == 1 and s["metrics"]["nps"]["denominator"] == 4
+
+
 def test_the_summary_runs_a_fixed_number_of_statements(app, api, story, world):
     api.get("/api/v1/kpi/summary", query_string=PERIOD)  # warm: the token's user is cached per request anyway
     with statements(app) as seen:

@@ -162,3 +162,24 @@ def test_upgrading_to_0011_fills_in_the_figures_facts_of_earlier_tickets_and_clo
     assert out["gone"] == [None, 40, None, 0]  # abandoned after 40 s
     assert out["alone"] == [None, None, 1800, 0]  # handled from its creation, as the app counts it
     assert out["met"] == "2026-11-23 08:03:00" and out["late"] == "2026-11-23 08:01:00"
+
+
+def test_the_indexes_carry_the_columns_and_conditions_the_models_give_them(app):
+    """What compare_metadata does not look at: an index's INCLUDE columns (PostgreSQL) and whether
+    it is partial. The figures' index-only scans (migration 0017) depend on both."""
+    from sqlalchemy import inspect
+
+    with app.app_context(), db.engine.connect() as conn:
+        dialect = conn.dialect.name
+        inspector = inspect(conn)
+        for table in db.metadata.sorted_tables:
+            live = {ix["name"]: ix for ix in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                assert index.name in live, f"{index.name} missing"
+                options = live[index.name].get("dialect_options", {})
+                if dialect == "postgresql":
+                    want = [getattr(c, "name", c) for c in index.dialect_options["postgresql"]["include"] or []]
+                    assert list(live[index.name].get("include_columns") or options.get("postgresql_include") or []) \
+                        == want, index.name
+                    partial = index.dialect_options["postgresql"]["where"] is not None
+                    assert ("postgresql_where" in options) == partial, index.name

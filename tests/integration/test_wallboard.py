@@ -2,7 +2,7 @@
 breaches, for supervisors only, per team."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -138,6 +138,7 @@ def test_todays_tiles_show_the_summarys_figures_for_today(app, api, client, worl
     from callcenter.actions import assignment
     from tests.factories import actor_of, moved
 
+    _clear_of_midnight(app, 60)
     with app.app_context():
         now = utcnow()
         start = now - timedelta(seconds=40)
@@ -162,6 +163,16 @@ def _local_midnight(app, now):
     from callcenter.kpi.formulas import start_of_local_day
 
     return start_of_local_day(now, app.config["DISPLAY_TIMEZONE"])
+
+
+def _clear_of_midnight(app, seconds: int) -> None:
+    """Wait, if the desk's day began less than `seconds` ago, until it did: a story of the last
+    `seconds` then lies all within today (a run at 16:00-16:03 UTC waits that long)."""
+    import time
+
+    since = (utcnow() - _local_midnight(app, utcnow())).total_seconds()
+    if since < seconds:
+        time.sleep(seconds - since + 1)
 
 
 def hours_apart(first: str, again: str) -> bool:
@@ -279,13 +290,16 @@ def test_the_worker_keeps_this_and_the_next_hours_forecast_so_no_redraw_reads_pa
     with app.app_context():
         settings = staffing.settings_from(app.config)
         team_id = db.session.scalar(db.select(Team.id).where(Team.name == "Billing"))
-        next_hour = staffing.hour_start(utcnow(), settings["tz"]) + timedelta(hours=1)
+        # the two hours the job kept, from their keys: the clock may have turned an hour since
+        this_hour, next_hour = (datetime.strptime(h, "%Y%m%d%H%M").replace(tzinfo=timezone.utc) for h in hours)
+        assert next_hour - this_hour == timedelta(hours=1)
         worked_out = staffing.forecast(next_hour, settings, team_id)
         with statements(app) as at_the_hour:
             read = forecasts.for_board(next_hour + timedelta(seconds=1), team_id, settings)
         assert at_the_hour == [] and read["hours"][0]["hour_start"] == next_hour
         assert read == worked_out
-        assert forecasts.keep_ahead(utcnow(), settings) == 0  # all kept: a second run works nothing out
+        # all kept: a second run within the same hour works nothing out
+        assert forecasts.keep_ahead(this_hour + timedelta(minutes=1), settings) == 0
 
 
 def test_the_board_names_the_agents_in_each_state_and_splits_the_queue_by_team_and_skill(app, api, client, world):
@@ -498,6 +512,7 @@ def test_todays_handle_time_csat_and_nps_tiles_count_what_was_resolved_and_answe
     from callcenter.actions import assignment
     from tests.factories import actor_of, moved
 
+    _clear_of_midnight(app, 180)
     with app.app_context():
         now = utcnow().replace(microsecond=0)
         midnight = _local_midnight(app, now)
