@@ -105,3 +105,23 @@ def test_the_report_job_is_a_periodic_job():
     from callcenter.schedule import BY_NAME
 
     assert BY_NAME["report-subscriptions"].func == "callcenter.kpi.jobs.send_reports"
+
+
+def test_a_worker_running_the_periodic_job_mails_the_report_once(app, client, world):
+    """The job itself, run by a real RQ worker (burst), as the scheduler would start it: the
+    subscriber's report of the last whole day lands in the outbox once, however often it runs."""
+    import redis as redis_lib
+    from rq import Queue
+
+    from callcenter.schedule import BY_NAME, run_periodic
+    from tests.factories import run_jobs
+
+    login(client, "boss@test.cc")
+    assert _subscribe(client).status_code == 302
+    queue = Queue(BY_NAME["report-subscriptions"].queue, connection=redis_lib.Redis.from_url(app.config["REDIS_URL"]))
+    for _run in range(2):
+        queue.enqueue(run_periodic, "report-subscriptions")
+        run_jobs(app)
+    mails = _mails(app)
+    assert len(mails) == 1 and mails[0].recipient == "boss@test.cc"
+    assert "/reports?" in mails[0].body
