@@ -87,3 +87,37 @@ def rss_mb(pid: int) -> float:
     """A process and its children together (gunicorn's master and worker; a worker and its
     scheduler), in MB."""
     return sum(_rss_each_mb(pid))
+
+
+def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each group: the named process trees (a pid and
+    its children), PostgreSQL's and Redis's server processes, this process (the clients), and
+    the rest of the machine. Taken before and after a run, it says where the cores went."""
+    import psutil
+
+    mine = {}
+    for name, pids in groups.items():
+        for pid in pids:
+            try:
+                root = psutil.Process(pid)
+                for p in [root] + root.children(recursive=True):
+                    mine[p.pid] = name
+            except psutil.NoSuchProcess:
+                pass
+    mine[os.getpid()] = "clients (this script)"
+    used: dict[str, float] = {}
+    for p in psutil.process_iter(["name", "cpu_times"]):
+        times = p.info["cpu_times"]
+        if times is None:
+            continue
+        name = mine.get(p.pid) or {"postgres": "PostgreSQL", "redis-server": "Redis"}.get(p.info["name"], "rest of the machine")
+        used[name] = used.get(name, 0.0) + times.user + times.system
+    return used
+
+
+def cpu_per_item(before: dict[str, float], after: dict[str, float], items: int) -> str:
+    """Milliseconds of CPU per item by group, largest first: 'web 9.1, PostgreSQL 3.2, ...'.
+    A process that ended between the two readings is left out of both."""
+    spent = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    parts = [f"{k} {v * 1000 / max(1, items):.1f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0]
+    return "CPU ms a ticket: " + ", ".join(parts)

@@ -19,7 +19,8 @@ rounds (the machine is shared and noisy: interleaving spreads the noise over all
   its own database), under gunicorn gthread, 2 processes x 8 threads.
 
 It prints each run (tickets/s, median and p99 latency, the machine's load before and how busy
-it was during), then the medians over the rounds and the ratios. Targets: the project with 2
+it was during, and the CPU milliseconds a ticket cost each part: web processes, worker,
+PostgreSQL, Redis, the clients), then the medians over the rounds and the ratios. Targets: the project with 2
 processes takes >= 2x the peer's tickets/s and >= 25% of the bare ceiling's. The figures are
 reported, not asserted: it exits 1 only if a request failed.
 
@@ -27,7 +28,9 @@ reported, not asserted: it exits 1 only if a request failed.
     INTAKE_QUICK=1 .venv/bin/python benchmarks/intake.py     # a quick look
 
 Knobs (environment): INTAKE_TICKETS (2000 a run), INTAKE_CLIENTS (8), INTAKE_ROUNDS (2),
-INTAKE_QUICK=1 (200 tickets, 1 round, no 4-process run), INTAKE_PEER_VENV (/tmp/cc-bench-peer-venv,
+INTAKE_QUICK=1 (200 tickets, 1 round, no 4-process run), INTAKE_PROCESSES (web processes of
+the project's runs: "1,2,4"), INTAKE_TARGETS ("ceiling,bare,project,peer"; fewer print no
+ratios), INTAKE_PEER_VENV (/tmp/cc-bench-peer-venv,
 kept for the next run), DATABASE_URL (postgresql://postgres@127.0.0.1/bench_intake: the project's
 schema, and the ceilings' tables; the peer's database is bench_intake_peer beside it), REDIS_URL
 (redis://127.0.0.1:6379/4). The databases are created if missing.
@@ -53,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import _summary  # noqa: E402
-from _procs import free_port, machine_busy, pct, spawn, stop, wait_for  # noqa: E402
+from _procs import cpu_per_item, cpu_seconds, free_port, machine_busy, pct, spawn, stop, wait_for  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1/bench_intake")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
@@ -64,7 +67,10 @@ TICKETS = int(os.environ.get("INTAKE_TICKETS", "200" if QUICK else "2000"))
 CLIENTS = int(os.environ.get("INTAKE_CLIENTS", "8"))
 ROUNDS = int(os.environ.get("INTAKE_ROUNDS", "1" if QUICK else "2"))
 PEER_VENV = Path(os.environ.get("INTAKE_PEER_VENV", "/tmp/cc-bench-peer-venv"))
-PROCESSES = (1, 2) if QUICK else (1, 2, 4)
+PROCESSES = tuple(int(n) for n in os.environ.get("INTAKE_PROCESSES", "1,2" if QUICK else "1,2,4").split(","))
+# Which targets run: all of them by default; "project" alone to look at a change quickly
+# (then no ratio is printed).
+ONLY = set(os.environ.get("INTAKE_TARGETS", "ceiling,bare,project,peer").split(","))
 THREADS = 8
 WARMUP = 20
 PEER_DB = "bench_intake_peer"
@@ -165,6 +171,10 @@ class Target:
     def note(self) -> str:
         return ""
 
+    def groups(self) -> dict[str, list[int]]:
+        """Its processes by what they do, for the CPU each spends a ticket."""
+        return {"server": [p.pid for p in self.procs]}
+
 
 class Ceiling(Target):
     label = "PostgreSQL ceiling (psycopg, INSERT + COMMIT)"
@@ -264,6 +274,10 @@ class Project(Http):
         proc, self.port = gunicorn(Path(sys.executable), "wsgi:app", self.workers, self.env, ROOT,
                                    self.logs / f"web-{self.workers}.log")
         self.procs.append(proc)
+
+    def groups(self) -> dict[str, list[int]]:
+        worker, web = self.procs
+        return {"web": [web.pid], "worker": [worker.pid]}
 
     def mark(self) -> None:
         self.first_id = self.scalar("SELECT coalesce(max(id), 0) + 1 FROM tickets")
@@ -385,9 +399,9 @@ def run(target: Target, results: dict, failures: list[str]) -> None:
         time.sleep(1)  # the machine with the target idle: what others are doing
         before, load = machine_busy(quiet), os.getloadavg()[0]
         target.mark()
-        busy0 = machine_busy()
+        busy0, cpu0 = machine_busy(), cpu_seconds(target.groups())
         seconds, latencies, failed = drive(target, [next(serial) for _ in range(TICKETS)])
-        busy = machine_busy(busy0)
+        busy, cpu = machine_busy(busy0), cpu_per_item(cpu0, cpu_seconds(target.groups()), TICKETS)
         failures += failed
         note = target.note()
     finally:
@@ -397,7 +411,7 @@ def run(target: Target, results: dict, failures: list[str]) -> None:
     results.setdefault(target.label, []).append((rate, statistics.median(ms), pct(ms, 99)))
     print(f"  {target.label:<47} {rate:7.1f} tickets/s  median {statistics.median(ms):6.1f} ms  "
           f"p99 {pct(ms, 99):7.1f} ms  ({len(latencies)} in {seconds:.1f} s, {len(failed)} failed; machine before: "
-          f"load {load:.2f}, {before:.0%} busy; during {busy:.0%}){note}", flush=True)
+          f"load {load:.2f}, {before:.0%} busy; during {busy:.0%}){note}\n      {cpu}", flush=True)
 
 
 def summary(results: dict) -> dict[str, float]:
@@ -429,8 +443,9 @@ def main() -> int:
           f"--threads {THREADS}", flush=True)
     t0 = time.perf_counter()
     token = setup_project(logs)
-    peer = setup_peer()
-    targets = [Ceiling(), Bare(logs), *(Project(logs, w, token) for w in PROCESSES), Peer(logs, *peer)]
+    targets = [*([Ceiling()] if "ceiling" in ONLY else []), *([Bare(logs)] if "bare" in ONLY else []),
+               *(Project(logs, w, token) for w in PROCESSES if "project" in ONLY),
+               *([Peer(logs, *setup_peer())] if "peer" in ONLY else [])]
     print(f"set up in {time.perf_counter() - t0:.0f} s; logs in {logs}", flush=True)
     results: dict = {}
     failures: list[str] = []
@@ -443,6 +458,8 @@ def main() -> int:
         print("interrupted", flush=True)
         return 130
     rates = summary(results)
+    if not {"project, 2 processes", Peer.label, Bare.label} <= rates.keys():
+        return 1 if failures else 0
     to_peer = ratio(rates, "project, 2 processes", Peer.label, "project (2 processes) / peer", TARGET_PEER)
     to_bare = ratio(rates, "project, 2 processes", Bare.label, "project (2 processes) / bare ceiling", TARGET_BARE)
     _summary.report("intake", [
