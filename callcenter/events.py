@@ -6,6 +6,7 @@ A rollback drops them, so no client hears of, and no job reads, a row that never
 """
 from __future__ import annotations
 
+import calendar
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,7 @@ from flask import current_app
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -88,12 +90,18 @@ def next_seq() -> int:
     that starts again starts from the clock, in microseconds, so it never goes back below a
     number already handed out (that would take over a million events a second).
     """
-    return int(redis_client().eval(_NEXT_SEQ, 1, SEQ_KEY, seq_floor(time.time())))
+    return next_seqs(1)[0]
 
 
-_NEXT_SEQ = """
+def next_seqs(n: int) -> range:
+    """n numbers of the sequence in one round trip, in order (the events of one commit)."""
+    last = int(redis_client().eval(_NEXT_SEQS, 1, SEQ_KEY, seq_floor(time.time()), n))
+    return range(last - n + 1, last + 1)
+
+
+_NEXT_SEQS = """
 if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], ARGV[1]) end
-return redis.call('incr', KEYS[1])
+return redis.call('incrby', KEYS[1], ARGV[2])
 """
 
 
@@ -108,29 +116,70 @@ def seq_floor(now: float) -> int:
     return int(now * 1_000_000)
 
 
-def _run(item) -> None:
-    if isinstance(item, PendingCall):
-        item.func(*item.args)
-        return
-    if isinstance(item, PendingEmit):
-        payload = dict(item.payload, seq=next_seq())
-        if current_app.config.get("TESTING"):
-            problems = errors(item.name, payload)
-            if problems:  # a broken promise to clients: fail loudly in tests
-                raise ValueError(f"{item.name} payload breaks its schema: {problems}")
-        # One emit to all rooms: a client in several of them (its team and its own room)
-        # receives the event once.
-        socketio.emit(item.name, payload, to=item.rooms, namespace=NAMESPACE)
+def _run(batch: list) -> None:
+    """Items of one kind, in order: calls one by one, emits with their sequence numbers taken
+    together, jobs in one Redis pipeline (one round trip however many a commit sets off)."""
+    first = batch[0]
+    if isinstance(first, PendingCall):
+        for item in batch:
+            item.func(*item.args)
+    elif isinstance(first, PendingEmit):
+        for item, seq in zip(batch, next_seqs(len(batch)), strict=True):
+            _emit(item, seq)
     else:
-        q = Queue(item.queue, connection=rq_connection())
-        if item.unique and item.job_id and _waiting(item.job_id):
-            return
-        meta = {"request_id": request_ids.current()}  # the job's log lines name the request that caused it
-        if item.at is not None:
-            meta["due_at"] = item.at.isoformat()  # its lateness is counted from here (metrics.py)
-            q.enqueue_at(item.at, item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)
+        _enqueue(batch)
+
+
+def _emit(item: PendingEmit, seq: int) -> None:
+    payload = dict(item.payload, seq=seq)
+    if current_app.config.get("TESTING"):
+        problems = errors(item.name, payload)
+        if problems:  # a broken promise to clients: fail loudly in tests
+            raise ValueError(f"{item.name} payload breaks its schema: {problems}")
+    # One emit to all rooms: a client in several of them (its team and its own room)
+    # receives the event once.
+    socketio.emit(item.name, payload, to=item.rooms, namespace=NAMESPACE)
+
+
+def _enqueue(jobs: list[PendingJob]) -> None:
+    connection = rq_connection()
+    request_id = request_ids.current()
+    with connection.pipeline() as pipe:
+        pipe.multi()  # RQ's enqueue puts a pipeline it is handed in MULTI, which must come first
+        for item in jobs:
+            if item.unique and item.job_id and _waiting(item.job_id):
+                continue
+            q = Queue(item.queue, connection=connection)
+            meta = {"request_id": request_id}  # the job's log lines name the request that caused it
+            if item.at is not None:
+                meta["due_at"] = item.at.isoformat()  # its lateness is counted from here (metrics.py)
+                _schedule(q, pipe, item, meta)
+            else:
+                q.enqueue(item.func, *item.args, job_id=item.job_id, meta=meta, pipeline=pipe, **item.kwargs)
+        pipe.execute()
+
+
+def _schedule(q: Queue, pipe, item: PendingJob, meta: dict) -> None:
+    """RQ's Queue.enqueue_at, every write in the pipeline: RQ's own sends the job's place in the
+    scheduled registry on a round trip of its own, whatever pipeline it is given."""
+    job = q.create_job(item.func, args=item.args, job_id=item.job_id, meta=meta, status=JobStatus.SCHEDULED,
+                       **item.kwargs)
+    pipe.sadd(q.redis_queues_keys, q.key)
+    job.set_status(JobStatus.SCHEDULED, pipeline=pipe)
+    job.save(pipeline=pipe)
+    job.cleanup(ttl=job.ttl, pipeline=pipe)
+    pipe.zadd(ScheduledJobRegistry(queue=q).key, {job.id: calendar.timegm(item.at.utctimetuple())})
+
+
+def _batches(items: list) -> list[list]:
+    """Runs of consecutive items of the same kind: the order of the whole is kept."""
+    out: list[list] = []
+    for item in items:
+        if out and type(out[-1][0]) is type(item):
+            out[-1].append(item)
         else:
-            q.enqueue(item.func, *item.args, job_id=item.job_id, meta=meta, **item.kwargs)
+            out.append([item])
+    return out
 
 
 def _with_ids(item):
@@ -163,11 +212,11 @@ def _waiting(job_id: str) -> bool:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     items = session.info.pop(_KEY, [])
-    for item in items:
+    for batch in _batches(items):
         try:
-            _run(_with_ids(item))
+            _run([_with_ids(item) for item in batch])
         except Exception:  # a failed emit must not undo a committed change; the sweeper repairs jobs
-            log.exception("after-commit side effect failed: %r", item)
+            log.exception("after-commit side effects failed: %r", batch)
             if current_app and current_app.config.get("TESTING") and current_app.config.get("RAISE_SIDE_EFFECT_ERRORS", True):
                 raise
 

@@ -27,16 +27,17 @@ def capture(emits: int | None = None, jobs: int | None = None):
     seen = Captured()
     real = events._run
 
-    def spy(item):
-        if isinstance(item, events.PendingEmit):
-            payload = {**item.payload, "seq": 1}
-            problems = schema_errors(item.name, payload)
-            assert not problems, f"{item.name} breaks its schema: {problems}"
-            assert json.loads(json.dumps(item.payload)) == item.payload, f"{item.name} is not plain JSON"
-            seen.emits.append((item.name, item.payload, list(item.rooms)))
-        elif isinstance(item, events.PendingJob):
-            seen.jobs.append((item.func, item.args))
-        real(item)
+    def spy(batch):
+        for item in batch:
+            if isinstance(item, events.PendingEmit):
+                payload = {**item.payload, "seq": 1}
+                problems = schema_errors(item.name, payload)
+                assert not problems, f"{item.name} breaks its schema: {problems}"
+                assert json.loads(json.dumps(item.payload)) == item.payload, f"{item.name} is not plain JSON"
+                seen.emits.append((item.name, item.payload, list(item.rooms)))
+            elif isinstance(item, events.PendingJob):
+                seen.jobs.append((item.func, item.args))
+        real(batch)
 
     events._run = spy
     try:

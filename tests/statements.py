@@ -24,3 +24,28 @@ def statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def redis_round_trips():
+    """What this thread sends to Redis inside the block, one entry a round trip (a pipeline is
+    one): every client counts, RQ's, the app's and the Socket.IO message queue's."""
+    import threading
+
+    from redis.connection import AbstractConnection
+
+    seen: list[str] = []
+    me = threading.get_ident()
+    real = AbstractConnection.send_packed_command
+
+    def send(self, command, check_health=True):
+        if threading.get_ident() == me:
+            first = command[0] if isinstance(command, (list, tuple)) else command
+            seen.append(bytes(first)[:120].decode("utf-8", "replace"))
+        return real(self, command, check_health)
+
+    AbstractConnection.send_packed_command = send
+    try:
+        yield seen
+    finally:
+        AbstractConnection.send_packed_command = real

@@ -201,7 +201,7 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime, fx: Effect
                 _append(clock, STOP, now)
                 _refresh(clock, ticket, now, fx)
             continue
-        last = last_entry(clock)
+        last, entries = last_entry(clock), len(clock.history)
         if after in lifecycle.DONE_STATUSES:
             if last != STOP:
                 _append(clock, STOP, now)
@@ -211,8 +211,21 @@ def on_status(ticket: Ticket, before: str, after: str, now: datetime, fx: Effect
             _append(clock, PAUSE, now)
         elif before in pause_in and after not in pause_in and last == PAUSE:
             _append(clock, RESUME, now)  # also when it was already over its target
-        _refresh(clock, ticket, now, fx)
+        if len(clock.history) == entries:  # the status change did nothing to this clock
+            _keep_timer(clock, ticket, now, fx)
+        else:
+            _refresh(clock, ticket, now, fx)
     _sum_up(ticket, clocks, after)
+
+
+def _keep_timer(clock: SlaClock, ticket: Ticket, now: datetime, fx: Effects) -> None:
+    """The clock's state brought up to date; its timer scheduled again only if its next check
+    moved. The one already scheduled (in this transaction, for a ticket routed as it is made)
+    stands; a timer Redis lost is the sweep's to rebuild, as it always is."""
+    scheduled = clock.next_check_at
+    _settle(clock, ticket, now)
+    if clock.next_check_at != scheduled:
+        _schedule(clock, fx)
 
 
 def _reopen(clock: SlaClock, state: ClockState, now: datetime) -> None:

@@ -325,7 +325,7 @@ def story(app) -> Story:
         with pytest.MonkeyPatch.context() as patch, app.app_context():
             # What a commit sets off afterwards (socket events, jobs for a worker) is not sent: no
             # worker runs here, the sweep stands in for the clocks' jobs, the figures are all rows.
-            patch.setattr(events, "_run", lambda item: real(item) if isinstance(item, events.PendingCall) else None)
+            patch.setattr(events, "_run", lambda batch: real(batch) if isinstance(batch[0], events.PendingCall) else None)
             world = build_world()
             story = _tell(world, random.Random(SEED), clock)
             story.world = world

@@ -91,9 +91,9 @@ def test_the_new_version_is_out_before_the_commits_jobs_are_queued(app, world, r
     seen = []
     real = events._run
 
-    def spy(item):
+    def spy(batch):
         seen.append(redis.get("cc:setup:version"))
-        real(item)
+        real(batch)
 
     events._run = spy
     try:
