@@ -25,7 +25,6 @@ from ..routing import service as routing
 from ..sla import service as sla
 from ..sla import summaries as sla_summaries
 from ..tickets import access, audit, changes, collisions, lifecycle, status_links
-from ..tickets import queries as ticket_queries
 from ..tickets.models import Promise, Ticket, TicketMessage
 from . import routing as route_actions
 from . import unit_of_work
@@ -55,6 +54,16 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
         existing = changes.replay(actor, idempotency_key, digest)
         if existing is not None:
             return existing, False
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False  # the answer is the rows in hand
+    try:
+        return _create(data, actor, digest, keyed, idempotency_key, with_status_link, now)
+    finally:
+        session.expire_on_commit = expiring
+
+
+def _create(data: dict[str, Any], actor: Actor, digest: str, keyed: bool, idempotency_key: str | None,
+            with_status_link: bool, now: datetime) -> tuple[Ticket, bool]:
     for route_here in (True, False):
         try:
             # Flushed where an id is needed and at the commit, not before every read: the rows
@@ -65,7 +74,6 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
                 if keyed:
                     changes.remember(actor, idempotency_key, digest, ticket)
                 _route(ticket, route_here, now, fx)  # last: the agent's row is locked until the commit
-                ticket_id = ticket.id  # read before the commit expires it
                 clocks = sla_summaries.clock_summaries(ticket, now)  # for the answer, from the clocks in hand
             break
         except (_RoutingFailed, OperationalError):
@@ -78,8 +86,8 @@ def create_ticket(data: dict[str, Any], actor: Actor, *, idempotency_key: str | 
                 if existing is not None:
                     return existing, False
             raise
-    # read again as the commit left it, with what the answer shows, in one statement
-    db.session.get(Ticket, ticket_id, options=ticket_queries.answer_parts(), populate_existing=True)
+    # The commit left the rows as written (not expired): the answer reads them, and nothing
+    # again from the database.
     ticket.clock_summaries = clocks
     return ticket, True
 

@@ -5,7 +5,9 @@ offer the agent has not answered yet, and by a callback or revisit given to them
 tried. One statement, however many kinds of work there are."""
 from __future__ import annotations
 
-from sqlalchemy import Select, func, literal, select, union_all
+import functools
+
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, union_all
 
 from ..extensions import db
 from ..followups.models import FollowUp, FollowUpStatus
@@ -14,25 +16,34 @@ from ..tickets import lifecycle
 from ..tickets.models import Ticket
 
 
+def _seat_takers():
+    """Each kind of work that takes a seat: (kind, the agent's column, the condition)."""
+    return (("tickets", Ticket.assignee_id, Ticket.status.in_(lifecycle.LOAD_STATUSES)),
+            ("offers", Offer.agent_id, Offer.status == OfferStatus.pending),
+            ("callbacks", FollowUp.assignee_id, FollowUp.status == FollowUpStatus.assigned))
+
+
 def loads_by_kind(user_ids: list[int] | Select | None = None) -> dict[int, dict[str, int]]:
     """Seats taken by agent id and by what takes them: {"tickets": n, "offers": n, "callbacks": n}
     (agents with none are left out). One statement. `user_ids`: a list, or a SELECT of the ids
     (the wallboard's 200 agents as a sub-select are a short statement the driver keeps parsed,
     where 600 bound ids are parsed afresh each time)."""
-    held = (select(Ticket.assignee_id, literal("tickets"), func.count()).where(Ticket.assignee_id.is_not(None))
-            .where(Ticket.status.in_(lifecycle.LOAD_STATUSES)).group_by(Ticket.assignee_id))
-    offered = (select(Offer.agent_id, literal("offers"), func.count()).where(Offer.status == OfferStatus.pending)
-               .group_by(Offer.agent_id))
-    calls = (select(FollowUp.assignee_id, literal("callbacks"), func.count())
-             .where(FollowUp.status == FollowUpStatus.assigned).group_by(FollowUp.assignee_id))
-    if user_ids is not None:
-        held = held.where(Ticket.assignee_id.in_(user_ids))
-        offered = offered.where(Offer.agent_id.in_(user_ids))
-        calls = calls.where(FollowUp.assignee_id.in_(user_ids))
+    parts = []
+    for kind, agent, taken in _seat_takers():
+        part = select(agent, literal(kind), func.count()).where(agent.is_not(None), taken).group_by(agent)
+        parts.append(part.where(agent.in_(user_ids)) if user_ids is not None else part)
     out: dict[int, dict[str, int]] = {}
-    for user_id, kind, n in db.session.execute(union_all(held, offered, calls)):
+    for user_id, kind, n in db.session.execute(union_all(*parts)):
         out.setdefault(user_id, {"tickets": 0, "offers": 0, "callbacks": 0})[kind] += n
     return out
+
+
+def seats_taken(user_id: ColumnElement[int]) -> ColumnElement[int]:
+    """An agent's load as a column of a statement that reads agents (user_id: its id column),
+    counted as loads() counts it: the agents and their loads in one statement."""
+    counts = [select(func.count()).where(agent == user_id, taken).scalar_subquery()
+              for _kind, agent, taken in _seat_takers()]
+    return counts[0] + counts[1] + counts[2]
 
 
 def loads(user_ids: list[int] | None = None) -> dict[int, int]:
@@ -41,4 +52,11 @@ def loads(user_ids: list[int] | None = None) -> dict[int, int]:
 
 
 def load_of(user_id: int) -> int:
-    return loads([user_id]).get(user_id, 0)
+    """One agent's seats taken (routing's recount under the agent's lock)."""
+    return db.session.scalar(_load_of_statement(), {"user_id": user_id})
+
+
+@functools.cache
+def _load_of_statement() -> Select:
+    """Built once, so that its cache key is too (the recount runs for every assignment)."""
+    return select(seats_taken(bindparam("user_id")))

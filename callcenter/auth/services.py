@@ -2,13 +2,14 @@
 commits)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -75,12 +76,17 @@ def create_token(user: User, label: str = "", expires_days: int | None = None) -
     return token
 
 
+@functools.cache
+def _token_statement():
+    """Built once (every API request runs it): its cache key is kept with it."""
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user).joinedload(User.teams)))
+
+
 def token_for(token: str) -> ApiToken | None:
     """The live token row: not revoked, not expired, its user active."""
     # with its user and the user's teams (the caller's Actor) in the same statement
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                                    ApiToken.revoked_at.is_(None))
-                             .options(joinedload(ApiToken.user).joinedload(User.teams))).unique().first()
+    row = db.session.scalars(_token_statement(), {"token_hash": hash_token(token)}).unique().first()
     if row is None or not row.user.active or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
     return row

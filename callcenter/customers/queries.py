@@ -1,8 +1,10 @@
 """Reading customer records: lookups, the search box, who may see whom. Read only."""
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from ..actors import Actor
 from ..errors import Forbidden, NotFound
@@ -18,18 +20,22 @@ MAX_SUGGESTIONS = 5
 def candidates(phone_norm: str | None, email_norm: str | None,
                limit: int = MAX_SUGGESTIONS) -> list[tuple[Customer, tuple[str, ...]]]:
     """Records holding this phone or email (erased ones never), best match first."""
-    conditions = []
-    if phone_norm:
-        conditions.append(Customer.phone_norm == phone_norm)
-    if email_norm:
-        conditions.append(Customer.email_norm == email_norm)
-    if not conditions:
+    if not phone_norm and not email_norm:
         return []
-    rows = db.session.scalars(select(Customer).where(or_(*conditions), Customer.erased_at.is_(None))
-                              .order_by(Customer.id).limit(limit * 4)).all()
+    rows = db.session.scalars(_candidates_statement(bool(phone_norm), bool(email_norm), limit * 4),
+                              {"phone_norm": phone_norm, "email_norm": email_norm}).all()
     found = [(c, matched_on(c.phone_norm, c.email_norm, phone_norm, email_norm)) for c in rows]
     found.sort(key=lambda pair: (-len(pair[1]), pair[0].id))
     return found[:limit]
+
+
+@functools.cache
+def _candidates_statement(by_phone: bool, by_email: bool, limit: int) -> Select:
+    """Built once a shape (every new ticket looks its caller up): its cache key is kept with it."""
+    conditions = ([Customer.phone_norm == bindparam("phone_norm")] if by_phone else []) + \
+                 ([Customer.email_norm == bindparam("email_norm")] if by_email else [])
+    return (select(Customer).where(or_(*conditions), Customer.erased_at.is_(None))
+            .order_by(Customer.id).limit(limit))
 
 
 def ticket_counts(customer_ids: list[int]) -> dict[int, int]:

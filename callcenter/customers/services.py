@@ -8,11 +8,12 @@ Who says who is writing decides what may happen (docs/PRIVACY.md):
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, bindparam, func, select
 
 from ..actors import Actor
 from ..errors import Forbidden, ValidationFailed
@@ -96,7 +97,13 @@ def _lock_identifiers(contact: Contact) -> None:
     keys = sorted({_lock_key(f"{kind}:{value}") for kind, value in (("phone", contact.phone_norm),
                                                                      ("email", contact.email_norm)) if value})
     if keys:  # one statement; its select list is evaluated left to right, so in that order
-        db.session.execute(select(*[func.pg_advisory_xact_lock(key) for key in keys]))
+        db.session.execute(_lock_statement(len(keys)), {f"key{i}": key for i, key in enumerate(keys)})
+
+
+@functools.cache
+def _lock_statement(keys: int):
+    """Built once a number of keys: its cache key is kept with it."""
+    return select(*[func.pg_advisory_xact_lock(bindparam(f"key{i}", type_=BigInteger)) for i in range(keys)])
 
 
 def _lock_key(text: str) -> int:

@@ -8,13 +8,15 @@ from tests.statements import statements
 
 # One transaction: the caller's token with its user and teams (1), the advisory lock on the
 # caller's phone and email (1, PostgreSQL only), the customer (1), the ticket's insert (1: its
-# id), the agents as routing sees them (3), the chosen agent locked and recounted (2), and at
-# the commit the outbox, the clocks and the audit trail (1 each on PostgreSQL, which sends many
-# rows in one INSERT) and the agent and ticket updates (2); then the answer read back in one
-# statement. The set-up (categories, routing rules, SLA policies) is kept between changes
-# (setup_cache.py). SQLite sends one INSERT a row and a BEGIN a transaction. It was 55 before
-# routing joined the creation's transaction; the target is 15 (docs/PERFORMANCE.md).
-BUDGET = {"postgresql": 15, "sqlite": 20}
+# id), the agents as routing sees them, with their loads (2), the chosen agent locked and
+# recounted (2), and at the commit the outbox, the clocks and the audit trail (1 each on
+# PostgreSQL, which sends many rows in one INSERT) and the agent and ticket updates (2). The
+# answer is the rows in hand: the commit does not expire them, so nothing is read back. The
+# set-up (categories, routing rules, SLA policies) is kept between changes (setup_cache.py).
+# SQLite sends one INSERT a row and a BEGIN a transaction. It was 55 before routing joined the
+# creation's transaction, 15 before the loads joined the agents' statement and the answer was
+# read back; the target is 15 (docs/PERFORMANCE.md).
+BUDGET = {"postgresql": 13, "sqlite": 18}
 
 
 def _counted_creation(app, api, subject: str) -> tuple[list[str], dict]:
