@@ -27,7 +27,18 @@ def events_of(clock: SlaClock) -> list[ClockEvent]:
 
 
 def state_of(clock: SlaClock, now: datetime) -> ClockState:
-    return clock_state(events_of(clock), clock.target_seconds, calendar_named(clock.calendar), now, clock.warn_at)
+    """The clock's state at `now`. Kept on the clock object for the same instant and the same
+    facts: a ticket made and routed in one request asks this of each clock four times over."""
+    last = tuple(clock.history[-1]) if clock.history else None
+    key = (now, id(clock.history), len(clock.history), last, clock.target_seconds, clock.calendar,
+           tuple(clock.warn_at or ()))
+    kept = getattr(clock, "_state_kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    state = clock_state(events_of(clock), clock.target_seconds, calendar_named(clock.calendar), now, clock.warn_at)
+    if isinstance(clock, SlaClock):  # not a plain row (the lists read SUMMARY_COLUMNS)
+        clock._state_kept = (key, state)
+    return state
 
 
 def last_entry(clock: SlaClock) -> str | None:
