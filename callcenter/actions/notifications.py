@@ -17,11 +17,11 @@ from . import unit_of_work
 def deliver(message_id: int, now: datetime | None = None) -> str:
     """Send a queued message once. A message sent, or being sent by another job, is left alone."""
     now = now or utcnow()
+    # The claim and the message's link in one commit, before the outside world is spoken to:
+    # the link works by the time the message arrives.
     with unit_of_work(durable=True):
-        claimed = outbox.claim(message_id, now)
-    if not claimed:
-        return "not-claimed"
-    with unit_of_work(durable=True):  # the link works by the time the message arrives
+        if not outbox.claim(message_id, now):
+            return "not-claimed"
         message = outbox.get(message_id)
         base_url = current_app.config["PUBLIC_BASE_URL"]
         if outbox.takes_password_link(message):
