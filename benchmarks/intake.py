@@ -180,8 +180,8 @@ class Ceiling(Target):
     label = "PostgreSQL ceiling (psycopg, INSERT + COMMIT)"
     TABLE = "bench_intake_ceiling"
 
-    def __init__(self):
-        super().__init__()
+    def start(self) -> None:
+        """The table afresh each run: the project's runs rebuild the schema it lives in."""
         import psycopg
 
         with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
@@ -239,13 +239,10 @@ class Bare(Http):
     label = "bare Flask + Flask-SQLAlchemy, 2 processes"
     path = "/tickets"
 
-    def __init__(self, logs: Path):
-        super().__init__(logs)
+    def start(self) -> None:
         import _intake_bare_app
 
-        _intake_bare_app.reset()
-
-    def start(self) -> None:
+        _intake_bare_app.reset()  # its table afresh each run: the project's runs rebuild the schema
         env = {**os.environ, "PYTHONPATH": str(HERE)}
         proc, self.port = gunicorn(Path(sys.executable), "_intake_bare_app:app", 2, env, HERE, self.logs / "bare.log")
         self.procs.append(proc)
