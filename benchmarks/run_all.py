@@ -4,24 +4,26 @@
     BENCH_QUICK=1 make bench                          # smaller sizes, for a quick look
     BENCH_ONLY=routing,sla make bench                 # a subset (always in the order below)
 
-It runs routing, sla, followups, push, kpi, intake and soak, each as `python benchmarks/<name>.py`
-from the repository's root with its whole output in <name>.log under a temporary directory, and
-prints a line for each (seconds taken, exit code, log). Each script hands its headline figures to
-benchmarks/_summary.py, which appends them to the file named by BENCH_SUMMARY; the table has
-those rows, against the targets of the script's docstring. A benchmark that exits non-zero or
-gives no figures shows as FAILED with its log. It exits 1 when one failed; a missed target is
-reported, not an error.
+It runs routing, sla, followups, push, kpi, intake, soak and memory, each as `python
+benchmarks/<name>.py` from the repository's root with its whole output in <name>.log under a
+temporary directory, and prints a line for each (seconds taken, exit code, log). Each script
+hands its headline figures to benchmarks/_summary.py, which appends them to the file named by
+BENCH_SUMMARY; the table has those rows, against the targets of the script's docstring. A
+benchmark that exits non-zero or gives no figures shows as FAILED with its log. It exits 1 when
+one failed; a missed target is reported, not an error.
 
-Each benchmark rebuilds its database and flushes its Redis db, so each runs on its own:
-routing and sla on PostgreSQL `bench` and Redis db 1 (set here: on their own they fall back to
-SQLite); the others on their scripts' defaults (followups `bench`, push `bench_push` and db 3,
-kpi `bench_kpi` and db 5, intake `bench_intake*` and db 4, soak `bench_soak` and db 8), all on
-the PostgreSQL and Redis at 127.0.0.1. A database a script does not create itself is created
-here when missing. DATABASE_URL and REDIS_URL from the calling shell are not passed on, so
-that the desk's own database is never rebuilt; run a script directly to point it elsewhere.
+Each benchmark rebuilds its database and flushes its Redis db, so each runs on its own: routing
+and sla on PostgreSQL `bench` and Redis db 1 (set here: on their own they fall back to SQLite);
+the others on their scripts' defaults (followups `bench`, push `bench_push` and db 3, kpi
+`bench_kpi` and db 5, intake `bench_intake*` and db 4, soak `bench_soak` and db 8, memory
+`bench_memory` and db 2), all on the PostgreSQL and Redis at 127.0.0.1. A database a script
+does not create itself is created here when missing. DATABASE_URL and REDIS_URL from the
+calling shell are not passed on, so that the desk's own database is never rebuilt; run a script
+directly to point it elsewhere.
 
 BENCH_QUICK=1 sets each script's knobs for smaller runs (below, QUICK), unless already set in
-the environment. The whole run takes over an hour (soak alone is 30 minutes); quick, about 15.
+the environment. The whole run takes about two hours (soak and memory about 30 minutes each);
+quick, about 17.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql://postgres@127.0.0.1"
 
-ORDER = ("routing", "sla", "followups", "push", "kpi", "intake", "soak")
+ORDER = ("routing", "sla", "followups", "push", "kpi", "intake", "soak", "memory")
 # What run_all sets for a benchmark (on top of the environment, DATABASE_URL and REDIS_URL removed).
 ENV = {
     "routing": {"DATABASE_URL": f"{POSTGRES}/bench", "REDIS_URL": "redis://127.0.0.1:6379/1"},
@@ -52,6 +54,7 @@ QUICK = {
     "kpi": {"KPI_TICKETS": "50000", "KPI_BEFORE": "0", "KPI_RUNS": "10"},
     "intake": {"INTAKE_QUICK": "1"},
     "soak": {"SOAK_SECONDS": "120", "SOAK_RATE": "5"},
+    "memory": {"MEMORY_TICKETS": "5000", "MEMORY_SAMPLE": "20"},
 }
 
 
