@@ -34,6 +34,7 @@ def give(ticket: Ticket, agent: User, actor: Actor, now: datetime, fx: Effects, 
     changes.record_answer(ticket, now)
     if ticket.team_id not in agent.team_ids and agent.teams:
         audit.set_field(ticket, "team_id", agent.teams[0].id, actor)
+        ticket.team = agent.teams[0]  # the relationship too: a new ticket's answer reads it unexpired
     audit.record(ticket, "assigned", actor, field="assignee", before=before,
                  after={"id": agent.id, "name": agent.name}, **why)
     new_status = lifecycle.status_after_assignment(ticket.status.value)

@@ -23,6 +23,22 @@ def _error(r, status, code=None):
 
 # ---------------------------------------------------------------- create
 
+def test_the_creation_answers_with_the_ticket_as_stored_when_routing_moved_it_to_its_agents_team(app, api, world):
+    # Only nina (Network) is online: a ticket of no category (no team) goes to her and to her
+    # team. The answer to the POST must say so, as a GET of the same ticket does.
+    from tests.factories import set_presence
+
+    with app.app_context():
+        set_presence(world.id("nina"), "available")
+    made = _create(api, category=None)
+    assert made["assignee"]["id"] == world.id("nina")
+    stored = api.get(f"/api/v1/tickets/{made['id']}").json
+    assert stored["team"] == "Network"
+    # everything else too, but the clocks' time left (a moment has passed)
+    assert {k: v for k, v in made.items() if k != "sla"} == {k: v for k, v in stored.items() if k != "sla"}
+    assert made["sla"]["state"] == stored["sla"]["state"]
+
+
 def test_create_returns_the_contract_fields(api, world):
     t = _create(api)
     for key in ("id", "reference", "kind", "channel", "status", "priority", "category", "subject", "customer",
