@@ -122,12 +122,12 @@ def _run(batch: list) -> None:
     first = batch[0]
     if isinstance(first, PendingCall):
         for item in batch:
-            item.func(*item.args)
+            _guarded(item, item.func, *item.args)
     elif isinstance(first, PendingEmit):
         for item, seq in zip(batch, next_seqs(len(batch)), strict=True):
-            _emit(item, seq)
+            _guarded(item, _emit, item, seq)  # one event failing leaves the others to go out
     else:
-        _enqueue(batch)
+        _enqueue(batch)  # all or none (one MULTI): the sweeps rebuild lost jobs from the database
 
 
 def _emit(item: PendingEmit, seq: int) -> None:
@@ -146,9 +146,12 @@ def _enqueue(jobs: list[PendingJob]) -> None:
     request_id = request_ids.current()
     with connection.pipeline() as pipe:
         pipe.multi()  # RQ's enqueue puts a pipeline it is handed in MULTI, which must come first
+        queued: set[str] = set()  # unique jobs queued by this pipeline, which _waiting cannot see yet
         for item in jobs:
-            if item.unique and item.job_id and _waiting(item.job_id):
+            if item.unique and item.job_id and (item.job_id in queued or _waiting(item.job_id)):
                 continue
+            if item.unique and item.job_id:
+                queued.add(item.job_id)
             q = Queue(item.queue, connection=connection)
             meta = {"request_id": request_id}  # the job's log lines name the request that caused it
             if item.at is not None:
@@ -213,12 +216,24 @@ def _waiting(job_id: str) -> bool:
 def _after_commit(session: Session) -> None:
     items = session.info.pop(_KEY, [])
     for batch in _batches(items):
-        try:
-            _run([_with_ids(item) for item in batch])
-        except Exception:  # a failed emit must not undo a committed change; the sweeper repairs jobs
-            log.exception("after-commit side effects failed: %r", batch)
-            if current_app and current_app.config.get("TESTING") and current_app.config.get("RAISE_SIDE_EFFECT_ERRORS", True):
-                raise
+        ready = [done for done in (_guarded(item, _with_ids, item) for item in batch) if done is not _FAILED]
+        if ready:
+            _guarded(ready, _run, ready)
+
+
+_FAILED = object()
+
+
+def _guarded(what, fn, *args):
+    """fn(*args) for after-commit work: a failure must not undo the committed change, so it is
+    logged (and raised in tests) and the rest goes on; the sweepers repair lost jobs."""
+    try:
+        return fn(*args)
+    except Exception:
+        log.exception("after-commit side effect failed: %r", what)
+        if current_app and current_app.config.get("TESTING") and current_app.config.get("RAISE_SIDE_EFFECT_ERRORS", True):
+            raise
+        return _FAILED
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -102,6 +102,49 @@ def test_emits_wait_for_commit_and_vanish_on_rollback(app, world):
         assert _published(raw, committed) == ["queue.stats"]
 
 
+def test_one_event_failing_after_the_commit_leaves_the_others_of_that_commit_to_go_out(app, world, monkeypatch):
+    import redis as redis_lib
+
+    from callcenter import events
+
+    raw = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    real = events._emit
+
+    def flaky(item, seq):
+        if item.payload.get("waiting") == 1:
+            raise ConnectionError("the message queue refused this one")
+        real(item, seq)
+
+    monkeypatch.setattr(events, "_emit", flaky)
+    app.config["RAISE_SIDE_EFFECT_ERRORS"] = False  # as in production: logged, not raised
+    try:
+        with app.app_context():
+            def committed():
+                for waiting in (0, 1, 2):
+                    emit_on_commit("queue.stats", {"ticket_id": None, "waiting": waiting, "oldest_wait_seconds": 0},
+                                   ["supervisors"])
+                db.session.commit()
+
+            assert _published(raw, committed) == ["queue.stats", "queue.stats"]
+    finally:
+        app.config.pop("RAISE_SIDE_EFFECT_ERRORS")
+
+
+def test_a_unique_job_asked_for_twice_in_one_commit_is_queued_once(app, world):
+    from rq import Queue
+
+    from callcenter.events import enqueue_on_commit
+    from callcenter.extensions import rq_connection
+
+    with app.app_context():
+        queue = Queue("high", connection=rq_connection())
+        queue.empty()
+        for _ in range(2):
+            enqueue_on_commit("callcenter.routing.jobs.sweep", queue="high", job_id="routing-sweep-soon", unique=True)
+        db.session.commit()
+        assert queue.job_ids == ["routing-sweep-soon"]
+
+
 def test_an_event_without_a_schema_cannot_be_emitted(app):
     with app.app_context(), pytest.raises(ValueError, match="no schema"):
         emit_on_commit("ticket.exploded", {"ticket_id": 1}, ["supervisors"])
