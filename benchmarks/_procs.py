@@ -107,10 +107,9 @@ def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
             pass
         if p.info["name"] == "postgres" and parent_name != "postgres":
             roots.setdefault("PostgreSQL", []).append(p.pid)  # the postmaster
-        elif p.info["name"] == "redis-server":
+        elif p.info["name"] == "redis-server" and parent_name != "redis-server":  # not a BGSAVE fork
             roots.setdefault("Redis", []).append(p.pid)
     used: dict[str, float] = {}
-    counted: set[int] = set()
     for name, pids in roots.items():
         for pid in pids:
             try:
@@ -123,17 +122,16 @@ def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
                     t = p.cpu_times()
                 except psutil.NoSuchProcess:
                     continue
-                counted.add(p.pid)
                 used[name] = used.get(name, 0.0) + t.user + t.system + t.children_user + t.children_system
     # This process alone: its children are the servers it started, counted above (and those it
     # stopped and reaped earlier sit in its children's times).
     me = psutil.Process().cpu_times()
     used["clients (this script)"] = me.user + me.system
-    counted.add(os.getpid())
-    for p in psutil.process_iter(["cpu_times"]):
-        if p.pid not in counted and p.info["cpu_times"] is not None:
-            used["rest of the machine"] = used.get("rest of the machine", 0.0) + p.info["cpu_times"].user + \
-                p.info["cpu_times"].system
+    # The rest: the machine's busy time (/proc/stat) less all of the above, so that processes
+    # that came and went elsewhere are counted too.
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    used["rest of the machine"] = busy - sum(used.values())
     return used
 
 

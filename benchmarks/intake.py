@@ -398,9 +398,10 @@ def run(target: Target, results: dict, failures: list[str]) -> None:
         target.mark()
         busy0, cpu0 = machine_busy(), cpu_seconds(target.groups())
         seconds, latencies, failed = drive(target, [next(serial) for _ in range(TICKETS)])
-        busy, cpu = machine_busy(busy0), cpu_per_item(cpu0, cpu_seconds(target.groups()), TICKETS)
+        busy = machine_busy(busy0)
         failures += failed
-        note = target.note()
+        note = target.note()  # the project's worker finishes the run's jobs: their CPU is the run's
+        cpu = cpu_per_item(cpu0, cpu_seconds(target.groups()), TICKETS)
     finally:
         target.stop()
     rate = len(latencies) / seconds
